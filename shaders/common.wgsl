@@ -1,0 +1,61 @@
+// common.wgsl — prepended to every shader file. Helpers shared by all kernels.
+
+// Linear invocation index of a 1-D problem dispatched as an (x, y) grid of workgroups of `wg` invocations
+// (the y dimension exists only when x would pass maxComputeWorkgroupsPerDimension; see Gpu.grid).
+fn linear_index(gid: vec3u, nwg: vec3u, wg: u32) -> u32 {
+  return gid.x + gid.y * nwg.x * wg;
+}
+
+fn sigmoid(z: f32) -> f32 {
+  return 1.0 / (1.0 + exp(-z));
+}
+
+// d/dz [z·σ(z)] = σ(z)·(1 + z·(1 − σ(z)))
+fn silu_grad(z: f32) -> f32 {
+  let s = sigmoid(z);
+  return s * (1.0 + z * (1.0 - s));
+}
+
+// ---- Philox4x32-10 counter-based generator (Salmon et al. 2011): four 32-bit outputs per (counter, key).
+// WGSL has no 32×32→64 multiply, so the high word is built from 16-bit halves.
+fn mul_hi(a: u32, b: u32) -> u32 {
+  let a_lo = a & 0xffffu;
+  let a_hi = a >> 16u;
+  let b_lo = b & 0xffffu;
+  let b_hi = b >> 16u;
+  let t0 = a_lo * b_lo;
+  let t1 = a_hi * b_lo;
+  let t2 = a_lo * b_hi;
+  let t3 = a_hi * b_hi;
+  let mid = (t0 >> 16u) + (t1 & 0xffffu) + (t2 & 0xffffu);
+  return t3 + (t1 >> 16u) + (t2 >> 16u) + (mid >> 16u);
+}
+
+fn philox4x32(counter: vec4u, key: vec2u) -> vec4u {
+  var c = counter;
+  var k = key;
+  for (var r = 0u; r < 10u; r++) {
+    let hi0 = mul_hi(0xD2511F53u, c.x);
+    let lo0 = 0xD2511F53u * c.x;
+    let hi1 = mul_hi(0xCD9E8D57u, c.z);
+    let lo1 = 0xCD9E8D57u * c.z;
+    c = vec4u(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+    k = k + vec2u(0x9E3779B9u, 0xBB67AE85u);
+  }
+  return c;
+}
+
+// Uniform in (0, 1] from the top 24 bits (never 0, so log() is finite).
+fn u01(u: u32) -> f32 {
+  return f32((u >> 8u) + 1u) * (1.0 / 16777216.0);
+}
+
+// Four standard normals from one Philox block via Box–Muller on pairs (x, y) and (z, w).
+fn normal4(counter: vec4u, key: vec2u) -> vec4f {
+  let r = philox4x32(counter, key);
+  let r1 = sqrt(-2.0 * log(u01(r.x)));
+  let r2 = sqrt(-2.0 * log(u01(r.z)));
+  let a1 = 6.283185307179586 * u01(r.y);
+  let a2 = 6.283185307179586 * u01(r.w);
+  return vec4f(r1 * cos(a1), r1 * sin(a1), r2 * cos(a2), r2 * sin(a2));
+}

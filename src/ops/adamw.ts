@@ -1,0 +1,36 @@
+// AdamW over a flat parameter buffer in one dispatch, and the EMA of the weights.
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { expectDtype, expectSize, fail } from './check.ts';
+
+export interface AdamWConfig {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+/**
+ * One AdamW step on every element of `param` (in place), with m and v the moment buffers. The step t used
+ * for bias correction is counter[0], which the caller advances on the GPU before this call (t ≥ 1).
+ */
+export function adamwStep(gpu: Gpu, param: Tensor, grad: Tensor, m: Tensor, v: Tensor, counter: Tensor, cfg: AdamWConfig): void {
+  const op = 'adamw';
+  for (const [name, t] of [['grad', grad], ['m', m], ['v', v]] as const) expectSize(op, name, t, param.size);
+  expectDtype(op, 'counter', counter, 'u32');
+  if (!(cfg.lr >= 0)) fail(op, `learning rate must be ≥ 0, got ${cfg.lr}`);
+  gpu.run(gpu.kernel('adamw', 'adamw'), {
+    params: { n: param.size, lr: cfg.lr, beta1: cfg.beta1 ?? 0.9, beta2: cfg.beta2 ?? 0.999, eps: cfg.eps ?? 1e-8, weight_decay: cfg.weightDecay ?? 0 },
+    bind: { grad, state: counter, param, m, v },
+    workgroups: gpu.grid(param.size, 64),
+  });
+}
+
+/** ema = decay·ema + (1 − decay)·param */
+export function emaUpdate(gpu: Gpu, ema: Tensor, param: Tensor, decay: number): void {
+  const op = 'ema_update';
+  expectSize(op, 'ema', ema, param.size);
+  if (!(decay >= 0 && decay <= 1)) fail(op, `decay must be in [0, 1], got ${decay}`);
+  gpu.run(gpu.kernel('adamw', 'ema_update'), { params: { n: param.size, decay }, bind: { src: param, ema }, workgroups: gpu.grid(param.size, 64) });
+}

@@ -1,0 +1,55 @@
+// Fused multi-head self-attention over feature-map positions: qkv [N, 3C, L] (output of a 1×1 conv) →
+// o [N, C, L], plus the log-sum-exp per query row saved for backward; backward gives dqkv [N, 3C, L].
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { expectShape, fail, output } from './check.ts';
+
+export const ATTENTION_MAX_HEAD_DIM = 64;
+
+function geometry(op: string, qkv: Tensor, heads: number) {
+  if (qkv.rank !== 3 && qkv.rank !== 4) fail(op, `qkv must be [N, 3C, L] or [N, 3C, H, W], got [${qkv.shape}]`);
+  const N = qkv.shape[0];
+  const C3 = qkv.shape[1];
+  const L = qkv.size / (N * C3);
+  if (C3 % 3 !== 0) fail(op, `qkv channels ${C3} are not a multiple of 3`);
+  const C = C3 / 3;
+  if (!Number.isInteger(heads) || heads < 1 || C % heads !== 0) fail(op, `channels ${C} are not divisible by heads ${heads}`);
+  const D = C / heads;
+  if (D > ATTENTION_MAX_HEAD_DIM) fail(op, `head dimension ${D} is over the supported ${ATTENTION_MAX_HEAD_DIM}`);
+  return { N, C, L, heads, scale: 1 / Math.sqrt(D) };
+}
+
+export interface AttentionOut {
+  o: Tensor;
+  /** [N, heads, L] log Σ_j exp(s_ij) */
+  lse: Tensor;
+}
+
+export function attentionForward(gpu: Gpu, qkv: Tensor, heads = 1, into: Partial<AttentionOut> = {}): AttentionOut {
+  const op = 'attention_forward';
+  const p = geometry(op, qkv, heads);
+  const oShape = [p.N, p.C, ...qkv.shape.slice(2)];
+  const o = output(op, 'o', into.o, oShape, () => gpu.tensor(oShape, op));
+  const lse = output(op, 'lse', into.lse, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
+  gpu.run(gpu.kernel('attention', 'forward'), { params: p, bind: { qkv, o, lse }, workgroups: gpu.grid(p.N * heads * p.L, 64) });
+  return { o, lse };
+}
+
+export function attentionBackward(
+  gpu: Gpu, dout: Tensor, qkv: Tensor, fwd: AttentionOut, heads = 1,
+  into: { dqkv?: Tensor; delta?: Tensor } = {},
+): Tensor {
+  const op = 'attention_backward';
+  const p = geometry(op, qkv, heads);
+  expectShape(op, 'dout', dout, fwd.o.shape);
+  expectShape(op, 'lse', fwd.lse, [p.N, heads, p.L]);
+  const dqkv = output(op, 'dqkv', into.dqkv, qkv.shape, () => gpu.tensor(qkv.shape, op));
+  const ownDelta = !into.delta;
+  const delta = output(op, 'delta', into.delta, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
+  const wg = gpu.grid(p.N * heads * p.L, 64);
+  const common = { qkv_b: qkv, lse_b: fwd.lse, dout, dqkv };
+  gpu.run(gpu.kernel('attention', 'backward_q'), { params: p, bind: { ...common, o_b: fwd.o, delta }, workgroups: wg });
+  gpu.run(gpu.kernel('attention', 'backward_kv'), { params: p, bind: { ...common, delta_b: delta }, workgroups: wg });
+  if (ownDelta) delta.release();
+  return dqkv;
+}

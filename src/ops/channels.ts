@@ -1,0 +1,85 @@
+// Channel-layout ops on NCHW maps: per-(n, c) add (time embedding), concat / split (skips), nearest 2× upsample.
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { expectRank, expectShape, fail, output } from './check.ts';
+import { sumRows } from './reduce.ts';
+
+const noParams = { Cb: 0, W: 0 };
+
+/** out[n, c, h, w] = x[n, c, h, w] + e[n, c]. Backward: dx = dout, de = addChannelBackward(dout). */
+export function addChannel(gpu: Gpu, x: Tensor, e: Tensor, out?: Tensor): Tensor {
+  const op = 'add_channel';
+  expectRank(op, 'x', x, 4);
+  const [N, C, H, W] = x.shape;
+  expectShape(op, 'e', e, [N, C]);
+  const y = output(op, 'out', out, x.shape, () => gpu.tensor(x.shape, op));
+  gpu.run(gpu.kernel('channels', 'add_channel'), {
+    params: { N, Ca: C, S: H * W, ...noParams }, bind: { a: x, b: e, out: y }, workgroups: gpu.grid(x.size, 64),
+  });
+  return y;
+}
+
+/** de[n, c] = Σ_hw dout[n, c, h, w] */
+export function addChannelBackward(gpu: Gpu, dout: Tensor, out?: Tensor): Tensor {
+  expectRank('add_channel_backward', 'dout', dout, 4);
+  const [N, C, H, W] = dout.shape;
+  return sumRows(gpu, dout, N * C, H * W, [N, C], out);
+}
+
+/** [N, Ca, H, W] ⧺ [N, Cb, H, W] → [N, Ca + Cb, H, W] */
+export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
+  const op = 'concat';
+  expectRank(op, 'a', a, 4);
+  expectRank(op, 'b', b, 4);
+  const [N, Ca, H, W] = a.shape;
+  const [N2, Cb, H2, W2] = b.shape;
+  if (N !== N2 || H !== H2 || W !== W2) fail(op, `a [${a.shape}] and b [${b.shape}] differ outside the channel axis`);
+  const shape = [N, Ca + Cb, H, W];
+  const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
+  gpu.run(gpu.kernel('channels', 'concat'), {
+    params: { N, Ca, Cb, S: H * W, W: 0 }, bind: { a, b, out: y }, workgroups: gpu.grid(y.size, 64),
+  });
+  return y;
+}
+
+/** Backward of concat: dout [N, Ca + Cb, H, W] → da [N, Ca, H, W], db [N, Cb, H, W]. */
+export function split(gpu: Gpu, dout: Tensor, Ca: number, into: { da?: Tensor; db?: Tensor } = {}): { da: Tensor; db: Tensor } {
+  const op = 'split';
+  expectRank(op, 'dout', dout, 4);
+  const [N, C, H, W] = dout.shape;
+  if (!Number.isInteger(Ca) || Ca <= 0 || Ca >= C) fail(op, `split point ${Ca} must be inside (0, ${C})`);
+  const Cb = C - Ca;
+  const da = output(op, 'da', into.da, [N, Ca, H, W], () => gpu.tensor([N, Ca, H, W], op));
+  const db = output(op, 'db', into.db, [N, Cb, H, W], () => gpu.tensor([N, Cb, H, W], op));
+  gpu.run(gpu.kernel('channels', 'split'), {
+    params: { N, Ca, Cb, S: H * W, W: 0 }, bind: { src: dout, da, db }, workgroups: gpu.grid(dout.size, 64),
+  });
+  return { da, db };
+}
+
+/** Nearest-neighbour 2× upsample: [N, C, H, W] → [N, C, 2H, 2W]. */
+export function upsample2x(gpu: Gpu, x: Tensor, out?: Tensor): Tensor {
+  const op = 'upsample2x';
+  expectRank(op, 'x', x, 4);
+  const [N, C, H, W] = x.shape;
+  const shape = [N, C, 2 * H, 2 * W];
+  const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
+  gpu.run(gpu.kernel('channels', 'upsample2x'), {
+    params: { N, Ca: C, Cb: 0, S: H * W, W }, bind: { a: x, out: y }, workgroups: gpu.grid(y.size, 64),
+  });
+  return y;
+}
+
+/** dx [N, C, H, W] = sum over each 2×2 block of dout [N, C, 2H, 2W]. */
+export function upsample2xBackward(gpu: Gpu, dout: Tensor, out?: Tensor): Tensor {
+  const op = 'upsample2x_backward';
+  expectRank(op, 'dout', dout, 4);
+  const [N, C, H2, W2] = dout.shape;
+  if (H2 % 2 || W2 % 2) fail(op, `dout spatial size ${H2}×${W2} is not even`);
+  const shape = [N, C, H2 / 2, W2 / 2];
+  const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
+  gpu.run(gpu.kernel('channels', 'upsample2x_backward'), {
+    params: { N, Ca: C, Cb: 0, S: (H2 / 2) * (W2 / 2), W: W2 / 2 }, bind: { a: dout, out: y }, workgroups: gpu.grid(y.size, 64),
+  });
+  return y;
+}

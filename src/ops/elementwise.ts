@@ -1,0 +1,36 @@
+// Flat elementwise ops: fill, add, axpby, scale, multiply, SiLU forward/backward (with their backward rules
+// written beside them where they are not themselves elementwise ops).
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { expectShape, output } from './check.ts';
+
+type Entry = 'axpby' | 'scale' | 'mul' | 'silu_forward' | 'silu_backward';
+
+function ew(gpu: Gpu, op: string, entry: Entry, a: Tensor, b: Tensor | null, alpha: number, beta: number, out?: Tensor): Tensor {
+  if (b) expectShape(op, 'b', b, a.shape);
+  const y = output(op, 'out', out, a.shape, () => gpu.tensor(a.shape, op));
+  const bind: Record<string, Tensor> = { a, out: y };
+  if (b) bind.b = b;
+  gpu.run(gpu.kernel('elementwise', entry), { params: { n: a.size, alpha, beta }, bind, workgroups: gpu.grid(a.size, 64) });
+  return y;
+}
+
+/** t[:] = value (poisoning outputs in tests, zeroing accumulators). */
+export function fill(gpu: Gpu, t: Tensor, value: number): Tensor {
+  gpu.run(gpu.kernel('elementwise', 'fill'), { params: { n: t.size, alpha: value, beta: 0 }, bind: { out: t }, workgroups: gpu.grid(t.size, 64) });
+  return t;
+}
+
+/** out = alpha·a + beta·b. Backward: da = alpha·dout, db = beta·dout. */
+export const axpby = (gpu: Gpu, a: Tensor, b: Tensor, alpha: number, beta: number, out?: Tensor) =>
+  ew(gpu, 'axpby', 'axpby', a, b, alpha, beta, out);
+/** out = a + b. Backward: da = db = dout. */
+export const add = (gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor) => ew(gpu, 'add', 'axpby', a, b, 1, 1, out);
+/** out = alpha·a. Backward: da = alpha·dout. */
+export const scale = (gpu: Gpu, a: Tensor, alpha: number, out?: Tensor) => ew(gpu, 'scale', 'scale', a, null, alpha, 0, out);
+/** out = a·b. Backward: da = dout·b, db = dout·a (both via mul). */
+export const mul = (gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor) => ew(gpu, 'mul', 'mul', a, b, 0, 0, out);
+
+export const siluForward = (gpu: Gpu, x: Tensor, out?: Tensor) => ew(gpu, 'silu_forward', 'silu_forward', x, null, 0, 0, out);
+/** dx = dy · silu'(x), x being the forward input. */
+export const siluBackward = (gpu: Gpu, dy: Tensor, x: Tensor, out?: Tensor) => ew(gpu, 'silu_backward', 'silu_backward', x, dy, 0, 0, out);

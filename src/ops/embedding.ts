@@ -1,0 +1,40 @@
+// Sinusoidal timestep embedding (no gradient: its input is an integer timestep) and the learned class
+// embedding added onto it (lookup-add forward, scatter-free backward).
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { expectDtype, expectRank, expectShape, fail, output } from './check.ts';
+
+/** t [N] (u32) → [N, D]: [sin(t·f_k) | cos(t·f_k)], f_k = 10000^(−k/(D/2 − 1)). */
+export function timestepEmbedding(gpu: Gpu, t: Tensor, D: number, out?: Tensor): Tensor {
+  const op = 'timestep_embedding';
+  expectRank(op, 't', t, 1);
+  expectDtype(op, 't', t, 'u32');
+  if (!Number.isInteger(D) || D < 4 || D % 2) fail(op, `dimension must be an even integer ≥ 4, got ${D}`);
+  const N = t.shape[0];
+  const y = output(op, 'out', out, [N, D], () => gpu.tensor([N, D], op));
+  gpu.run(gpu.kernel('embedding', 'timestep'), { params: { N, D, classes: 0 }, bind: { t, out: y }, workgroups: gpu.grid(N * D, 64) });
+  return y;
+}
+
+/** acc[n, :] += table[label[n], :] (labels ≥ classes are clamped to the last row). */
+export function classEmbeddingAdd(gpu: Gpu, labels: Tensor, table: Tensor, acc: Tensor): void {
+  const op = 'class_embedding_add';
+  expectDtype(op, 'labels', labels, 'u32');
+  expectRank(op, 'table', table, 2);
+  const [classes, D] = table.shape;
+  const N = labels.size;
+  expectShape(op, 'acc', acc, [N, D]);
+  gpu.run(gpu.kernel('embedding', 'class_add'), { params: { N, D, classes }, bind: { t: labels, table, acc }, workgroups: gpu.grid(N * D, 64) });
+}
+
+/** dtable[c, :] = Σ_{n: label[n] = c} dacc[n, :] */
+export function classEmbeddingBackward(gpu: Gpu, labels: Tensor, dacc: Tensor, classes: number, out?: Tensor): Tensor {
+  const op = 'class_embedding_backward';
+  expectDtype(op, 'labels', labels, 'u32');
+  expectRank(op, 'dacc', dacc, 2);
+  const [N, D] = dacc.shape;
+  if (labels.size !== N) fail(op, `labels has ${labels.size} entries but dacc has ${N} rows`);
+  const dt = output(op, 'dtable', out, [classes, D], () => gpu.tensor([classes, D], op));
+  gpu.run(gpu.kernel('embedding', 'class_backward'), { params: { N, D, classes }, bind: { t: labels, dacc, dtable: dt }, workgroups: gpu.grid(classes * D, 64) });
+  return dt;
+}

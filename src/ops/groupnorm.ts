@@ -1,0 +1,61 @@
+// GroupNorm (optionally fused with SiLU on its output) over [N, C, H, W] or [N, C, L], forward and backward.
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { expectShape, fail, output } from './check.ts';
+
+export interface GroupNormOpts {
+  groups: number;
+  eps?: number;
+  /** Apply SiLU to the normalised output (the GroupNorm→SiLU pair of every UNet block). */
+  silu?: boolean;
+}
+
+function geometry(op: string, x: Tensor, gamma: Tensor, beta: Tensor, o: GroupNormOpts) {
+  if (x.rank < 2) fail(op, `x must be [N, C, ...], got [${x.shape}]`);
+  const [N, C] = x.shape;
+  const S = x.size / (N * C);
+  const G = o.groups;
+  if (!Number.isInteger(G) || G < 1) fail(op, `groups must be a positive integer, got ${G}`);
+  if (C % G !== 0) fail(op, `channels ${C} are not divisible by groups ${G}`);
+  expectShape(op, 'gamma', gamma, [C]);
+  expectShape(op, 'beta', beta, [C]);
+  return { N, C, S, G, eps: o.eps ?? 1e-5, silu: o.silu ? 1 : 0 };
+}
+
+export interface GroupNormOut {
+  y: Tensor;
+  /** [N·G, 2]: mean and 1/√(var + eps) per group, needed by backward. */
+  stats: Tensor;
+}
+
+export function groupNormForward(gpu: Gpu, x: Tensor, gamma: Tensor, beta: Tensor, opts: GroupNormOpts, into: Partial<GroupNormOut> = {}): GroupNormOut {
+  const op = opts.silu ? 'groupnorm_silu_forward' : 'groupnorm_forward';
+  const p = geometry(op, x, gamma, beta, opts);
+  const y = output(op, 'y', into.y, x.shape, () => gpu.tensor(x.shape, op));
+  const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
+  gpu.run(gpu.kernel('groupnorm', 'forward'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: [p.N * p.G] });
+  return { y, stats };
+}
+
+export interface GroupNormGrads {
+  dx: Tensor;
+  dgamma: Tensor;
+  dbeta: Tensor;
+}
+
+export function groupNormBackward(
+  gpu: Gpu, dy: Tensor, x: Tensor, gamma: Tensor, beta: Tensor, stats: Tensor, opts: GroupNormOpts,
+  into: Partial<GroupNormGrads> = {},
+): GroupNormGrads {
+  const op = opts.silu ? 'groupnorm_silu_backward' : 'groupnorm_backward';
+  const p = geometry(op, x, gamma, beta, opts);
+  expectShape(op, 'dy', dy, x.shape);
+  expectShape(op, 'stats', stats, [p.N * p.G, 2]);
+  const dx = output(op, 'dx', into.dx, x.shape, () => gpu.tensor(x.shape, op));
+  const dgamma = output(op, 'dgamma', into.dgamma, [p.C], () => gpu.tensor([p.C], op));
+  const dbeta = output(op, 'dbeta', into.dbeta, [p.C], () => gpu.tensor([p.C], op));
+  const common = { xb: x, gb: gamma, bb: beta, sb: stats, dy };
+  gpu.run(gpu.kernel('groupnorm', 'backward_input'), { params: p, bind: { ...common, dx }, workgroups: [p.N * p.G] });
+  gpu.run(gpu.kernel('groupnorm', 'backward_params'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: [p.C] });
+  return { dx, dgamma, dbeta };
+}

@@ -1,0 +1,87 @@
+// Linear layer y = x·Wᵀ + b (PyTorch layout W [out, in]) and its backward, all through one strided batched
+// matmul kernel; also the plain batched matmul for whoever needs it.
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { expectRank, expectShape, fail, output } from './check.ts';
+import { sumChannels } from './reduce.ts';
+
+interface Strided {
+  t: Tensor;
+  bs: number; // batch stride
+  rs: number; // row stride
+  cs: number; // column stride
+}
+
+/** C[b] (= or +=) A[b]·B[b] (+ bias), with A and B given by strides (so transposes cost nothing). */
+export function stridedMatmul(
+  gpu: Gpu, batch: number, M: number, N: number, K: number, A: Strided, B: Strided, C: Tensor,
+  bias: Tensor | null = null, accumulate = false,
+): void {
+  gpu.run(gpu.kernel('matmul', 'forward'), {
+    params: {
+      batch, M, N, K,
+      a_bs: A.bs, a_rs: A.rs, a_cs: A.cs,
+      b_bs: B.bs, b_rs: B.rs, b_cs: B.cs,
+      has_bias: bias ? 1 : 0, accumulate: accumulate ? 1 : 0,
+    },
+    // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
+    bind: { a: A.t, bm: B.t, bias: bias ?? A.t, c: C },
+    workgroups: gpu.grid(batch * Math.ceil(M / 4) * Math.ceil(N / 4), 64),
+  });
+}
+
+/** a [B, M, K] · b [B, K, N] → [B, M, N] (or rank-2 without the batch). */
+export function matmul(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
+  const op = 'matmul';
+  if (a.rank !== b.rank || (a.rank !== 2 && a.rank !== 3)) fail(op, `expected two rank-2 or two rank-3 tensors, got [${a.shape}] and [${b.shape}]`);
+  const [B, M, K] = a.rank === 3 ? a.shape : [1, ...a.shape];
+  const [B2, K2, N] = b.rank === 3 ? b.shape : [1, ...b.shape];
+  if (B !== B2 || K !== K2) fail(op, `shapes [${a.shape}] and [${b.shape}] do not multiply`);
+  const shape = a.rank === 3 ? [B, M, N] : [M, N];
+  const c = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
+  stridedMatmul(gpu, B, M, N, K, { t: a, bs: M * K, rs: K, cs: 1 }, { t: b, bs: K * N, rs: N, cs: 1 }, c);
+  return c;
+}
+
+function check(op: string, x: Tensor, w: Tensor) {
+  expectRank(op, 'x', x, 2);
+  expectRank(op, 'weight', w, 2);
+  const [M, K] = x.shape;
+  const [N, K2] = w.shape;
+  if (K !== K2) fail(op, `weight [${w.shape}] expects ${K2} input features but x [${x.shape}] has ${K}`);
+  return { M, K, N };
+}
+
+/** x [M, in] · Wᵀ + b → [M, out]. */
+export function linearForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, out?: Tensor): Tensor {
+  const op = 'linear_forward';
+  const { M, K, N } = check(op, x, w);
+  expectShape(op, 'bias', b, [N]);
+  const y = output(op, 'y', out, [M, N], () => gpu.tensor([M, N], op));
+  stridedMatmul(gpu, 1, M, N, K, { t: x, bs: 0, rs: K, cs: 1 }, { t: w, bs: 0, rs: 1, cs: K }, y, b);
+  return y;
+}
+
+export interface LinearGrads {
+  dx?: Tensor;
+  dw: Tensor;
+  db: Tensor;
+}
+
+/** dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy. */
+export function linearBackward(gpu: Gpu, dy: Tensor, x: Tensor, w: Tensor, into: Partial<LinearGrads> = {}, skipInput = false): LinearGrads {
+  const op = 'linear_backward';
+  const { M, K, N } = check(op, x, w);
+  expectShape(op, 'dy', dy, [M, N]);
+  const dw = output(op, 'dw', into.dw, [N, K], () => gpu.tensor([N, K], op));
+  const db = output(op, 'db', into.db, [N], () => gpu.tensor([N], op));
+  let dx: Tensor | undefined;
+  if (!skipInput) {
+    dx = output(op, 'dx', into.dx, [M, K], () => gpu.tensor([M, K], op));
+    stridedMatmul(gpu, 1, M, K, N, { t: dy, bs: 0, rs: N, cs: 1 }, { t: w, bs: 0, rs: K, cs: 1 }, dx);
+  }
+  // dW[o, i] = Σ_m dy[m, o] x[m, i]: A = dyᵀ (row o stride 1, col m stride N), B = x.
+  stridedMatmul(gpu, 1, N, K, M, { t: dy, bs: 0, rs: 1, cs: N }, { t: x, bs: 0, rs: K, cs: 1 }, dw);
+  sumChannels(gpu, dy, M, N, 1, db);
+  return { dx, dw, db };
+}

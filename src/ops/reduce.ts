@@ -1,0 +1,23 @@
+// Sums used by backward passes (bias gradients, per-channel embedding gradients).
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { expectSize, fail, output } from './check.ts';
+
+/** out[c] = Σ_a Σ_s src[a, c, s] for src viewed as [A, C, S]. */
+export function sumChannels(gpu: Gpu, src: Tensor, A: number, C: number, S: number, out?: Tensor): Tensor {
+  const op = 'sum_channels';
+  expectSize(op, 'src', src, A * C * S);
+  const dst = output(op, 'out', out, [C], () => gpu.tensor([C], op));
+  gpu.run(gpu.kernel('reduce', 'sum_channels'), { params: { A, C, S }, bind: { src, dst }, workgroups: gpu.grid(C, 1) });
+  return dst;
+}
+
+/** out[r] = Σ_s src[r, s] for src viewed as [R, S]; out has the given shape (R elements). */
+export function sumRows(gpu: Gpu, src: Tensor, R: number, S: number, outShape: readonly number[], out?: Tensor): Tensor {
+  const op = 'sum_rows';
+  expectSize(op, 'src', src, R * S);
+  if (outShape.reduce((a, b) => a * b, 1) !== R) fail(op, `output shape [${outShape}] does not hold ${R} rows`);
+  const dst = output(op, 'out', out, outShape, () => gpu.tensor(outShape, op));
+  gpu.run(gpu.kernel('reduce', 'sum_rows'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 1) });
+  return dst;
+}

@@ -1,0 +1,22 @@
+// CPU twins of shaders/loss.wgsl and shaders/adamw.wgsl.
+export function mseRef(pred: ArrayLike<number>, target: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < pred.length; i++) s += (pred[i] - target[i]) ** 2;
+  return s / pred.length;
+}
+
+export const mseBackwardRef = (pred: ArrayLike<number>, target: ArrayLike<number>, scale = 1) =>
+  Float64Array.from(pred, (v, i) => (scale * 2 * (v - target[i])) / pred.length);
+
+export interface AdamRefCfg { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
+
+/** One AdamW step at step t (≥ 1), in place on float64 copies. */
+export function adamwRef(p: Float64Array, g: ArrayLike<number>, m: Float64Array, v: Float64Array, t: number, c: AdamRefCfg): void {
+  for (let i = 0; i < p.length; i++) {
+    m[i] = c.beta1 * m[i] + (1 - c.beta1) * g[i];
+    v[i] = c.beta2 * v[i] + (1 - c.beta2) * g[i] * g[i];
+    const mh = m[i] / (1 - c.beta1 ** t);
+    const vh = v[i] / (1 - c.beta2 ** t);
+    p[i] = p[i] * (1 - c.lr * c.weightDecay) - (c.lr * mh) / (Math.sqrt(vh) + c.eps);
+  }
+}
