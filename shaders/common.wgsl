@@ -1,28 +1,30 @@
 // common.wgsl — prepended to every shader file. Helpers shared by all kernels.
+// Parameter names here are deliberately unlike any kernel's binding names: wgsl_reflect matches resource
+// uses by identifier, so a parameter called `x` would make every caller appear to use a binding `x`.
 
 // Linear invocation index of a 1-D problem dispatched as an (x, y) grid of workgroups of `wg` invocations
 // (the y dimension exists only when x would pass maxComputeWorkgroupsPerDimension; see Gpu.grid).
-fn linear_index(gid: vec3u, nwg: vec3u, wg: u32) -> u32 {
-  return gid.x + gid.y * nwg.x * wg;
+fn linear_index(li_gid: vec3u, li_nwg: vec3u, li_wg: u32) -> u32 {
+  return li_gid.x + li_gid.y * li_nwg.x * li_wg;
 }
 
-fn sigmoid(z: f32) -> f32 {
-  return 1.0 / (1.0 + exp(-z));
+fn sigmoid(sz: f32) -> f32 {
+  return 1.0 / (1.0 + exp(-sz));
 }
 
 // d/dz [z·σ(z)] = σ(z)·(1 + z·(1 − σ(z)))
-fn silu_grad(z: f32) -> f32 {
-  let s = sigmoid(z);
-  return s * (1.0 + z * (1.0 - s));
+fn silu_grad(gz: f32) -> f32 {
+  let sg = sigmoid(gz);
+  return sg * (1.0 + gz * (1.0 - sg));
 }
 
 // ---- Philox4x32-10 counter-based generator (Salmon et al. 2011): four 32-bit outputs per (counter, key).
 // WGSL has no 32×32→64 multiply, so the high word is built from 16-bit halves.
-fn mul_hi(a: u32, b: u32) -> u32 {
-  let a_lo = a & 0xffffu;
-  let a_hi = a >> 16u;
-  let b_lo = b & 0xffffu;
-  let b_hi = b >> 16u;
+fn mul_hi(ma: u32, mb: u32) -> u32 {
+  let a_lo = ma & 0xffffu;
+  let a_hi = ma >> 16u;
+  let b_lo = mb & 0xffffu;
+  let b_hi = mb >> 16u;
   let t0 = a_lo * b_lo;
   let t1 = a_hi * b_lo;
   let t2 = a_lo * b_hi;
@@ -31,9 +33,9 @@ fn mul_hi(a: u32, b: u32) -> u32 {
   return t3 + (t1 >> 16u) + (t2 >> 16u) + (mid >> 16u);
 }
 
-fn philox4x32(counter: vec4u, key: vec2u) -> vec4u {
-  var c = counter;
-  var k = key;
+fn philox4x32(ctr_in: vec4u, key_in: vec2u) -> vec4u {
+  var c = ctr_in;
+  var k = key_in;
   for (var r = 0u; r < 10u; r++) {
     let hi0 = mul_hi(0xD2511F53u, c.x);
     let lo0 = 0xD2511F53u * c.x;
@@ -46,13 +48,13 @@ fn philox4x32(counter: vec4u, key: vec2u) -> vec4u {
 }
 
 // Uniform in (0, 1] from the top 24 bits (never 0, so log() is finite).
-fn u01(u: u32) -> f32 {
-  return f32((u >> 8u) + 1u) * (1.0 / 16777216.0);
+fn u01(bits: u32) -> f32 {
+  return f32((bits >> 8u) + 1u) * (1.0 / 16777216.0);
 }
 
 // Four standard normals from one Philox block via Box–Muller on pairs (x, y) and (z, w).
-fn normal4(counter: vec4u, key: vec2u) -> vec4f {
-  let r = philox4x32(counter, key);
+fn normal4(ctr_in: vec4u, key_in: vec2u) -> vec4f {
+  let r = philox4x32(ctr_in, key_in);
   let r1 = sqrt(-2.0 * log(u01(r.x)));
   let r2 = sqrt(-2.0 * log(u01(r.z)));
   let a1 = 6.283185307179586 * u01(r.y);

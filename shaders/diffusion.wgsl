@@ -72,8 +72,8 @@ fn sampler_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
       e = eu + ps.guidance * (e - eu);
     }
     let xt = x[i];
-    var x0 = (xt - ps.sqrt_1ma * e) / ps.sqrt_a;
-    if (ps.clip != 0u) { x0 = clamp(x0, -ps.clip_range, ps.clip_range); }
-    x[i] = ps.coef_x0 * x0 + ps.coef_xt * xt + ps.coef_eps * e + ps.sigma * z[l];
+    var x0_hat = (xt - ps.sqrt_1ma * e) / ps.sqrt_a;
+    if (ps.clip != 0u) { x0_hat = clamp(x0_hat, -ps.clip_range, ps.clip_range); }
+    x[i] = ps.coef_x0 * x0_hat + ps.coef_xt * xt + ps.coef_eps * e + ps.sigma * z[l];
   }
 }

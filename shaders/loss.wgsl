@@ -1,4 +1,4 @@
-// loss.wgsl — mean squared error between prediction and target, and its gradient.
+// loss.wgsl — mean squared error between prediction and tgt, and its gradient.
 // Forward is a two-stage sum: `mse_partial` writes one partial per workgroup of 256, `mse_final` sums the
 // partials in one workgroup and stores the mean at losses[slot], slot = state[0] mod capacity, so a
 // training loop keeps a ring of per-step losses on the GPU and reads it only every N steps.
@@ -7,12 +7,12 @@ struct Mse {
   n: u32,          // elements
   parts: u32,      // number of partials (workgroups of mse_partial)
   capacity: u32,   // length of the losses ring
-  grad_scale: f32, // backward: dpred = grad_scale · 2 (pred − target) / n
+  grad_scale: f32, // backward: dpred = grad_scale · 2 (pred − tgt) / n
 }
 
 @group(0) @binding(0) var<uniform> p: Mse;
 @group(0) @binding(1) var<storage, read> pred: array<f32>;
-@group(0) @binding(2) var<storage, read> target: array<f32>;
+@group(0) @binding(2) var<storage, read> tgt: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 
 var<workgroup> part: array<f32, 256>;
@@ -31,7 +31,7 @@ fn tree(lid: u32) -> f32 {
 fn mse_partial(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
   for (var i = wid.x * 256u + lid; i < p.n; i += p.parts * 256u) {
-    let d = pred[i] - target[i];
+    let d = pred[i] - tgt[i];
     acc += d * d;
   }
   part[lid] = acc;
@@ -57,5 +57,5 @@ fn mse_final(@builtin(local_invocation_index) lid: u32) {
 @compute @workgroup_size(64)
 fn mse_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = linear_index(gid, nwg, 64u);
-  if (i < p.n) { dpred[i] = p.grad_scale * 2.0 * (pred[i] - target[i]) / f32(p.n); }
+  if (i < p.n) { dpred[i] = p.grad_scale * 2.0 * (pred[i] - tgt[i]) / f32(p.n); }
 }

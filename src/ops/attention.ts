@@ -1,5 +1,6 @@
 // Fused multi-head self-attention over feature-map positions: qkv [N, 3C, L] (output of a 1×1 conv) →
 // o [N, C, L], plus the log-sum-exp per query row saved for backward; backward gives dqkv [N, 3C, L].
+import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectShape, fail, output } from './check.ts';
@@ -7,7 +8,7 @@ import { expectShape, fail, output } from './check.ts';
 export const ATTENTION_MAX_HEAD_DIM = 64;
 
 function geometry(op: string, qkv: Tensor, heads: number) {
-  if (qkv.rank !== 3 && qkv.rank !== 4) fail(op, `qkv must be [N, 3C, L] or [N, 3C, H, W], got [${qkv.shape}]`);
+  if (qkv.rank !== 3 && qkv.rank !== 4) fail(op, `qkv must be [N, 3C, L] or [N, 3C, H, W], got ${shapeStr(qkv.shape)}`);
   const N = qkv.shape[0];
   const C3 = qkv.shape[1];
   const L = qkv.size / (N * C3);

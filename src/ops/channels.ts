@@ -1,4 +1,5 @@
 // Channel-layout ops on NCHW maps: per-(n, c) add (time embedding), concat / split (skips), nearest 2× upsample.
+import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectRank, expectShape, fail, output } from './check.ts';
@@ -33,7 +34,7 @@ export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
   expectRank(op, 'b', b, 4);
   const [N, Ca, H, W] = a.shape;
   const [N2, Cb, H2, W2] = b.shape;
-  if (N !== N2 || H !== H2 || W !== W2) fail(op, `a [${a.shape}] and b [${b.shape}] differ outside the channel axis`);
+  if (N !== N2 || H !== H2 || W !== W2) fail(op, `a ${shapeStr(a.shape)} and b ${shapeStr(b.shape)} differ outside the channel axis`);
   const shape = [N, Ca + Cb, H, W];
   const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
   gpu.run(gpu.kernel('channels', 'concat'), {

@@ -1,4 +1,5 @@
 // conv2d forward and backward (input, weight, bias): NCHW, OIHW weights, square K ≤ 3, any stride, zero pad.
+import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectRank, expectShape, fail, output } from './check.ts';
@@ -21,7 +22,7 @@ function geometry(op: string, x: Tensor, w: Tensor, opts: Conv2dOpts): ConvGeom 
   const [C_out, wCin, K, K2] = w.shape;
   if (K !== K2) fail(op, `weight must be square, got ${K}×${K2}`);
   if (K > 3) fail(op, `kernel size ${K} is not supported (1..3)`);
-  if (wCin !== C_in) fail(op, `weight expects ${wCin} input channels but x has ${C_in} (x [${x.shape}], weight [${w.shape}])`);
+  if (wCin !== C_in) fail(op, `weight expects ${wCin} input channels but x has ${C_in} (x ${shapeStr(x.shape)}, weight ${shapeStr(w.shape)})`);
   const stride = opts.stride ?? 1;
   const pad = opts.pad ?? Math.floor(K / 2);
   if (!Number.isInteger(stride) || stride < 1) fail(op, `stride must be a positive integer, got ${stride}`);

@@ -1,5 +1,6 @@
 // The fused diffusion kernels: forward noising (ε drawn in the kernel and kept) and the sampler step
 // (DDPM or DDIM, optional classifier-free guidance, z drawn in the kernel), in place on x.
+import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDtype, expectShape, fail, output } from './check.ts';
@@ -17,7 +18,7 @@ export function qSample(
   expectDtype(op, 't', t, 'u32');
   const N = x0.shape[0];
   if (t.size !== N) fail(op, `t has ${t.size} entries but x0 has batch ${N}`);
-  if (sched.rank !== 2 || sched.shape[1] !== 2) fail(op, `sched must be [T, 2], got [${sched.shape}]`);
+  if (sched.rank !== 2 || sched.shape[1] !== 2) fail(op, `sched must be [T, 2], got ${shapeStr(sched.shape)}`);
   const xt = output(op, 'xt', into.xt, x0.shape, () => gpu.tensor(x0.shape, op));
   const eps = output(op, 'eps', into.eps, x0.shape, () => gpu.tensor(x0.shape, op));
   gpu.run(gpu.kernel('diffusion', 'q_sample'), {

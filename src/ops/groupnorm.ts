@@ -1,4 +1,5 @@
 // GroupNorm (optionally fused with SiLU on its output) over [N, C, H, W] or [N, C, L], forward and backward.
+import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectShape, fail, output } from './check.ts';
@@ -11,7 +12,7 @@ export interface GroupNormOpts {
 }
 
 function geometry(op: string, x: Tensor, gamma: Tensor, beta: Tensor, o: GroupNormOpts) {
-  if (x.rank < 2) fail(op, `x must be [N, C, ...], got [${x.shape}]`);
+  if (x.rank < 2) fail(op, `x must be [N, C, ...], got ${shapeStr(x.shape)}`);
   const [N, C] = x.shape;
   const S = x.size / (N * C);
   const G = o.groups;

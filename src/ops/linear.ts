@@ -1,5 +1,6 @@
 // Linear layer y = x·Wᵀ + b (PyTorch layout W [out, in]) and its backward, all through one strided batched
 // matmul kernel; also the plain batched matmul for whoever needs it.
+import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectRank, expectShape, fail, output } from './check.ts';
@@ -33,10 +34,10 @@ export function stridedMatmul(
 /** a [B, M, K] · b [B, K, N] → [B, M, N] (or rank-2 without the batch). */
 export function matmul(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
   const op = 'matmul';
-  if (a.rank !== b.rank || (a.rank !== 2 && a.rank !== 3)) fail(op, `expected two rank-2 or two rank-3 tensors, got [${a.shape}] and [${b.shape}]`);
+  if (a.rank !== b.rank || (a.rank !== 2 && a.rank !== 3)) fail(op, `expected two rank-2 or two rank-3 tensors, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
   const [B, M, K] = a.rank === 3 ? a.shape : [1, ...a.shape];
   const [B2, K2, N] = b.rank === 3 ? b.shape : [1, ...b.shape];
-  if (B !== B2 || K !== K2) fail(op, `shapes [${a.shape}] and [${b.shape}] do not multiply`);
+  if (B !== B2 || K !== K2) fail(op, `shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} do not multiply`);
   const shape = a.rank === 3 ? [B, M, N] : [M, N];
   const c = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
   stridedMatmul(gpu, B, M, N, K, { t: a, bs: M * K, rs: K, cs: 1 }, { t: b, bs: K * N, rs: N, cs: 1 }, c);
@@ -48,7 +49,7 @@ function check(op: string, x: Tensor, w: Tensor) {
   expectRank(op, 'weight', w, 2);
   const [M, K] = x.shape;
   const [N, K2] = w.shape;
-  if (K !== K2) fail(op, `weight [${w.shape}] expects ${K2} input features but x [${x.shape}] has ${K}`);
+  if (K !== K2) fail(op, `weight ${shapeStr(w.shape)} expects ${K2} input features but x ${shapeStr(x.shape)} has ${K}`);
   return { M, K, N };
 }
 

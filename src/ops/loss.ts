@@ -15,7 +15,7 @@ export function mseForward(gpu: Gpu, pred: Tensor, target: Tensor, losses: Tenso
   const parts = Math.min(MSE_PARTS, Math.ceil(pred.size / 256));
   const scratch = output(op, 'partial', partial, [MSE_PARTS], () => gpu.tensor([MSE_PARTS], op));
   const params = { n: pred.size, parts, capacity: losses.size, grad_scale: 0 };
-  gpu.run(gpu.kernel('loss', 'mse_partial'), { params, bind: { pred, target, partial: scratch }, workgroups: [parts] });
+  gpu.run(gpu.kernel('loss', 'mse_partial'), { params, bind: { pred, tgt: target, partial: scratch }, workgroups: [parts] });
   gpu.run(gpu.kernel('loss', 'mse_final'), { params, bind: { partial_in: scratch, state: counter ?? zeroCounter(gpu), losses }, workgroups: [1] });
   if (!partial) scratch.release();
 }
@@ -25,7 +25,7 @@ export function mseBackward(gpu: Gpu, pred: Tensor, target: Tensor, scale = 1, o
   expectShape(op, 'target', target, pred.shape);
   const d = output(op, 'dpred', out, pred.shape, () => gpu.tensor(pred.shape, op));
   gpu.run(gpu.kernel('loss', 'mse_backward'), {
-    params: { n: pred.size, parts: 0, capacity: 0, grad_scale: scale }, bind: { pred, target, dpred: d }, workgroups: gpu.grid(pred.size, 64),
+    params: { n: pred.size, parts: 0, capacity: 0, grad_scale: scale }, bind: { pred, tgt: target, dpred: d }, workgroups: gpu.grid(pred.size, 64),
   });
   return d;
 }

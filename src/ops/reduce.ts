@@ -1,4 +1,5 @@
 // Sums used by backward passes (bias gradients, per-channel embedding gradients).
+import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectSize, fail, output } from './check.ts';
@@ -16,7 +17,7 @@ export function sumChannels(gpu: Gpu, src: Tensor, A: number, C: number, S: numb
 export function sumRows(gpu: Gpu, src: Tensor, R: number, S: number, outShape: readonly number[], out?: Tensor): Tensor {
   const op = 'sum_rows';
   expectSize(op, 'src', src, R * S);
-  if (outShape.reduce((a, b) => a * b, 1) !== R) fail(op, `output shape [${outShape}] does not hold ${R} rows`);
+  if (outShape.reduce((a, b) => a * b, 1) !== R) fail(op, `output shape ${shapeStr(outShape)} does not hold ${R} rows`);
   const dst = output(op, 'out', out, outShape, () => gpu.tensor(outShape, op));
   gpu.run(gpu.kernel('reduce', 'sum_rows'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 1) });
   return dst;

@@ -400,6 +400,17 @@ export class Gpu {
     return new Map(this.times);
   }
 
+  /** Sizes of the caches: after warm-up, repeating the same work must leave these unchanged. */
+  cacheStats(): { pipelines: number; bindGroups: number; uniforms: number; buffersCreated: number; pooledBytes: number } {
+    return {
+      pipelines: this.kernels.size,
+      bindGroups: this.bindGroups.size,
+      uniforms: this.uniforms.size,
+      buffersCreated: this.pool.created,
+      pooledBytes: this.pool.allocatedBytes,
+    };
+  }
+
   resetKernelTimes(): void {
     this.times.clear();
   }

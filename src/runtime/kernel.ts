@@ -77,6 +77,16 @@ export function reflectKernel(file: string, source: string, entry: string): Kern
     bindings.push(info);
   }
   bindings.sort((a, b) => a.binding - b.binding);
+  for (let i = 1; i < bindings.length; i++) {
+    if (bindings[i].binding === bindings[i - 1].binding) {
+      // wgsl_reflect attributes resources to an entry point by identifier, unscoped: a local variable or
+      // parameter named like another entry's binding makes that binding look used here too.
+      throw new Error(
+        `kernel ${name}: bindings ${bindings[i - 1].name} and ${bindings[i].name} share @binding(${bindings[i].binding}); ` +
+          `if only one is really used, rename the local identifier that shadows the other`,
+      );
+    }
+  }
   const wg = fn.workgroupSize ?? [1, 1, 1];
   return {
     name,

@@ -1,0 +1,74 @@
+// MSE loss (forward into the GPU loss ring, backward), AdamW over a flat buffer and EMA vs CPU twins.
+import { describe, expect, it } from 'vitest';
+import { mseBackward, mseForward } from '../src/ops/loss.ts';
+import { adamwStep, emaUpdate } from '../src/ops/adamw.ts';
+import { advanceCounter, newCounter } from '../src/ops/random.ts';
+import { adamwRef, mseBackwardRef, mseRef } from './reference/optim.ts';
+import { finiteDiff } from './reference/gradcheck.ts';
+import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
+
+const getGpu = useGpu();
+
+describe('mse', () => {
+  for (const n of [1, 5, 784 * 3, 100_000]) {
+    it(`forward and backward n=${n}`, async () => {
+      const gpu = await getGpu();
+      const p = randArray(n, 71);
+      const t = randArray(n, 72);
+      const tp = gpu.upload([n], p);
+      const tt = gpu.upload([n], t);
+      const losses = poisoned(gpu, [8]);
+      const counter = newCounter(gpu, 13); // slot 13 mod 8 = 5
+      mseForward(gpu, tp, tt, losses, counter);
+      expectClose('mse', [(await losses.read())[5]], [mseRef(p, t)], 1e-6, 1e-5);
+      expectClose('mse backward', await mseBackward(gpu, tp, tt, 0.5, poisoned(gpu, [n])).read(), mseBackwardRef(p, t, 0.5), 1e-9, 1e-5);
+    });
+  }
+
+  it('backward twin agrees with finite differences', () => {
+    const p = Float64Array.from(randArray(6, 73));
+    const t = randArray(6, 74);
+    const ref = mseBackwardRef(p, t);
+    expectClose('fd mse', finiteDiff((v) => [mseRef(v, t)], p, [1], [0, 2, 5]), [ref[0], ref[2], ref[5]], 1e-8, 1e-6);
+  });
+});
+
+describe('adamw', () => {
+  it('three steps on a flat buffer match the CPU twin, with the step from the GPU counter', async () => {
+    const gpu = await getGpu();
+    const n = 1000;
+    const cfg = { lr: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 };
+    const p0 = randArray(n, 75);
+    const tp = gpu.upload([n], p0);
+    const tm = gpu.upload([n], new Float32Array(n));
+    const tv = gpu.upload([n], new Float32Array(n));
+    const counter = newCounter(gpu, 0);
+    const rp = Float64Array.from(p0);
+    const rm = new Float64Array(n);
+    const rv = new Float64Array(n);
+    for (let step = 1; step <= 3; step++) {
+      const g = randArray(n, 80 + step);
+      advanceCounter(gpu, counter);
+      adamwStep(gpu, tp, gpu.upload([n], g), tm, tv, counter, cfg);
+      adamwRef(rp, g, rm, rv, step, cfg);
+    }
+    expectClose('adamw param', await tp.read(), rp, 1e-6, 1e-5);
+    expectClose('adamw m', await tm.read(), rm, 1e-7, 1e-5);
+    expectClose('adamw v', await tv.read(), rv, 1e-9, 1e-4);
+  });
+
+  it('ema update', async () => {
+    const gpu = await getGpu();
+    const e = randArray(33, 90);
+    const p = randArray(33, 91);
+    const te = gpu.upload([33], e);
+    emaUpdate(gpu, te, gpu.upload([33], p), 0.99);
+    expectClose('ema', await te.read(), Float64Array.from(e, (v, i) => 0.99 * v + 0.01 * p[i]), 1e-6, 1e-6);
+  });
+
+  it('rejects size mismatches', async () => {
+    const gpu = await getGpu();
+    const c = newCounter(gpu);
+    expect(() => adamwStep(gpu, gpu.tensor([10]), gpu.tensor([9]), gpu.tensor([10]), gpu.tensor([10]), c, { lr: 1 })).toThrow(/adamw: grad must have 10 elements, got \[9\] \(9\)/);
+  });
+});

@@ -1,0 +1,99 @@
+// The runtime itself: reflection-checked dispatch, caches that stop growing after warm-up, the grid
+// folding for large problems, limits, WebGPU errors surfaced with the kernel name, timestamp profiling.
+import { describe, expect, it } from 'vitest';
+import { Gpu } from '../src/runtime/gpu.ts';
+import { nodeShaderSource } from '../src/platform/node.ts';
+import { conv2dForward } from '../src/ops/conv2d.ts';
+import { fill } from '../src/ops/elementwise.ts';
+import { poisoned, randArray, useGpu } from './helpers.ts';
+
+const getGpu = useGpu();
+
+describe('runtime', () => {
+  it('reports the adapter', async () => {
+    const gpu = await getGpu();
+    expect(typeof gpu.adapterInfo.vendor).toBe('string');
+    expect(gpu.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThan(0);
+  });
+
+  it('checks bindings and params against the reflected shader before encoding', async () => {
+    const gpu = await getGpu();
+    const k = gpu.kernel('elementwise', 'axpby');
+    expect(gpu.kernel('elementwise', 'axpby')).toBe(k); // pipeline cached
+    const a = gpu.tensor([4]);
+    const before = gpu.dispatchCount;
+    expect(() => gpu.run(k, { params: { n: 4, alpha: 1, beta: 1 }, bind: { a, out: a }, workgroups: [1] })).toThrow(
+      /kernel elementwise.axpby: bindings do not match the shader \(expected a, b, out; got a, out; missing b\)/,
+    );
+    expect(() => gpu.run(k, { params: { n: 4, alpha: 1, beta: 1 }, bind: { a, b: a, out: a, c: a }, workgroups: [1] })).toThrow(/unknown c/);
+    expect(() => gpu.run(k, { params: { n: 4, alpha: 1 }, bind: { a, b: a, out: gpu.tensor([4]) }, workgroups: [1] })).toThrow(
+      /kernel elementwise.axpby: missing parameter "beta" \(expected fields: n, alpha, beta\)/,
+    );
+    expect(() => gpu.run(k, { params: { n: 4, alpha: 1, beta: 1, gamma: 2 }, bind: { a, b: a, out: gpu.tensor([4]) }, workgroups: [1] })).toThrow(/unknown parameter\(s\) gamma/);
+    expect(() => gpu.run(k, { params: { n: -1, alpha: 1, beta: 1 }, bind: { a, b: a, out: gpu.tensor([4]) }, workgroups: [1] })).toThrow(/"n" = -1 does not fit u32/);
+    expect(() => gpu.run(k, { params: { n: 4, alpha: 1, beta: 1 }, bind: { a, b: a, out: a }, workgroups: [1] })).toThrow(/bound both read-only and writable/);
+    expect(() => gpu.kernel('elementwise', 'nope')).toThrow(/no compute entry point "nope"/);
+    expect(() => gpu.kernel('elementwise', 'fill', { WG: 3 })).toThrow(/unknown override "WG"/);
+    expect(gpu.dispatchCount).toBe(before);
+  });
+
+  it('repeated work allocates nothing and creates no bind groups after warm-up', async () => {
+    const gpu = await getGpu();
+    const x = gpu.upload([2, 4, 9, 9], randArray(648, 1));
+    const w = gpu.upload([8, 4, 3, 3], randArray(288, 2));
+    const b = gpu.upload([8], randArray(8, 3));
+    const y = gpu.tensor([2, 8, 9, 9]);
+    const step = () => {
+      const t = gpu.tensor([2, 8, 9, 9]);
+      conv2dForward(gpu, x, w, b, {}, y);
+      conv2dForward(gpu, x, w, b, {}, t);
+      t.release();
+    };
+    step();
+    await gpu.sync();
+    const warm = gpu.cacheStats();
+    for (let i = 0; i < 5; i++) step();
+    await gpu.sync();
+    expect(gpu.cacheStats()).toEqual(warm);
+  });
+
+  it('folds grids larger than maxComputeWorkgroupsPerDimension into 2-D and writes every element', async () => {
+    const gpu = await getGpu();
+    const n = gpu.limits.maxComputeWorkgroupsPerDimension * 64 + 1000;
+    expect(gpu.grid(n, 64)[1]).toBe(2);
+    const t = fill(gpu, poisoned(gpu, [n]), 2.5);
+    const v = await t.read();
+    expect(v[0]).toBe(2.5);
+    expect(v[n - 1]).toBe(2.5);
+    expect(v.every((e) => e === 2.5)).toBe(true);
+    t.release();
+  });
+
+  it('refuses tensors over the device limits with the op name', async () => {
+    const gpu = await getGpu();
+    expect(() => gpu.tensor([1 << 20, 1 << 12], 'conv2d_forward')).toThrow(/conv2d_forward: tensor \[1048576, 4096\] needs \d+ bytes, over the device limit/);
+    expect(() => gpu.tensor([3, 0], 'concat')).toThrow(/concat: invalid shape \[3, 0\]/);
+  });
+
+  it('surfaces shader compilation errors with the kernel name', async () => {
+    const base = await getGpu();
+    const broken = `@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+      @compute @workgroup_size(1) fn main() { out[0] = undefined_thing; }`;
+    const gpu = new Gpu(base.device, base.adapterInfo, (f) => (f === 'broken' ? broken : nodeShaderSource(f)));
+    gpu.kernel('broken', 'main');
+    await expect(gpu.sync()).rejects.toThrow(/kernel broken.main: pipeline creation failed/);
+  });
+
+  it('times kernels with timestamp queries when the adapter has them', async () => {
+    const gpu = await getGpu();
+    if (!gpu.hasTimestamps) return;
+    gpu.profile = true;
+    const x = gpu.upload([1, 4, 16, 16], randArray(1024, 4));
+    conv2dForward(gpu, x, gpu.upload([4, 4, 3, 3], randArray(144, 5)), gpu.upload([4], randArray(4, 6)));
+    const times = await gpu.kernelTimes();
+    gpu.profile = false;
+    const t = times.get('conv2d.forward');
+    expect(t?.count).toBeGreaterThanOrEqual(1);
+    expect(t!.ms).toBeGreaterThanOrEqual(0);
+  });
+});
