@@ -1,4 +1,4 @@
-// elementwise.wgsl — flat elementwise kernels: fill, axpby (add / scale / subtract), multiply, SiLU and
+// elementwise.wgsl — flat elementwise kernels: fill, axpby (add / scale / subtract), accumulate, multiply, SiLU and
 // its backward. Every kernel handles element i = linear invocation index, for i < n.
 
 struct Ew {
@@ -31,6 +31,13 @@ fn axpby(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
 fn scale(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = linear_index(gid, nwg, 64u);
   if (i < p.n) { out[i] = p.alpha * a[i]; }
+}
+
+// out += alpha·a (gradient accumulation where an activation feeds several consumers)
+@compute @workgroup_size(64)
+fn accumulate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_index(gid, nwg, 64u);
+  if (i < p.n) { out[i] += p.alpha * a[i]; }
 }
 
 // out = a·b

@@ -28,6 +28,13 @@ export const axpby = (gpu: Gpu, a: Tensor, b: Tensor, alpha: number, beta: numbe
 export const add = (gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor) => ew(gpu, 'add', 'axpby', a, b, 1, 1, out);
 /** out = alpha·a. Backward: da = alpha·dout. */
 export const scale = (gpu: Gpu, a: Tensor, alpha: number, out?: Tensor) => ew(gpu, 'scale', 'scale', a, null, alpha, 0, out);
+/** out += alpha·a, in place on out. */
+export function accumulate(gpu: Gpu, out: Tensor, a: Tensor, alpha = 1): Tensor {
+  expectShape('accumulate', 'a', a, out.shape);
+  gpu.run(gpu.kernel('elementwise', 'accumulate'), { params: { n: a.size, alpha, beta: 0 }, bind: { a, out }, workgroups: gpu.grid(a.size, 64) });
+  return out;
+}
+
 /** out = a·b. Backward: da = dout·b, db = dout·a (both via mul). */
 export const mul = (gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor) => ew(gpu, 'mul', 'mul', a, b, 0, 0, out);
 

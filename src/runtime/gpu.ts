@@ -282,6 +282,12 @@ export class Gpu {
     this.enc().copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
   }
 
+  /** Copies a raw byte range between buffers (recorded in order with the dispatches). */
+  copyRange(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.endPass();
+    this.enc().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
   /** Reads a tensor back (flushes pending work first). Throws if any WebGPU error happened. */
   async read(t: Tensor): Promise<Float32Array> {
     const bytes = await this.readBytes(t);

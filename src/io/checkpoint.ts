@@ -1,0 +1,90 @@
+// Checkpoints as safetensors: weights (`model.*`), EMA weights (`ema.*`) and AdamW moments
+// (`optimizer.m.*`, `optimizer.v.*`), with the model config, schedule, step and training settings in the
+// metadata. Loading validates names, shapes, dtypes and config before anything reaches the GPU, so a
+// truncated, foreign or mismatched file leaves the model untouched.
+import type { UNet } from '../model/unet.ts';
+import type { UNetConfig } from '../model/config.ts';
+import type { ScheduleConfig } from '../diffusion/schedule.ts';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.ts';
+
+export const CHECKPOINT_FORMAT = 'webgpu-diffusion/1';
+
+const KINDS = [
+  ['model', 'params'],
+  ['ema', 'ema'],
+  ['optimizer.m', 'm'],
+  ['optimizer.v', 'v'],
+] as const;
+
+export interface CheckpointMeta {
+  config: UNetConfig;
+  schedule: ScheduleConfig;
+  step: number;
+  train?: Record<string, unknown>;
+}
+
+export async function checkpointBytes(model: UNet, meta: Omit<CheckpointMeta, 'config'>): Promise<Uint8Array> {
+  const ps = model.params;
+  const tensors: NamedTensor[] = [];
+  for (const [prefix, kind] of KINDS) {
+    const flat = await ps.flat(kind).read();
+    for (const [name, data] of ps.unpack(flat)) tensors.push({ name: `${prefix}.${name}`, shape: ps.specs.find((s) => s.name === name)!.shape, data });
+  }
+  return encodeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    config: JSON.stringify(model.config),
+    schedule: JSON.stringify(meta.schedule),
+    step: String(meta.step),
+    train: JSON.stringify(meta.train ?? {}),
+  });
+}
+
+/** Reads and checks the metadata only (to build a model of the right config before loading). */
+export function readCheckpointMeta(bytes: Uint8Array): CheckpointMeta {
+  const { metadata } = decodeSafetensors(bytes);
+  return parseMeta(metadata);
+}
+
+function parseMeta(metadata: Record<string, string>): CheckpointMeta {
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new Error(`checkpoint: metadata format is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}" (not a checkpoint of this project)`);
+  }
+  try {
+    const step = Number(metadata.step);
+    if (!Number.isInteger(step) || step < 0) throw new Error(`step ${metadata.step}`);
+    return { config: JSON.parse(metadata.config), schedule: JSON.parse(metadata.schedule), step, train: JSON.parse(metadata.train ?? '{}') };
+  } catch (e) {
+    throw new Error(`checkpoint: unreadable metadata (${(e as Error).message})`);
+  }
+}
+
+/** Validates everything, then writes weights, EMA and optimizer state into the model's GPU buffers. */
+export function loadCheckpoint(model: UNet, bytes: Uint8Array): CheckpointMeta {
+  const file = decodeSafetensors(bytes);
+  const meta = parseMeta(file.metadata);
+  if (JSON.stringify(meta.config) !== JSON.stringify(model.config)) {
+    throw new Error(`checkpoint: model config differs (file: ${JSON.stringify(meta.config)}; model: ${JSON.stringify(model.config)})`);
+  }
+  const ps = model.params;
+  const expected = new Set<string>();
+  const flats: [typeof KINDS[number][1], Float32Array][] = [];
+  for (const [prefix, kind] of KINDS) {
+    const parts = new Map<string, Float32Array>();
+    for (const s of ps.specs) {
+      const name = `${prefix}.${s.name}`;
+      expected.add(name);
+      const t = file.tensors.get(name);
+      if (!t) throw new Error(`checkpoint: tensor ${name} is missing`);
+      if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
+        throw new Error(`checkpoint: tensor ${name} has shape [${t.shape}], the model expects [${s.shape}]`);
+      }
+      for (const v of t.data) if (!Number.isFinite(v)) throw new Error(`checkpoint: tensor ${name} holds a non-finite value`);
+      parts.set(s.name, t.data);
+    }
+    flats.push([kind, ps.pack(parts)]);
+  }
+  const extra = [...file.tensors.keys()].filter((n) => !expected.has(n));
+  if (extra.length) throw new Error(`checkpoint: unexpected tensors ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
+  for (const [kind, data] of flats) model.gpu.write(ps.flat(kind), data);
+  return meta;
+}

@@ -1,0 +1,122 @@
+// Graph: a tape recorded once per batch size. Building runs the model description on shapes only: every
+// activation and gradient buffer is allocated then, and each layer appends a forward closure and a backward
+// closure that dispatch into those fixed buffers. Replaying the tape creates nothing (all pipelines, bind
+// groups and uniform blocks come from the caches), which is what keeps a training step allocation-free.
+//
+// Gradient routing: an activation consumed by several layers gets one "sink" per consumer. In backward
+// order the first sink writes the activation's gradient buffer directly; later ones write a shared scratch
+// buffer of the same shape and add it in. Sinks of inputs that need no gradient are skipped.
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { accumulate, scale } from '../ops/elementwise.ts';
+
+export class Sink {
+  mode: 'write' | 'accumulate' | 'none' = 'none';
+  constructor(private readonly g: Graph, readonly target: Tensor | null, private readonly scratchT: Tensor | null) {}
+  get needed(): boolean {
+    return this.mode !== 'none';
+  }
+  /** Where the consumer's backward should write its contribution. */
+  get out(): Tensor {
+    return this.mode === 'write' ? this.target! : this.scratchT!;
+  }
+  /** Call after writing `out`. */
+  commit(): void {
+    if (this.mode === 'accumulate') accumulate(this.g.gpu, this.target!, this.scratchT!);
+  }
+  /** For identity contributions (residual adds): the gradient is `g` itself. */
+  receive(g: Tensor): void {
+    if (this.mode === 'write') scale(this.g.gpu, g, 1, this.target!); // a kernel, so the compute pass stays open
+    else if (this.mode === 'accumulate') accumulate(this.g.gpu, this.target!, g);
+  }
+}
+
+export class Graph {
+  readonly fwd: (() => void)[] = [];
+  readonly bwd: (() => void)[] = [];
+  /** Counted forward FLOPs of one pass over the whole batch (multiply-add = 2). */
+  flops = 0;
+  private gradOf = new Map<Tensor, Tensor>();
+  private sinks = new Map<Tensor, Sink[]>();
+  private scratch = new Map<string, Tensor>();
+  private owned: Tensor[] = [];
+  private noGrad = new Set<Tensor>();
+  private finalized = false;
+
+  constructor(readonly gpu: Gpu, readonly training: boolean) {}
+
+  /** A persistent activation (with its gradient buffer when training). */
+  act(shape: readonly number[], dtype: 'f32' | 'u32' = 'f32'): Tensor {
+    const t = this.gpu.tensor(shape, 'graph', dtype);
+    this.owned.push(t);
+    if (this.training && dtype === 'f32') {
+      const g = this.gpu.tensor(shape, 'graph');
+      this.owned.push(g);
+      this.gradOf.set(t, g);
+    }
+    return t;
+  }
+
+  /** A persistent buffer that never carries a gradient (inputs, saved statistics). */
+  buffer(shape: readonly number[], dtype: 'f32' | 'u32' = 'f32'): Tensor {
+    const t = this.gpu.tensor(shape, 'graph', dtype);
+    this.owned.push(t);
+    this.noGrad.add(t);
+    return t;
+  }
+
+  grad(t: Tensor): Tensor {
+    const g = this.gradOf.get(t);
+    if (!g) throw new Error(`graph: ${t} has no gradient buffer`);
+    return g;
+  }
+
+  /** Registers one consumer of t's gradient. `slot` separates scratch buffers of one op's two inputs. */
+  sink(t: Tensor, slot = 0): Sink {
+    if (this.finalized) throw new Error('graph: sink after finalize');
+    const needs = this.training && !this.noGrad.has(t) && this.gradOf.has(t);
+    let scratch: Tensor | null = null;
+    if (needs) {
+      const key = `${t.shape.join('x')}#${slot}`;
+      scratch = this.scratch.get(key) ?? null;
+      if (!scratch) {
+        scratch = this.gpu.tensor(t.shape, 'graph');
+        this.owned.push(scratch);
+        this.scratch.set(key, scratch);
+      }
+    }
+    const s = new Sink(this, needs ? this.grad(t) : null, scratch);
+    if (needs) {
+      const list = this.sinks.get(t) ?? [];
+      list.push(s);
+      this.sinks.set(t, list);
+    }
+    return s;
+  }
+
+  /** Fixes each sink's mode: backward runs consumers in reverse, so the last-recorded consumer writes. */
+  finalize(): void {
+    for (const list of this.sinks.values()) {
+      list.forEach((s, i) => (s.mode = i === list.length - 1 ? 'write' : 'accumulate'));
+    }
+    this.finalized = true;
+  }
+
+  forward(): void {
+    for (const f of this.fwd) f();
+  }
+
+  backward(): void {
+    for (let i = this.bwd.length - 1; i >= 0; i--) this.bwd[i]();
+  }
+
+  /** Bytes of activations, gradients and scratch this graph holds. */
+  get bytes(): number {
+    return this.owned.reduce((a, t) => a + t.byteLength, 0);
+  }
+
+  release(): void {
+    for (const t of this.owned) t.release();
+    this.owned = [];
+  }
+}
