@@ -46,8 +46,10 @@ fn tree_sum2(lid: u32) -> vec2f {
 
 // One workgroup per (n, g): two passes (mean, then centred variance) for accuracy, then the output.
 @compute @workgroup_size(64)
-fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let ng = wid.x;
+fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let ng = wid.x + wid.y * nwg.x;
+  if (ng >= p.N * p.G) { return; }
   let cg = p.C / p.G;
   let count = cg * p.S;
   let base = ng * count;  // = (n·C + g·Cg)·S
@@ -87,8 +89,10 @@ fn upstream(idx: u32, c: u32, mean: f32, rstd: f32) -> vec2f {  // returns (dz, 
 }
 
 @compute @workgroup_size(64)
-fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let ng = wid.x;
+fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let ng = wid.x + wid.y * nwg.x;
+  if (ng >= p.N * p.G) { return; }
   let cg = p.C / p.G;
   let count = cg * p.S;
   let base = ng * count;
@@ -119,8 +123,10 @@ fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_i
 
 // dγ[c] = Σ_n Σ_s dz · x̂,  dβ[c] = Σ_n Σ_s dz.  One workgroup per channel c.
 @compute @workgroup_size(64)
-fn backward_params(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let c = wid.x;
+fn backward_params(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let c = wid.x + wid.y * nwg.x;
+  if (c >= p.C) { return; }
   let cg = p.C / p.G;
   let g = c / cg;
   let total = p.N * p.S;
@@ -141,4 +147,92 @@ fn backward_params(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_
     dgamma[c] = sums.x;
     dbeta[c] = sums.y;
   }
+}
+
+// ---- "serial" variant: one invocation per group (forward, backward_input) or per channel
+// (backward_params), summing in a plain loop. No workgroup memory or barriers: software adapters run a
+// workgroup's invocations as coroutines and pay dearly for barriers; real GPUs prefer the tree kernels above.
+
+@compute @workgroup_size(64)
+fn forward_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let ng = linear_index(gid, nwg, 64u);
+  if (ng >= p.N * p.G) { return; }
+  let cg = p.C / p.G;
+  let count = cg * p.S;
+  let base = ng * count;
+  let g = ng % p.G;
+  var acc = 0.0;
+  for (var i = 0u; i < count; i++) { acc += x[base + i]; }
+  let mean = acc / f32(count);
+  acc = 0.0;
+  for (var i = 0u; i < count; i++) { let d = x[base + i] - mean; acc += d * d; }
+  let rstd = inverseSqrt(acc / f32(count) + p.eps);
+  for (var cl = 0u; cl < cg; cl++) {
+    let c = g * cg + cl;
+    let scale = rstd * gamma[c];
+    let shift = beta[c] - mean * scale;
+    let off = base + cl * p.S;
+    for (var s = 0u; s < p.S; s++) {
+      let z = x[off + s] * scale + shift;
+      y[off + s] = select(z, z * sigmoid(z), p.silu != 0u);
+    }
+  }
+  stats[2u * ng] = mean;
+  stats[2u * ng + 1u] = rstd;
+}
+
+@compute @workgroup_size(64)
+fn backward_input_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let ng = linear_index(gid, nwg, 64u);
+  if (ng >= p.N * p.G) { return; }
+  let cg = p.C / p.G;
+  let count = cg * p.S;
+  let base = ng * count;
+  let g = ng % p.G;
+  let mean = sb[2u * ng];
+  let rstd = sb[2u * ng + 1u];
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var cl = 0u; cl < cg; cl++) {
+    let c = g * cg + cl;
+    let off = base + cl * p.S;
+    for (var s = 0u; s < p.S; s++) {
+      let u = upstream(off + s, c, mean, rstd);
+      let dxh = u.x * gb[c];
+      s1 += dxh;
+      s2 += dxh * u.y;
+    }
+  }
+  s1 /= f32(count);
+  s2 /= f32(count);
+  for (var cl = 0u; cl < cg; cl++) {
+    let c = g * cg + cl;
+    let off = base + cl * p.S;
+    for (var s = 0u; s < p.S; s++) {
+      let u = upstream(off + s, c, mean, rstd);
+      dx[off + s] = rstd * (u.x * gb[c] - s1 - u.y * s2);
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn backward_params_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = linear_index(gid, nwg, 64u);
+  if (c >= p.C) { return; }
+  let g = c / (p.C / p.G);
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var n = 0u; n < p.N; n++) {
+    let ng = n * p.G + g;
+    let mean = sb[2u * ng];
+    let rstd = sb[2u * ng + 1u];
+    let off = (n * p.C + c) * p.S;
+    for (var s = 0u; s < p.S; s++) {
+      let u = upstream(off + s, c, mean, rstd);
+      s1 += u.x * u.y;
+      s2 += u.x;
+    }
+  }
+  dgamma[c] = s1;
+  dbeta[c] = s2;
 }

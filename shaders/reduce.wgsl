@@ -54,3 +54,36 @@ fn sum_rows(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
   let sum = tree_sum(lid);
   if (lid == 0u && r < p.C) { dst[r] = sum; }
 }
+
+// dst[c] = Σ_a src[a·C + c]  (src viewed as [A, C]); one invocation per output, for short reductions over A
+// (the per-sample partials of the blocked conv weight gradient).
+@compute @workgroup_size(64)
+fn sum_outer(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = linear_index(gid, nwg, 64u);
+  if (c >= p.C) { return; }
+  var acc = 0.0;
+  for (var a = 0u; a < p.A; a++) { acc += src[a * p.C + c]; }
+  dst[c] = acc;
+}
+
+// "serial" variants of the two sums above: one invocation per output, no barriers (see groupnorm.wgsl).
+@compute @workgroup_size(64)
+fn sum_channels_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = linear_index(gid, nwg, 64u);
+  if (c >= p.C) { return; }
+  var acc = 0.0;
+  for (var a = 0u; a < p.A; a++) {
+    let off = (a * p.C + c) * p.S;
+    for (var s = 0u; s < p.S; s++) { acc += src[off + s]; }
+  }
+  dst[c] = acc;
+}
+
+@compute @workgroup_size(64)
+fn sum_rows_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let r = linear_index(gid, nwg, 64u);
+  if (r >= p.C) { return; }
+  var acc = 0.0;
+  for (var s = 0u; s < p.S; s++) { acc += src[r * p.S + s]; }
+  dst[r] = acc;
+}

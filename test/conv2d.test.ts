@@ -19,9 +19,10 @@ const cases: ConvShape[] = [
 ];
 
 describe('conv2d', () => {
+  for (const variant of ['direct', 'blocked', 'gemm'] as const)
   for (const s of cases) {
     const label = `N${s.N} ${s.C_in}→${s.C_out} ${s.H}×${s.W} K${s.K} s${s.stride}`;
-    it(`forward and backward match the CPU twin (${label})`, async () => {
+    it(`${variant}: forward and backward match the CPU twin (${label})`, async () => {
       const gpu = await getGpu();
       const [OH, OW] = convOut(s);
       const xs = [s.N, s.C_in, s.H, s.W];
@@ -35,7 +36,7 @@ describe('conv2d', () => {
       const tw = gpu.upload(ws, w);
       const tb = gpu.upload([s.C_out], b);
       const tdy = gpu.upload(ys, dy);
-      const opts = { stride: s.stride, pad: s.pad };
+      const opts = { stride: s.stride, pad: s.pad, variant };
       const y = conv2dForward(gpu, tx, tw, tb, opts, poisoned(gpu, ys));
       const g = conv2dBackward(gpu, tdy, tx, tw, opts, { dx: poisoned(gpu, xs), dw: poisoned(gpu, ws), db: poisoned(gpu, [s.C_out]) });
       const ref = conv2dBackwardRef(dy, x, w, s);

@@ -1,6 +1,7 @@
 // GroupNorm and fused GroupNorm→SiLU, forward and backward (input, γ, β), against the CPU twin.
 import { describe, expect, it } from 'vitest';
 import { groupNormBackward, groupNormForward } from '../src/ops/groupnorm.ts';
+import { reduceDefaults } from '../src/ops/reduce.ts';
 import { groupNormBackwardRef, groupNormForwardRef, type GNShape } from './reference/groupnorm.ts';
 import { finiteDiff } from './reference/gradcheck.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
@@ -16,10 +17,12 @@ const cases: Omit<GNShape, 'eps' | 'silu'>[] = [
 ];
 
 describe('groupnorm', () => {
+  for (const style of ['tree', 'serial'] as const)
   for (const c of cases)
     for (const silu of [false, true]) {
-      it(`${silu ? 'GroupNorm→SiLU' : 'GroupNorm'} N${c.N} C${c.C} S${c.S} G${c.G}`, async () => {
+      it(`${style}: ${silu ? 'GroupNorm→SiLU' : 'GroupNorm'} N${c.N} C${c.C} S${c.S} G${c.G}`, async () => {
         const gpu = await getGpu();
+        reduceDefaults.style = style;
         const s: GNShape = { ...c, eps: 1e-5, silu };
         const shape = [c.N, c.C, c.S];
         const n = c.N * c.C * c.S;

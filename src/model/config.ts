@@ -14,12 +14,12 @@ export interface UNetConfig {
 
 export const PRESETS: Record<string, UNetConfig> = {
   tiny: {
-    imageSize: 28, inChannels: 1, channels: [16, 32, 32], blocksPerLevel: 1, attentionLevels: [2],
-    groups: 8, heads: 1, timeEmbedDim: 64, classes: 10,
+    imageSize: 28, inChannels: 1, channels: [8, 16, 32], blocksPerLevel: 1, attentionLevels: [2],
+    groups: 4, heads: 1, timeEmbedDim: 64, classes: 10,
   },
   small: {
-    imageSize: 28, inChannels: 1, channels: [32, 64, 128], blocksPerLevel: 2, attentionLevels: [2],
-    groups: 8, heads: 4, timeEmbedDim: 128, classes: 10,
+    imageSize: 28, inChannels: 1, channels: [32, 64, 64], blocksPerLevel: 2, attentionLevels: [2],
+    groups: 8, heads: 2, timeEmbedDim: 128, classes: 10,
   },
   // For tests: smallest shapes that still exercise every layer kind (odd channel counts included).
   test: {

@@ -3,9 +3,27 @@ import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectRank, expectShape, fail, output } from './check.ts';
-import { sumChannels } from './reduce.ts';
+import { sumChannels, sumOuter } from './reduce.ts';
+
+/**
+ * Kernel designs: 'direct' (conv2d.wgsl: one invocation per 4×4 output tile, generic K and stride) and
+ * 'blocked' (conv2d_blocked.wgsl: K and stride specialised by override constants, 4×8 register tiles,
+ * batch-split weight gradient) and 'gemm' (conv2d_gemm.wgsl + gemm.wgsl: im2col / packed weights feeding
+ * vec4 4×8-tile GEMMs, col2im for the input gradient, split-K for the weight gradient). Which is fastest
+ * depends on the adapter; bench/ measures them.
+ */
+export type ConvVariant = 'direct' | 'blocked' | 'gemm';
+
+/** Process-wide default per direction (the autotuner in bench/ may change it per adapter). */
+export const convDefaults: { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant } = {
+  forward: 'blocked',
+  backwardInput: 'blocked',
+  backwardWeight: 'blocked',
+};
 
 export interface Conv2dOpts {
+  /** Overrides convDefaults for this call. */
+  variant?: ConvVariant;
   stride?: number;
   /** Zero padding; default K/2 floored ("same" for stride 1, odd K). */
   pad?: number;
@@ -46,6 +64,15 @@ export function conv2dForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, opts: C
   const g = geometry(op, x, w, opts);
   expectShape(op, 'bias', b, [g.C_out]);
   const y = output(op, 'y', out, [g.N, g.C_out, g.OH, g.OW], () => gpu.tensor([g.N, g.C_out, g.OH, g.OW], op));
+  const variant = opts.variant ?? convDefaults.forward;
+  if (variant === 'gemm') {
+    gemmForward(gpu, x, w, b, y, g);
+    return y;
+  }
+  if (variant === 'blocked' && blockedApplies(g)) {
+    blockedForward(gpu, x, w, b, y, g);
+    return y;
+  }
   const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
   gpu.run(gpu.kernel('conv2d', 'forward'), { params: { ...g }, bind: { x, w, bias: b, y }, workgroups: gpu.grid(n, 64) });
   return y;
@@ -73,12 +100,186 @@ export function conv2dBackward(
   let dx: Tensor | undefined;
   if (!skipInput) {
     dx = output(op, 'dx', into.dx, x.shape, () => gpu.tensor(x.shape, op));
-    const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
-    gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy, wt: w, dx }, workgroups: gpu.grid(n, 64) });
+    const vi = opts.variant ?? convDefaults.backwardInput;
+    if (vi === 'gemm') {
+      gemmBackwardInput(gpu, dy, w, dx, g);
+    } else if (vi === 'blocked' && blockedApplies(g)) {
+      blockedBackwardInput(gpu, dy, w, dx, g);
+    } else {
+      const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
+      gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy, wt: w, dx }, workgroups: gpu.grid(n, 64) });
+    }
   }
-  gpu.run(gpu.kernel('conv2d', 'backward_weight'), {
-    params: { ...g }, bind: { dyw: dy, xw: x, dw }, workgroups: gpu.grid(g.C_out * g.C_in, 64),
-  });
+  const vw = opts.variant ?? convDefaults.backwardWeight;
+  if (vw === 'gemm') {
+    gemmBackwardWeight(gpu, dy, x, dw, g);
+  } else if (vw === 'blocked' && blockedApplies(g)) {
+    blockedBackwardWeight(gpu, dy, x, dw, g);
+  } else {
+    gpu.run(gpu.kernel('conv2d', 'backward_weight'), {
+      params: { ...g }, bind: { dyw: dy, xw: x, dw }, workgroups: gpu.grid(g.C_out * g.C_in, 64),
+    });
+  }
   sumChannels(gpu, dy, g.N, g.C_out, g.OH * g.OW, db);
   return { dx, dw, db };
+}
+
+// ---------- blocked variant (3×3 and 1×1 at stride 1; other shapes use the direct kernels) ----------
+
+function blockedApplies(g: ConvGeom): boolean {
+  return g.stride === 1 && (g.K === 3 || (g.K === 1 && g.pad === 0));
+}
+
+function blockedParams(g: ConvGeom, hasBias: boolean) {
+  return { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, has_bias: hasBias ? 1 : 0 };
+}
+
+/** Runs forward_k3s1 / forward_k1 of geometry g with packed weights wt4 ([C_in·K·K, 4·ceil(C_out/4)]). */
+function blockedConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean): void {
+  const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
+  gpu.run(gpu.kernel('conv2d_blocked', g.K === 3 ? 'forward_k3s1' : 'forward_k1'), {
+    params: blockedParams(g, hasBias), bind: { x, wt4, bias: b, y }, workgroups: gpu.grid(n, 64),
+  });
+}
+
+function packWeights(gpu: Gpu, w: Tensor, g: ConvGeom, flip: boolean): Tensor {
+  const kk = g.K * g.K;
+  const cols = 4 * Math.ceil((flip ? g.C_in : g.C_out) / 4);
+  const rows = (flip ? g.C_out : g.C_in) * kk;
+  const packed = gpu.tensor([rows, cols], 'conv2d');
+  gpu.run(gpu.kernel('conv2d_blocked', flip ? 'pack_flip' : 'pack'), {
+    params: { C_out: g.C_out, C_in: g.C_in, K: g.K, cols }, bind: { w_src: w, w_dst: packed }, workgroups: gpu.grid(packed.size, 64),
+  });
+  return packed;
+}
+
+function blockedForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
+  const wt4 = packWeights(gpu, w, g, false);
+  blockedConv(gpu, x, wt4, b, y, g, true);
+  wt4.release();
+}
+
+/** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad, through the forward kernels. */
+function blockedBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
+  const wf = packWeights(gpu, w, g, true);
+  const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
+  blockedConv(gpu, dy, wf, dy, dx, gf, false);
+  wf.release();
+}
+
+function blockedBackwardWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, g: ConvGeom): void {
+  const plan = gemmPlan(g);
+  const kk = g.K * g.K;
+  const dy4 = gpu.tensor([g.N * plan.P, plan.Co4 * 4], 'conv2d');
+  layout(gpu, 'transpose_dy', cgParams(g, plan, 0, g.N), dy, dy4, g.N * plan.P * plan.Co4 * 4);
+  const partial = gpu.tensor([g.N, g.C_out * g.C_in * kk], 'conv2d');
+  gpu.run(gpu.kernel('conv2d_blocked', g.K === 3 ? 'weight_k3s1' : 'weight_k1'), {
+    params: blockedParams(g, false), bind: { dy4, xw: x, dwp: partial }, workgroups: gpu.grid(g.N * plan.Co4 * g.C_in, 64),
+  });
+  sumOuter(gpu, partial, g.N, g.C_out * g.C_in * kk, dw);
+  partial.release();
+  dy4.release();
+}
+
+// ---------- GEMM variant ----------
+
+/** Floats of im2col scratch per chunk of images (bounds GPU memory at large batch). */
+const GEMM_CHUNK_FLOATS = 8 << 20;
+/** Output positions reduced by one invocation of the split-K weight-gradient GEMM. */
+const ROWS_PER_SPLIT = 256;
+
+function gemmPlan(g: ConvGeom) {
+  const ckk = g.C_in * g.K * g.K;
+  const Kp = Math.ceil(ckk / 4) * 4;
+  const Co4 = Math.ceil(g.C_out / 4);
+  const P = g.OH * g.OW;
+  const chunk = Math.max(1, Math.min(g.N, Math.floor(GEMM_CHUNK_FLOATS / (P * Math.max(Kp, Co4 * 4)))));
+  const chunks: [number, number][] = [];
+  for (let n0 = 0; n0 < g.N; n0 += chunk) chunks.push([n0, Math.min(chunk, g.N - n0)]);
+  return { ckk, Kp, Co4, P, chunk, chunks };
+}
+
+function cgParams(g: ConvGeom, plan: ReturnType<typeof gemmPlan>, n0: number, nc: number, splits = 0) {
+  return {
+    N: nc, n0, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, K: g.K, stride: g.stride, pad: g.pad,
+    Kp: plan.Kp, Co4: plan.Co4, splits,
+  };
+}
+
+function gemmParams(M: number, N: number, K: number, A4: number, N4: number, extra: Partial<Record<'mode' | 'P' | 'n0' | 'has_bias' | 'rows_per_split' | 'z0', number>> = {}) {
+  return { M, N, K, A4, N4, mode: 0, P: 1, n0: 0, has_bias: 0, rows_per_split: 1, z0: 0, ...extra };
+}
+
+function layout(gpu: Gpu, entry: string, params: Record<string, number>, src: Tensor, dst: Tensor, n: number): void {
+  gpu.run(gpu.kernel('conv2d_gemm', entry), { params, bind: { src, dst }, workgroups: gpu.grid(n, 64) });
+}
+
+function gemmForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
+  const plan = gemmPlan(g);
+  const wt = gpu.tensor([plan.Kp, plan.Co4 * 4], 'conv2d');
+  layout(gpu, 'pack_wt', cgParams(g, plan, 0, 0), w, wt, wt.size);
+  const xp = gpu.tensor([plan.chunk * plan.P, plan.Kp], 'conv2d');
+  for (const [n0, nc] of plan.chunks) {
+    const cp = cgParams(g, plan, n0, nc);
+    layout(gpu, 'im2col', cp, x, xp, nc * plan.P);
+    const M = nc * plan.P;
+    gpu.run(gpu.kernel('gemm', 'gemm_nn'), {
+      params: gemmParams(M, g.C_out, plan.Kp, plan.Kp / 4, plan.Co4, { mode: 1, P: plan.P, n0, has_bias: 1 }),
+      bind: { a: xp, b: wt, bias: b, c: y },
+      workgroups: gpu.grid(Math.ceil(M / 4) * Math.ceil(g.C_out / 8), 64),
+    });
+  }
+  xp.release();
+  wt.release();
+}
+
+function gemmBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
+  const plan = gemmPlan(g);
+  const wp = gpu.tensor([plan.Co4 * 4, plan.Kp], 'conv2d');
+  layout(gpu, 'pack_w', cgParams(g, plan, 0, 0), w, wp, wp.size);
+  const dyt = gpu.tensor([plan.chunk * plan.P, plan.Co4 * 4], 'conv2d');
+  const dxp = gpu.tensor([plan.chunk * plan.P, plan.Kp], 'conv2d');
+  for (const [n0, nc] of plan.chunks) {
+    const cp = cgParams(g, plan, n0, nc);
+    const M = nc * plan.P;
+    layout(gpu, 'transpose_dy', cp, dy, dyt, M * plan.Co4 * 4);
+    // dXp[pos, k] = Σ_co dYt[pos, co] · Wp[co, k]
+    gpu.run(gpu.kernel('gemm', 'gemm_nn'), {
+      params: gemmParams(M, plan.Kp, plan.Co4 * 4, plan.Co4, plan.Kp / 4),
+      bind: { a: dyt, b: wp, bias: wp, c: dxp },
+      workgroups: gpu.grid(Math.ceil(M / 4) * Math.ceil(plan.Kp / 8), 64),
+    });
+    layout(gpu, 'col2im', cp, dxp, dx, nc * g.C_in * g.H * g.W);
+  }
+  dxp.release();
+  dyt.release();
+  wp.release();
+}
+
+function gemmBackwardWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, g: ConvGeom): void {
+  const plan = gemmPlan(g);
+  const splitsOf = (nc: number) => Math.ceil((nc * plan.P) / ROWS_PER_SPLIT);
+  const totalSplits = plan.chunks.reduce((a, [, nc]) => a + splitsOf(nc), 0);
+  const part = gpu.tensor([totalSplits, plan.Kp, g.C_out], 'conv2d');
+  const xp = gpu.tensor([plan.chunk * plan.P, plan.Kp], 'conv2d');
+  const dyt = gpu.tensor([plan.chunk * plan.P, plan.Co4 * 4], 'conv2d');
+  let z0 = 0;
+  for (const [n0, nc] of plan.chunks) {
+    const cp = cgParams(g, plan, n0, nc);
+    const R = nc * plan.P;
+    layout(gpu, 'im2col', cp, x, xp, R);
+    layout(gpu, 'transpose_dy', cp, dy, dyt, R * plan.Co4 * 4);
+    // part[z0 + z][k, co] = Σ_(rows of split z) Xp[r, k] · dYt[r, co]
+    const splits = splitsOf(nc);
+    gpu.run(gpu.kernel('gemm', 'gemm_tn'), {
+      params: gemmParams(plan.Kp, g.C_out, R, plan.Kp / 4, plan.Co4, { rows_per_split: ROWS_PER_SPLIT, z0 }),
+      bind: { a: xp, b: dyt, c: part },
+      workgroups: gpu.grid(splits * (plan.Kp / 4) * Math.ceil(g.C_out / 8), 64),
+    });
+    z0 += splits;
+  }
+  layout(gpu, 'dw_reduce', cgParams(g, plan, 0, 0, totalSplits), part, dw, g.C_out * plan.ckk);
+  dyt.release();
+  xp.release();
+  part.release();
 }

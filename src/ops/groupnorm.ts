@@ -3,6 +3,7 @@ import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectShape, fail, output } from './check.ts';
+import { reduceDefaults } from './reduce.ts';
 
 export interface GroupNormOpts {
   groups: number;
@@ -34,7 +35,11 @@ export function groupNormForward(gpu: Gpu, x: Tensor, gamma: Tensor, beta: Tenso
   const p = geometry(op, x, gamma, beta, opts);
   const y = output(op, 'y', into.y, x.shape, () => gpu.tensor(x.shape, op));
   const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
-  gpu.run(gpu.kernel('groupnorm', 'forward'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: [p.N * p.G] });
+  if (reduceDefaults.style === 'serial') {
+    gpu.run(gpu.kernel('groupnorm', 'forward_serial'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 64) });
+  } else {
+    gpu.run(gpu.kernel('groupnorm', 'forward'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
+  }
   return { y, stats };
 }
 
@@ -56,7 +61,12 @@ export function groupNormBackward(
   const dgamma = output(op, 'dgamma', into.dgamma, [p.C], () => gpu.tensor([p.C], op));
   const dbeta = output(op, 'dbeta', into.dbeta, [p.C], () => gpu.tensor([p.C], op));
   const common = { xb: x, gb: gamma, bb: beta, sb: stats, dy };
-  gpu.run(gpu.kernel('groupnorm', 'backward_input'), { params: p, bind: { ...common, dx }, workgroups: [p.N * p.G] });
-  gpu.run(gpu.kernel('groupnorm', 'backward_params'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: [p.C] });
+  if (reduceDefaults.style === 'serial') {
+    gpu.run(gpu.kernel('groupnorm', 'backward_input_serial'), { params: p, bind: { ...common, dx }, workgroups: gpu.grid(p.N * p.G, 64) });
+    gpu.run(gpu.kernel('groupnorm', 'backward_params_serial'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: gpu.grid(p.C, 64) });
+  } else {
+    gpu.run(gpu.kernel('groupnorm', 'backward_input'), { params: p, bind: { ...common, dx }, workgroups: gpu.grid(p.N * p.G, 1) });
+    gpu.run(gpu.kernel('groupnorm', 'backward_params'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: gpu.grid(p.C, 1) });
+  }
   return { dx, dgamma, dbeta };
 }

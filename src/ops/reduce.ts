@@ -4,12 +4,24 @@ import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectSize, fail, output } from './check.ts';
 
+/**
+ * Reduction design: 'tree' (a workgroup of 64 per output, tree in workgroup memory: suits GPUs) or
+ * 'serial' (one invocation per output, a plain loop: suits software adapters where barriers are costly).
+ * Used by the sums here and by GroupNorm; chosen per adapter by measurement (src/runtime/autotune.ts).
+ */
+export type ReduceStyle = 'tree' | 'serial';
+export const reduceDefaults: { style: ReduceStyle } = { style: 'tree' };
+
 /** out[c] = Σ_a Σ_s src[a, c, s] for src viewed as [A, C, S]. */
 export function sumChannels(gpu: Gpu, src: Tensor, A: number, C: number, S: number, out?: Tensor): Tensor {
   const op = 'sum_channels';
   expectSize(op, 'src', src, A * C * S);
   const dst = output(op, 'out', out, [C], () => gpu.tensor([C], op));
-  gpu.run(gpu.kernel('reduce', 'sum_channels'), { params: { A, C, S }, bind: { src, dst }, workgroups: gpu.grid(C, 1) });
+  if (reduceDefaults.style === 'serial') {
+    gpu.run(gpu.kernel('reduce', 'sum_channels_serial'), { params: { A, C, S }, bind: { src, dst }, workgroups: gpu.grid(C, 64) });
+  } else {
+    gpu.run(gpu.kernel('reduce', 'sum_channels'), { params: { A, C, S }, bind: { src, dst }, workgroups: gpu.grid(C, 1) });
+  }
   return dst;
 }
 
@@ -19,6 +31,19 @@ export function sumRows(gpu: Gpu, src: Tensor, R: number, S: number, outShape: r
   expectSize(op, 'src', src, R * S);
   if (outShape.reduce((a, b) => a * b, 1) !== R) fail(op, `output shape ${shapeStr(outShape)} does not hold ${R} rows`);
   const dst = output(op, 'out', out, outShape, () => gpu.tensor(outShape, op));
-  gpu.run(gpu.kernel('reduce', 'sum_rows'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 1) });
+  if (reduceDefaults.style === 'serial') {
+    gpu.run(gpu.kernel('reduce', 'sum_rows_serial'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 64) });
+  } else {
+    gpu.run(gpu.kernel('reduce', 'sum_rows'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 1) });
+  }
   return dst;
+}
+
+/** out[c] = Σ_a src[a, c] for src viewed as [A, C]: one invocation per output (short reductions over A). */
+export function sumOuter(gpu: Gpu, src: Tensor, A: number, C: number, out: Tensor): Tensor {
+  const op = 'sum_outer';
+  expectSize(op, 'src', src, A * C);
+  expectSize(op, 'out', out, C);
+  gpu.run(gpu.kernel('reduce', 'sum_outer'), { params: { A, C, S: 1 }, bind: { src, dst: out }, workgroups: gpu.grid(C, 64) });
+  return out;
 }

@@ -93,7 +93,8 @@ export function reflectKernel(file: string, source: string, entry: string): Kern
     entry,
     workgroupSize: [wg[0] || 1, wg[1] || 1, wg[2] || 1],
     bindings,
-    overrides: fn.overrides.map((o) => o.name),
+    // Module-level list: wgsl_reflect does not trace overrides used only inside helper functions.
+    overrides: [...new Set(r.overrides.map((o) => o.name))],
   };
 }
 

@@ -1,0 +1,243 @@
+// conv2d_blocked.wgsl — register-blocked conv2d for the two shapes a UNet runs most: 3×3 and 1×1 at
+// stride 1. Every accumulator and input value is a named variable: software adapters (SwiftShader) keep
+// those in SIMD registers but spill dynamically indexed private arrays to memory (measured 4× slower).
+// Weights are first packed so that 4 consecutive output channels are one vec4 (`pack`, `pack_flip`).
+//   forward_k3s1 / forward_k1: one invocation = 4 output channels × 4 neighbouring output columns.
+//   With weights from pack_flip, the same kernels compute the stride-1 input gradient:
+//   dx[ci] = Σ_co W[co, ci, K−1−ky, K−1−kx] ⋆ dy[co] with padding K − 1 − pad.
+//   weight_k3s1 / weight_k1: dW split over the batch; invocation (n, 4 output channels, ci) slides a 3×3
+//   window of x along each row (3 new loads per step) against dy packed as [N·P, Co4] vec4s
+//   (conv2d_gemm.transpose_dy); reduce.wgsl sum_outer adds the N partials.
+
+struct ConvB {
+  N: u32, C_in: u32, H: u32, W: u32,
+  C_out: u32, OH: u32, OW: u32,
+  pad: u32, has_bias: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: ConvB;
+@group(0) @binding(1) var<storage, read> x: array<f32>;        // [N, C_in, H, W]
+@group(0) @binding(2) var<storage, read> wt4: array<vec4f>;    // packed [C_in·K·K, Co4]
+@group(0) @binding(3) var<storage, read> bias: array<f32>;     // [C_out] (unread when has_bias = 0)
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;  // [N, C_out, OH, OW]
+
+struct Tile { n: u32, oy: u32, cb: u32, ox0: u32, co4: u32, ok: bool }
+
+// id = ((n·co4 + cb)·OH + oy)·xbn + xb
+fn tile(id: u32) -> Tile {
+  let xbn = (p.OW + 3u) / 4u;
+  let co4 = (p.C_out + 3u) / 4u;
+  var t: Tile;
+  t.ok = id < p.N * co4 * p.OH * xbn;
+  t.co4 = co4;
+  t.ox0 = (id % xbn) * 4u;
+  var r = id / xbn;
+  t.oy = r % p.OH;
+  r = r / p.OH;
+  t.cb = r % co4;
+  t.n = r / co4;
+  return t;
+}
+
+fn bias4(cb: u32) -> vec4f {
+  if (p.has_bias == 0u) { return vec4f(0.0); }
+  let c0 = cb * 4u;
+  let last = p.C_out - 1u;
+  return vec4f(bias[min(c0, last)], bias[min(c0 + 1u, last)], bias[min(c0 + 2u, last)], bias[min(c0 + 3u, last)]);
+}
+
+fn store4(t: Tile, a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f) {
+  let co0 = t.cb * 4u;
+  for (var j = 0u; j < 4u; j++) {
+    if (co0 + j >= p.C_out) { break; }
+    let base = ((t.n * p.C_out + co0 + j) * p.OH + t.oy) * p.OW + t.ox0;
+    if (t.ox0 < p.OW) { y[base] = a0[j]; }
+    if (t.ox0 + 1u < p.OW) { y[base + 1u] = a1[j]; }
+    if (t.ox0 + 2u < p.OW) { y[base + 2u] = a2[j]; }
+    if (t.ox0 + 3u < p.OW) { y[base + 3u] = a3[j]; }
+  }
+}
+
+@compute @workgroup_size(64)
+fn forward_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = tile(linear_index(gid, nwg, 64u));
+  if (!t.ok) { return; }
+  let b = bias4(t.cb);
+  var a0 = b; var a1 = b; var a2 = b; var a3 = b;
+  // The six input columns ox0 − pad … ox0 − pad + 5 feed the 4 outputs; out-of-range ones read as 0.
+  let ix = i32(t.ox0) - i32(p.pad);
+  let wi = i32(p.W);
+  let ok0 = ix >= 0 && ix < wi;
+  let ok1 = ix + 1 >= 0 && ix + 1 < wi;
+  let ok2 = ix + 2 >= 0 && ix + 2 < wi;
+  let ok3 = ix + 3 >= 0 && ix + 3 < wi;
+  let ok4 = ix + 4 >= 0 && ix + 4 < wi;
+  let ok5 = ix + 5 >= 0 && ix + 5 < wi;
+  let c0 = u32(clamp(ix, 0, wi - 1)); let c1 = u32(clamp(ix + 1, 0, wi - 1)); let c2 = u32(clamp(ix + 2, 0, wi - 1));
+  let c3 = u32(clamp(ix + 3, 0, wi - 1)); let c4 = u32(clamp(ix + 4, 0, wi - 1)); let c5 = u32(clamp(ix + 5, 0, wi - 1));
+  for (var ci = 0u; ci < p.C_in; ci++) {
+    let plane = (t.n * p.C_in + ci) * p.H;
+    for (var ky = 0u; ky < 3u; ky++) {
+      let iy = i32(t.oy + ky) - i32(p.pad);
+      if (iy < 0 || iy >= i32(p.H)) { continue; }
+      let row = (plane + u32(iy)) * p.W;
+      let x0 = select(0.0, x[row + c0], ok0);
+      let x1 = select(0.0, x[row + c1], ok1);
+      let x2 = select(0.0, x[row + c2], ok2);
+      let x3 = select(0.0, x[row + c3], ok3);
+      let x4 = select(0.0, x[row + c4], ok4);
+      let x5 = select(0.0, x[row + c5], ok5);
+      let k = (ci * 3u + ky) * 3u;
+      let w0 = wt4[k * t.co4 + t.cb];
+      let w1 = wt4[(k + 1u) * t.co4 + t.cb];
+      let w2 = wt4[(k + 2u) * t.co4 + t.cb];
+      a0 += w0 * x0 + w1 * x1 + w2 * x2;
+      a1 += w0 * x1 + w1 * x2 + w2 * x3;
+      a2 += w0 * x2 + w1 * x3 + w2 * x4;
+      a3 += w0 * x3 + w1 * x4 + w2 * x5;
+    }
+  }
+  store4(t, a0, a1, a2, a3);
+}
+
+@compute @workgroup_size(64)
+fn forward_k1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = tile(linear_index(gid, nwg, 64u));
+  if (!t.ok) { return; }
+  let b = bias4(t.cb);
+  var a0 = b; var a1 = b; var a2 = b; var a3 = b;
+  let last = p.W - 1u;
+  let c0 = t.ox0; let c1 = min(t.ox0 + 1u, last); let c2 = min(t.ox0 + 2u, last); let c3 = min(t.ox0 + 3u, last);
+  for (var ci = 0u; ci < p.C_in; ci++) {
+    let row = ((t.n * p.C_in + ci) * p.H + t.oy) * p.W;
+    let w = wt4[ci * t.co4 + t.cb];
+    a0 += w * x[row + c0];
+    a1 += w * x[row + c1];
+    a2 += w * x[row + c2];
+    a3 += w * x[row + c3];
+  }
+  store4(t, a0, a1, a2, a3);
+}
+
+// ---- weight packing: src = W [C_out, C_in, K, K]; dst rows of 4·Co4 (or 4·Ci4) floats.
+
+struct Pack { C_out: u32, C_in: u32, K: u32, cols: u32 }
+@group(0) @binding(0) var<uniform> pk: Pack;
+@group(0) @binding(1) var<storage, read> w_src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> w_dst: array<f32>;
+
+// w_dst[(ci·KK + tap)·cols + co] = W[co, ci, tap]
+@compute @workgroup_size(64)
+fn pack(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_index(gid, nwg, 64u);
+  let kk = pk.K * pk.K;
+  if (i >= pk.C_in * kk * pk.cols) { return; }
+  let co = i % pk.cols;
+  let k = i / pk.cols;
+  w_dst[i] = select(0.0, w_src[min(co, pk.C_out - 1u) * pk.C_in * kk + k], co < pk.C_out);
+}
+
+// w_dst[(co·KK + tap)·cols + ci] = W[co, ci, KK − 1 − tap]   (transposed and flipped)
+@compute @workgroup_size(64)
+fn pack_flip(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_index(gid, nwg, 64u);
+  let kk = pk.K * pk.K;
+  if (i >= pk.C_out * kk * pk.cols) { return; }
+  let ci = i % pk.cols;
+  let k = i / pk.cols;
+  let tap = k % kk;
+  let co = k / kk;
+  w_dst[i] = select(0.0, w_src[(co * pk.C_in + min(ci, pk.C_in - 1u)) * kk + kk - 1u - tap], ci < pk.C_in);
+}
+
+// ---- weight gradient
+
+@group(0) @binding(1) var<storage, read> dy4: array<vec4f>;    // [N·OH·OW, Co4]
+@group(0) @binding(2) var<storage, read> xw: array<f32>;       // [N, C_in, H, W]
+@group(0) @binding(3) var<storage, read_write> dwp: array<f32>; // [N, C_out, C_in, K·K]
+
+struct WTile { n: u32, cb: u32, ci: u32, co4: u32, ok: bool }
+
+// id = (n·co4 + cb)·C_in + ci
+fn wtile(id: u32) -> WTile {
+  var t: WTile;
+  t.co4 = (p.C_out + 3u) / 4u;
+  t.ok = id < p.N * t.co4 * p.C_in;
+  t.ci = id % p.C_in;
+  t.cb = (id / p.C_in) % t.co4;
+  t.n = id / (p.C_in * t.co4);
+  return t;
+}
+
+fn wstore(t: WTile, tap: u32, kk: u32, v: vec4f) {
+  let co0 = t.cb * 4u;
+  let step = p.C_in * kk;
+  let base = ((t.n * p.C_out + co0) * p.C_in + t.ci) * kk + tap;
+  if (co0 < p.C_out) { dwp[base] = v.x; }
+  if (co0 + 1u < p.C_out) { dwp[base + step] = v.y; }
+  if (co0 + 2u < p.C_out) { dwp[base + 2u * step] = v.z; }
+  if (co0 + 3u < p.C_out) { dwp[base + 3u * step] = v.w; }
+}
+
+@compute @workgroup_size(64)
+fn weight_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = wtile(linear_index(gid, nwg, 64u));
+  if (!t.ok) { return; }
+  let plane = (t.n * p.C_in + t.ci) * p.H * p.W;
+  let pad = i32(p.pad);
+  let hi = i32(p.H);
+  let wi = i32(p.W);
+  var s00 = vec4f(0.0); var s01 = vec4f(0.0); var s02 = vec4f(0.0);
+  var s10 = vec4f(0.0); var s11 = vec4f(0.0); var s12 = vec4f(0.0);
+  var s20 = vec4f(0.0); var s21 = vec4f(0.0); var s22 = vec4f(0.0);
+  for (var oy = 0u; oy < p.OH; oy++) {
+    // Rows oy − pad + 0, 1, 2: base index (clamped) and whether they exist.
+    let y0 = i32(oy) - pad;
+    let ok0 = y0 >= 0 && y0 < hi;
+    let ok1 = y0 + 1 >= 0 && y0 + 1 < hi;
+    let ok2 = y0 + 2 >= 0 && y0 + 2 < hi;
+    let row0 = plane + u32(clamp(y0, 0, hi - 1)) * p.W;
+    let row1 = plane + u32(clamp(y0 + 1, 0, hi - 1)) * p.W;
+    let row2 = plane + u32(clamp(y0 + 2, 0, hi - 1)) * p.W;
+    // Sliding window over columns (ox − pad + 0, 1, 2) = (a, b, c); columns −pad and 1 − pad to start.
+    let i0 = -pad;
+    let i1 = 1 - pad;
+    let q0 = i0 >= 0 && i0 < wi;
+    let q1 = i1 >= 0 && i1 < wi;
+    let j0 = u32(clamp(i0, 0, wi - 1));
+    let j1 = u32(clamp(i1, 0, wi - 1));
+    var a0 = select(0.0, xw[row0 + j0], ok0 && q0); var b0 = select(0.0, xw[row0 + j1], ok0 && q1);
+    var a1 = select(0.0, xw[row1 + j0], ok1 && q0); var b1 = select(0.0, xw[row1 + j1], ok1 && q1);
+    var a2 = select(0.0, xw[row2 + j0], ok2 && q0); var b2 = select(0.0, xw[row2 + j1], ok2 && q1);
+    let gbase = (t.n * p.OH + oy) * p.OW;
+    for (var ox = 0u; ox < p.OW; ox++) {
+      let cx = i32(ox) + 2 - pad;
+      let qc = cx >= 0 && cx < wi;
+      let jc = u32(clamp(cx, 0, wi - 1));
+      let c0 = select(0.0, xw[row0 + jc], ok0 && qc);
+      let c1 = select(0.0, xw[row1 + jc], ok1 && qc);
+      let c2 = select(0.0, xw[row2 + jc], ok2 && qc);
+      let g = dy4[(gbase + ox) * t.co4 + t.cb];
+      s00 += g * a0; s01 += g * b0; s02 += g * c0;
+      s10 += g * a1; s11 += g * b1; s12 += g * c1;
+      s20 += g * a2; s21 += g * b2; s22 += g * c2;
+      a0 = b0; b0 = c0;
+      a1 = b1; b1 = c1;
+      a2 = b2; b2 = c2;
+    }
+  }
+  wstore(t, 0u, 9u, s00); wstore(t, 1u, 9u, s01); wstore(t, 2u, 9u, s02);
+  wstore(t, 3u, 9u, s10); wstore(t, 4u, 9u, s11); wstore(t, 5u, 9u, s12);
+  wstore(t, 6u, 9u, s20); wstore(t, 7u, 9u, s21); wstore(t, 8u, 9u, s22);
+}
+
+@compute @workgroup_size(64)
+fn weight_k1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = wtile(linear_index(gid, nwg, 64u));
+  if (!t.ok) { return; }
+  let plane = (t.n * p.C_in + t.ci) * p.H * p.W;
+  let P = p.OH * p.OW;
+  var s = vec4f(0.0);
+  for (var q = 0u; q < P; q++) { s += dy4[(t.n * P + q) * t.co4 + t.cb] * xw[plane + q]; }
+  wstore(t, 0u, 1u, s);
+}
