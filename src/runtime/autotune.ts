@@ -1,0 +1,99 @@
+// Per-adapter choice of kernel designs by measurement. Software adapters (SwiftShader) and GPUs reward
+// opposite designs (register blocking and serial loops vs workgroup-memory trees), so instead of guessing,
+// time each variant on a representative shape once, keep the fastest, and cache the result per adapter.
+import type { Gpu } from './gpu.ts';
+import { conv2dBackward, conv2dForward, convDefaults, type ConvVariant } from '../ops/conv2d.ts';
+import { reduceDefaults, type ReduceStyle } from '../ops/reduce.ts';
+import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
+
+export interface TuneResult {
+  adapter: string;
+  conv: { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant };
+  reduce: ReduceStyle;
+  /** Median milliseconds per candidate, for the record. */
+  ms: Record<string, number>;
+}
+
+export interface TuneCache {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+}
+
+export function adapterKey(gpu: Gpu): string {
+  const a = gpu.adapterInfo;
+  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unknown adapter';
+}
+
+export function applyTune(t: TuneResult): void {
+  Object.assign(convDefaults, t.conv);
+  reduceDefaults.style = t.reduce;
+}
+
+async function timeIt(gpu: Gpu, f: () => void, reps: number): Promise<number> {
+  f();
+  await gpu.sync();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    await gpu.sync();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Measures the variants (a few seconds on SwiftShader), applies the fastest, and caches the choice. */
+export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<TuneResult> {
+  const key = `autotune-v1:${adapterKey(gpu)}`;
+  const hit = cache?.get(key);
+  if (hit) {
+    try {
+      const t = JSON.parse(hit) as TuneResult;
+      applyTune(t);
+      return t;
+    } catch {
+      /* measure again */
+    }
+  }
+  const ms: Record<string, number> = {};
+  // A level-0 convolution of the small preset, batch 8.
+  const [N, C, S] = [8, 16, 28];
+  const x = gpu.tensor([N, C, S, S], 'autotune');
+  const w = gpu.tensor([C, C, 3, 3], 'autotune');
+  const b = gpu.tensor([C], 'autotune');
+  const y = gpu.tensor([N, C, S, S], 'autotune');
+  const g = { dx: gpu.tensor(x.shape, 'autotune'), dw: gpu.tensor(w.shape, 'autotune'), db: gpu.tensor([C], 'autotune') };
+  const variants: ConvVariant[] = ['direct', 'blocked', 'gemm'];
+  const best = (prefix: string) => variants.reduce((a, v) => (ms[`${prefix}.${v}`] < ms[`${prefix}.${a}`] ? v : a));
+  for (const v of variants) {
+    ms[`conv.forward.${v}`] = await timeIt(gpu, () => conv2dForward(gpu, x, w, b, { variant: v }, y), reps);
+    ms[`conv.backwardInput.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, g), reps);
+  }
+  // backward includes the weight gradient: separate it by timing weight-only (skip input) runs too.
+  for (const v of variants) {
+    ms[`conv.backwardWeight.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, { dw: g.dw, db: g.db }, true), reps);
+    ms[`conv.backwardInput.${v}`] = Math.max(0, ms[`conv.backwardInput.${v}`] - ms[`conv.backwardWeight.${v}`]);
+  }
+  const gn = { groups: 8, silu: true };
+  const gamma = gpu.tensor([C], 'autotune');
+  const dbeta = gpu.tensor([C], 'autotune');
+  for (const style of ['tree', 'serial'] as const) {
+    reduceDefaults.style = style;
+    ms[`reduce.${style}`] = await timeIt(gpu, () => {
+      const f = groupNormForward(gpu, x, gamma, b, gn, { y });
+      groupNormBackward(gpu, y, x, gamma, b, f.stats, gn, { dx: g.dx, dgamma: g.db, dbeta });
+      f.stats.release();
+    }, reps);
+  }
+  for (const t of [x, w, b, y, g.dx, g.dw, g.db, gamma, dbeta]) t.release();
+  const result: TuneResult = {
+    adapter: adapterKey(gpu),
+    conv: { forward: best('conv.forward'), backwardInput: best('conv.backwardInput'), backwardWeight: best('conv.backwardWeight') },
+    reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
+    ms,
+  };
+  applyTune(result);
+  cache?.set(key, JSON.stringify(result));
+  return result;
+}

@@ -1,0 +1,72 @@
+// The whole UNet on a tiny config: gradients of parameters from every layer kind against central finite
+// differences of the GPU forward (f32, so tolerances are loose), and the input side untouched by backward.
+import { describe, expect, it } from 'vitest';
+import { UNet } from '../src/model/unet.ts';
+import { PRESETS } from '../src/model/config.ts';
+import { expectClose, randArray, useGpu } from './helpers.ts';
+
+const getGpu = useGpu();
+
+describe('unet', () => {
+  it('parameter gradients match finite differences of the forward pass', async () => {
+    const gpu = await getGpu();
+    const cfg = PRESETS.test;
+    const model = new UNet(gpu, cfg);
+    const ps = model.params;
+    // Random weights everywhere (the default zero-initialised output conv would hide every upstream gradient).
+    const init = randArray(ps.total, 7, -0.5, 0.5);
+    for (const s of ps.specs) if (s.init === 'ones') for (let i = 0; i < s.size; i++) init[s.offset + i] = 1 + 0.3 * init[s.offset + i];
+    gpu.write(ps.flat('params'), init);
+    const B = 3;
+    const pass = model.pass(B, true);
+    const S = cfg.imageSize;
+    gpu.write(pass.x, randArray(B * S * S, 8));
+    gpu.write(pass.t, [5, 500, 999]);
+    gpu.write(pass.labels!, [0, 2, cfg.classes]);
+    const wOut = randArray(B * S * S, 9);
+    const lossOf = async () => {
+      pass.graph.forward();
+      const y = await pass.out.read();
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += y[i] * wOut[i];
+      return s;
+    };
+    await lossOf();
+    gpu.write(pass.graph.grad(pass.out), wOut);
+    pass.graph.backward();
+    const grads = await ps.flat('grads').read();
+
+    const pick = ['conv_in.weight', 'down.0.res.0.conv1.weight', 'down.0.res.0.norm1.weight', 'down.0.res.0.temb.weight', 'down.1.res.0.skip.weight',
+      'mid.attn.qkv.weight', 'mid.attn.norm.bias', 'up.1.res.0.conv2.bias', 'up.1.upsample.weight', 'time.linear1.weight', 'class_embedding.weight', 'conv_out.weight', 'norm_out.weight'];
+    const got: number[] = [];
+    const fd: number[] = [];
+    const h = 1e-2;
+    const params = Float32Array.from(init);
+    for (const name of pick) {
+      const spec = ps.specs.find((s) => s.name === name);
+      expect(spec, name).toBeDefined();
+      // class embedding: the rows of labels used (0, 2 and the null class 3)
+      const idx = name === 'class_embedding.weight' ? spec!.offset + 2 * cfg.timeEmbedDim + 1 : spec!.offset + (spec!.size > 1 ? 1 : 0);
+      const old = params[idx];
+      params[idx] = old + h;
+      gpu.write(ps.flat('params'), params);
+      const up = await lossOf();
+      params[idx] = old - h;
+      gpu.write(ps.flat('params'), params);
+      const down = await lossOf();
+      params[idx] = old;
+      got.push(grads[idx]);
+      fd.push((up - down) / (2 * h));
+    }
+    gpu.write(ps.flat('params'), params);
+    if (process.env.SHOW) console.log(pick.map((n, i) => `${n}: ${got[i].toFixed(5)} vs ${fd[i].toFixed(5)}`).join("\n"));
+    const scale = Math.max(...fd.map(Math.abs));
+    expectClose(`unet gradients [${pick.join(', ')}]`, got, fd, 0.02 * scale, 0.05);
+  });
+
+  it('rejects invalid configs before touching the GPU', async () => {
+    const gpu = await getGpu();
+    expect(() => new UNet(gpu, { ...PRESETS.test, groups: 5 })).toThrow(/unet config: channels 6 not divisible by groups 5/);
+    expect(() => new UNet(gpu, { ...PRESETS.test, imageSize: 7 })).toThrow(/imageSize 7 must be divisible by 2/);
+  });
+});
