@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
+/** A labelled image set: `count` single-channel size×size images. */
 export interface Digits {
   images: Float32Array; // [count, 784], values in [0, 1]
   labels: Uint8Array;   // [count]

@@ -1,0 +1,148 @@
+// Training, sampling and checkpoints end to end on small configs: the loss falls on real MNIST digits,
+// a seed reproduces samples, checkpoints round-trip and bad ones are refused with the model untouched.
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UNet } from '../src/model/unet.ts';
+import { PRESETS, type UNetConfig } from '../src/model/config.ts';
+import { Trainer, DEFAULT_TRAIN } from '../src/train/trainer.ts';
+import { loadMnist } from '../src/data/mnist-node.ts';
+import { DEFAULT_SCHEDULE, NoiseSchedule } from '../src/diffusion/schedule.ts';
+import { sample } from '../src/diffusion/sampler.ts';
+import { checkpointBytes, loadCheckpoint } from '../src/io/checkpoint.ts';
+import { encodeSafetensors, decodeSafetensors } from '../src/io/safetensors.ts';
+import { useGpu } from './helpers.ts';
+import { reduceDefaults } from '../src/ops/reduce.ts';
+
+// The barrier-free reductions are the fast ones on SwiftShader; both styles are checked in groupnorm.test.ts.
+reduceDefaults.style = 'serial';
+
+const getGpu = useGpu();
+// 28×28 like MNIST, but few channels so a few dozen steps run in seconds on SwiftShader.
+const MINI: UNetConfig = { imageSize: 28, inChannels: 1, channels: [8, 8], blocksPerLevel: 1, attentionLevels: [1], groups: 4, heads: 1, timeEmbedDim: 16, classes: 10 };
+
+describe('training', () => {
+  it('the loss falls on real MNIST digits', async () => {
+    const gpu = await getGpu();
+    const model = new UNet(gpu, MINI);
+    model.params.initialize(0);
+    const digits = loadMnist();
+    expect(digits.count).toBe(10000);
+    const tr = new Trainer(gpu, model, digits, { ...DEFAULT_TRAIN, batch: 8, lr: 3e-3, schedule: DEFAULT_SCHEDULE });
+    const losses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      tr.encodeStep();
+      if (tr.step % 10 === 0) losses.push(...(await tr.readLosses()));
+    }
+    expect(losses.length).toBe(30);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    const first = mean(losses.slice(0, 3));
+    const last = mean(losses.slice(-5));
+    console.log(`loss: first 3 steps ${first.toFixed(3)}, last 5 ${last.toFixed(3)}`);
+    expect(first).toBeGreaterThan(0.7); // an untrained model predicts ~0, and E[ε²] = 1
+    expect(last).toBeLessThan(0.6 * first);
+  });
+});
+
+describe('sampling', () => {
+  it('a seed gives the same images; another seed other images', async () => {
+    const gpu = await getGpu();
+    const model = new UNet(gpu, PRESETS.test);
+    model.params.initialize(3);
+    const sched = new NoiseSchedule();
+    const opts = { n: 2, sampler: 'ddim' as const, steps: 4, classLabel: [1, 2], guidance: 2, seed: 5, eta: 1 };
+    const a = await sample(gpu, model, sched, opts);
+    const b = await sample(gpu, model, sched, opts);
+    const c = await sample(gpu, model, sched, { ...opts, seed: 6 });
+    expect(a.every(Number.isFinite)).toBe(true);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(c)).not.toEqual(Array.from(a));
+    const d = await sample(gpu, model, sched, { n: 3, sampler: 'ddpm', steps: 10, classLabel: null, seed: 1 });
+    expect(d.length).toBe(3 * 64);
+    expect(d.every((v) => Number.isFinite(v))).toBe(true);
+  });
+});
+
+describe('checkpoints', () => {
+  async function trainedModel(seed: number) {
+    const gpu = await getGpu();
+    const model = new UNet(gpu, PRESETS.test);
+    model.params.initialize(seed);
+    const n = 40;
+    const digits = { images: new Float32Array(n * 64).map((_, i) => (i % 7) / 7), labels: new Uint8Array(n).map((_, i) => i % 3), count: n };
+    const tr = new Trainer(gpu, model, digits, { ...DEFAULT_TRAIN, batch: 2, schedule: DEFAULT_SCHEDULE });
+    tr.encodeStep();
+    tr.encodeStep();
+    return { gpu, model };
+  }
+  const flats = async (m: UNet) => Promise.all((['params', 'ema', 'm', 'v'] as const).map(async (k) => Array.from(await m.params.flat(k).read())));
+
+  it('round-trip weights, EMA and optimizer state with config, schedule and step in the metadata', async () => {
+    const { gpu, model } = await trainedModel(1);
+    const bytes = await checkpointBytes(model, { schedule: DEFAULT_SCHEDULE, step: 2 });
+    const file = decodeSafetensors(bytes);
+    expect(file.metadata.step).toBe('2');
+    expect(JSON.parse(file.metadata.config)).toEqual(PRESETS.test);
+    expect(file.tensors.get('model.conv_in.weight')!.shape).toEqual([6, 1, 3, 3]);
+    const other = new UNet(gpu, PRESETS.test);
+    other.params.initialize(99);
+    const meta = loadCheckpoint(other, bytes);
+    expect(meta.step).toBe(2);
+    expect(await flats(other)).toEqual(await flats(model));
+  });
+
+  it('refuses truncated, foreign, mismatched and tampered files and leaves the model untouched', async () => {
+    const { gpu, model } = await trainedModel(2);
+    const good = await checkpointBytes(model, { schedule: DEFAULT_SCHEDULE, step: 2 });
+    const target = new UNet(gpu, PRESETS.test);
+    target.params.initialize(5);
+    const before = await flats(target);
+    expect(() => loadCheckpoint(target, good.slice(0, good.length - 100))).toThrow(/not a valid safetensors file: .*truncated/);
+    expect(() => loadCheckpoint(target, good.slice(0, 5))).toThrow(/too short/);
+    const foreign = encodeSafetensors([{ name: 'weight', shape: [2], data: new Float32Array(2) }], { format: 'pt' });
+    expect(() => loadCheckpoint(target, foreign)).toThrow(/not a checkpoint of this project/);
+    const bigger = new UNet(gpu, { ...PRESETS.test, timeEmbedDim: 12 });
+    bigger.params.initialize(1);
+    const mismatched = await checkpointBytes(bigger, { schedule: DEFAULT_SCHEDULE, step: 0 });
+    expect(() => loadCheckpoint(target, mismatched)).toThrow(/model config differs/);
+    const file = decodeSafetensors(good);
+    const t = file.tensors.get('ema.conv_out.bias')!;
+    const tampered = encodeSafetensors([...file.tensors.values()].map((x) => (x === t ? { ...t, shape: [1, 1], data: t.data } : x)), file.metadata);
+    expect(() => loadCheckpoint(target, tampered)).toThrow(/tensor ema.conv_out.bias has shape \[1,1\], the model expects \[1\]/);
+    const missing = encodeSafetensors([...file.tensors.values()].filter((x) => x.name !== 'optimizer.v.mid.attn.qkv.weight'), file.metadata);
+    expect(() => loadCheckpoint(target, missing)).toThrow(/tensor optimizer.v.mid.attn.qkv.weight is missing/);
+    expect(await flats(target)).toEqual(before);
+  });
+});
+
+describe('command line', () => {
+  const tsx = join('node_modules', '.bin', 'tsx');
+  it('sample writes a PNG and .npy from a checkpoint; bad flags get a one-line usage error', async () => {
+    const { model } = await (async () => {
+      const gpu = await getGpu();
+      const m = new UNet(gpu, PRESETS.test);
+      m.params.initialize(4);
+      return { model: m };
+    })();
+    const dir = mkdtempSync(join(tmpdir(), 'wd-'));
+    const ck = join(dir, 'c.safetensors');
+    writeFileSync(ck, await checkpointBytes(model, { schedule: DEFAULT_SCHEDULE, step: 0 }));
+    execFileSync(tsx, ['cli/sample.ts', '--checkpoint', ck, '--steps', '3', '--n', '4', '--class', '1', '--guidance', '2', '--out', join(dir, 'g.png'), '--raw', join(dir, 's.npy'), '--no-autotune'], { stdio: 'pipe' });
+    const png = readFileSync(join(dir, 'g.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    const npy = readFileSync(join(dir, 's.npy'));
+    expect(npy.subarray(1, 6).toString()).toBe('NUMPY');
+    expect(npy.toString('latin1', 10, 80)).toContain("'shape': (4, 1, 8, 8)");
+    const bad = spawnSync(tsx, ['cli/sample.ts', '--checkpoint', ck, '--n', 'abc'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --n must be an integer in \[1, 4096\], got "abc"\nusage: npm run sample/);
+    expect(bad.stderr).not.toMatch(/at .*\.ts:\d+/);
+    const missing = spawnSync(tsx, ['cli/sample.ts', '--checkpoint', join(dir, 'nope.safetensors')], { encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe(`error: checkpoint ${join(dir, 'nope.safetensors')} does not exist`);
+    expect(existsSync(join(dir, 'nope.safetensors'))).toBe(false);
+  });
+});
