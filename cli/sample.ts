@@ -26,7 +26,7 @@ await runCli(USAGE, async () => {
     .option('--guidance <s>', 'classifier-free guidance scale', num('guidance', 0, 100))
     .option('--seed <n>', 'noise seed', int('seed', 0, 0xffffffff), 0)
     .option('--no-ema', 'use the raw weights instead of the EMA')
-    .option('--clip', 'clip x̂0 to [−1, 1] (DDPM clips by default)')
+    .option('--no-clip', 'do not clamp x̂0 to [−1, 1] (clip_sample, on by default)')
     .option('--out <file>', 'PNG grid to write', 'samples.png')
     .option('--raw <file>', 'also write the samples as .npy (or bare float32 with any other extension)')
     .option('--no-autotune', 'skip measuring kernel variants');
@@ -47,7 +47,7 @@ await runCli(USAGE, async () => {
   loadCheckpoint(model, bytes);
   const t0 = performance.now();
   const imgs = await sample(gpu, model, schedule, {
-    n: o.n, sampler: o.sampler, steps, eta: o.eta, spacing: o.spacing, clip: o.clip ? true : o.sampler === 'ddpm',
+    n: o.n, sampler: o.sampler, steps, eta: o.eta, spacing: o.spacing, clip: o.clip,
     classLabel: model.conditional ? (o.class ?? null) : null, guidance: o.guidance, seed: o.seed, ema: o.ema,
   });
   const secs = (performance.now() - t0) / 1000;

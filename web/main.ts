@@ -205,6 +205,7 @@ async function trainLoop(): Promise<void> {
     await new Promise((r) => requestAnimationFrame(() => r(null)));
   }
   running = false;
+  $('step').textContent = String(s.trainer.step);
   setState(s.trainer.step >= target ? 'done' : 'paused');
 }
 

@@ -16,6 +16,7 @@ export interface SampleOptions {
   eta?: number;
   spacing?: TimestepSpacing;
   varianceType?: VarianceType;
+  /** Clamp x̂0 to [−1, 1] (diffusers' clip_sample; default true for both samplers, as there). */
   clip?: boolean;
   /** Class to draw (conditional models); null = the null class (unconditional). A number array gives one per sample. */
   classLabel?: number | number[] | null;
@@ -66,7 +67,7 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
       pass.graph.forward();
       const c = o.sampler === 'ddpm'
         ? ddpmStep(schedule, t, prev, o.varianceType ?? 'fixed_small', o.clip ?? true)
-        : ddimStep(schedule, t, prev, o.eta ?? 0, o.clip ?? false);
+        : ddimStep(schedule, t, prev, o.eta ?? 0, o.clip ?? true);
       samplerStep(gpu, x, pass.out, c, seed, i, guided ? o.guidance! : null);
       if (o.onStep) await o.onStep(i, t, x);
     }
