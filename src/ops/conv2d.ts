@@ -85,12 +85,13 @@ export interface Conv2dGrads {
 }
 
 /**
- * Gradients of conv2d given dy. Writes (overwrites) dw, db and, unless skipInput (first layer), dx.
+ * Gradients of conv2d given dy. Writes (overwrites) dw, db and, unless skipInput (first layer), dx;
+ * skipWeight computes dx alone (benchmarks time the two directions separately).
  * Pass preallocated outputs in `into` to avoid allocation.
  */
 export function conv2dBackward(
   gpu: Gpu, dy: Tensor, x: Tensor, w: Tensor, opts: Conv2dOpts = {},
-  into: Partial<Conv2dGrads> = {}, skipInput = false,
+  into: Partial<Conv2dGrads> = {}, skipInput = false, skipWeight = false,
 ): Conv2dGrads {
   const op = 'conv2d_backward';
   const g = geometry(op, x, w, opts);
@@ -110,6 +111,7 @@ export function conv2dBackward(
       gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy, wt: w, dx }, workgroups: gpu.grid(n, 64) });
     }
   }
+  if (skipWeight) return { dx, dw, db };
   const vw = opts.variant ?? convDefaults.backwardWeight;
   if (vw === 'gemm') {
     gemmBackwardWeight(gpu, dy, x, dw, g);

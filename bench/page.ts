@@ -1,0 +1,40 @@
+// The benchmark page: runs the suite on navigator.gpu with TensorFlow.js as the peer, logs rows as they
+// come, and leaves the whole run in window.__bench for the puppeteer runner (bench/run.ts) to collect.
+import { createBrowserGpu } from '../src/platform/browser.ts';
+import { autotune } from '../src/runtime/autotune.ts';
+import { runSuite, type SizeSet } from './suite.ts';
+import { tfjsPeer } from './peers-tfjs.ts';
+
+declare global {
+  interface Window { __bench?: unknown; __benchError?: string }
+}
+
+const q = new URLSearchParams(location.search);
+const log = (line: string) => {
+  document.getElementById('log')!.textContent += line + '\n';
+  console.log(line);
+};
+
+async function main() {
+  const gpu = await createBrowserGpu();
+  const tune = await autotune(gpu, undefined, 2);
+  log(`adapter ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}; autotune ${JSON.stringify({ conv: tune.conv, reduce: tune.reduce })}`);
+  const peers = q.get('peers') === '0' ? undefined : await tfjsPeer().catch((e) => (log(`tfjs unavailable: ${e.message}`), undefined));
+  const records = await runSuite(gpu, {
+    sizes: (q.get('sizes') ?? 'unet').split(',') as SizeSet[],
+    reps: Number(q.get('reps') ?? 10),
+    warmup: Number(q.get('warmup') ?? 2),
+    kernels: (q.get('kernels') ?? '').split(',').filter(Boolean),
+    peers,
+    log,
+  });
+  const limits: Record<string, number> = {};
+  for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
+  window.__bench = { adapter: { ...gpu.adapterInfo, limits }, autotune: tune, peers: peers?.name ?? null, records, browser: navigator.userAgent };
+  log('done');
+}
+
+main().catch((e) => {
+  window.__benchError = String(e?.stack ?? e);
+  log(`error: ${e}`);
+});

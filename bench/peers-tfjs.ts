@@ -1,0 +1,82 @@
+// TensorFlow.js (WebGPU backend) peers for the benchmark page, built from its public ops and kernels on the
+// same adapter. Each timing is the median of (op + `await result.data()`), the way a tfjs user gets a result;
+// our side is compared through the same wall-clock-with-readback number (BenchRecord.ms_wall_readback).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgpu';
+import type { PeerRunner } from './suite.ts';
+import type { ConvShape } from '../test/reference/conv2d.ts';
+
+async function median(reps: number, f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const once = async () => {
+    const t0 = performance.now();
+    const r = f();
+    const list = Array.isArray(r) ? r : [r];
+    for (const t of list) await t.data();
+    const ms = performance.now() - t0;
+    tf.dispose(list);
+    return ms;
+  };
+  await once(); // warm-up (shader compilation)
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) times.push(await once());
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+export async function tfjsPeer(): Promise<PeerRunner> {
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs: the webgpu backend did not initialise');
+  await tf.ready();
+  return {
+    name: `tfjs ${tf.version_core} webgpu`,
+    async conv2d(dir: string, s: ConvShape, reps: number) {
+      const OH = Math.floor((s.H + 2 * s.pad - s.K) / s.stride) + 1;
+      const x = tf.randomNormal([s.N, s.H, s.W, s.C_in]) as tf.Tensor4D;
+      const f = tf.randomNormal([s.K, s.K, s.C_in, s.C_out]) as tf.Tensor4D;
+      const dy = tf.randomNormal([s.N, OH, OH, s.C_out]) as tf.Tensor4D;
+      const pad = s.pad === 0 ? 'valid' : 'same';
+      const attrs = { strides: [s.stride, s.stride], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+      let ms: number;
+      if (dir === 'forward') ms = await median(reps, () => tf.conv2d(x, f, s.stride, pad));
+      else if (dir === 'backward_input') ms = await median(reps, () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape } as never) as tf.Tensor);
+      else ms = await median(reps, () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape } as never) as tf.Tensor);
+      tf.dispose([x, f, dy]);
+      return ms;
+    },
+    async matmul(M: number, K: number, N: number, reps: number) {
+      const a = tf.randomNormal([M, K]) as tf.Tensor2D;
+      const b = tf.randomNormal([K, N]) as tf.Tensor2D;
+      const ms = await median(reps, () => tf.matMul(a, b));
+      tf.dispose([a, b]);
+      return ms;
+    },
+    async groupNormSilu(dir: string, N: number, C: number, H: number, G: number, reps: number) {
+      const x = tf.randomNormal([N, H, H, C]) as tf.Tensor4D;
+      const gamma = tf.ones([C]);
+      const beta = tf.zeros([C]);
+      const dy = tf.randomNormal([N, H, H, C]);
+      const gn = (v: tf.Tensor) => {
+        const g = tf.reshape(v, [N, H, H, G, C / G]);
+        const { mean, variance } = tf.moments(g, [1, 2, 4], true);
+        const xh = tf.reshape(tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, 1e-5))), [N, H, H, C]);
+        const z = tf.add(tf.mul(xh, gamma), beta);
+        return tf.mul(z, tf.sigmoid(z));
+      };
+      const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gn(v), dy)));
+      const ms = await median(reps, () => (dir === 'forward' ? tf.tidy(() => gn(x)) : tf.tidy(() => grad(x))));
+      tf.dispose([x, gamma, beta, dy]);
+      return ms;
+    },
+    async attention(dir: string, N: number, C: number, L: number, heads: number, reps: number) {
+      const D = C / heads;
+      const q = tf.randomNormal([N * heads, L, D]);
+      const k = tf.randomNormal([N * heads, L, D]);
+      const v = tf.randomNormal([N * heads, L, D]);
+      const dout = tf.randomNormal([N * heads, L, D]);
+      const attn = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) => tf.matMul(tf.softmax(tf.mul(tf.matMul(qq, kk, false, true), 1 / Math.sqrt(D))), vv);
+      const grads = tf.grads((qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) => tf.sum(tf.mul(attn(qq, kk, vv), dout)));
+      const ms = await median(reps, () => (dir === 'forward' ? tf.tidy(() => attn(q, k, v)) : tf.tidy(() => grads([q, k, v]))));
+      tf.dispose([q, k, v, dout]);
+      return ms;
+    },
+  };
+}

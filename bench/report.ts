@@ -1,0 +1,64 @@
+// Writes a benchmark run to bench/results/: JSON (the records plus adapter, browser and date), a Markdown
+// table, and an HTML chart (Chart.js, inlined so the file opens anywhere offline).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { BenchRecord } from './suite.ts';
+
+export interface BenchRun {
+  date: string;
+  runner: 'chromium' | 'node-dawn';
+  browser: string | null;
+  adapter: { vendor: string; architecture: string; description: string; features: string[]; limits: Record<string, number> };
+  autotune: unknown;
+  peers: string | null;
+  records: BenchRecord[];
+}
+
+const fmt = (v: number | null, d = 2) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
+
+export function markdown(run: BenchRun): string {
+  const a = run.adapter;
+  const lines = [
+    `# Benchmark run ${run.date}`,
+    '',
+    `Adapter: **${a.vendor} ${a.architecture}** (${a.description}); runner: ${run.runner}${run.browser ? ` (${run.browser})` : ''}; ` +
+      `timing: ${run.records[0]?.timing ?? '—'}; peers: ${run.peers ?? 'none'}.`,
+    '',
+    '| kernel | direction | variant | shape | ms (median) | ms (min) | GFLOP/s | GB/s | max abs err | max rel err | CPU twin ms | ours + readback ms | tfjs ms | tfjs / ours |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of run.records) {
+    const ratio = r.peers.tfjs_ms !== null ? r.peers.tfjs_ms / r.ms_wall_readback : null;
+    lines.push(
+      `| ${r.name} | ${r.direction} | ${r.variant} | ${r.shape.join('×')} | ${fmt(r.ms_median)} | ${fmt(r.ms_min)} | ${fmt(r.gflops)} | ${fmt(r.gbps)} | ` +
+        `${r.max_abs_err.toExponential(1)} | ${r.max_rel_err.toExponential(1)} | ${fmt(r.cpu_ms, 0)} | ${fmt(r.ms_wall_readback)} | ${fmt(r.peers.tfjs_ms)} | ${fmt(ratio)} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function html(run: BenchRun): string {
+  const require = createRequire(import.meta.url);
+  const chartJs = readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
+  const labels = run.records.map((r) => `${r.name}.${r.direction} ${r.variant} [${r.shape.join('×')}]`);
+  const data = { labels, ours: run.records.map((r) => r.gflops), tfjs: run.records.map((r) => (r.peers.tfjs_ms ? r.flops / r.peers.tfjs_ms / 1e6 : null)) };
+  return `<!doctype html><meta charset="utf-8"><title>webgpu-diffusion benchmark ${run.date}</title>
+<h1>GFLOP/s per kernel — ${run.adapter.vendor} ${run.adapter.architecture}</h1><p>${run.date}; ${run.runner}${run.browser ? ` (${run.browser})` : ''}</p>
+<div style="height:${40 + 18 * labels.length}px"><canvas id="c"></canvas></div>
+<script>${chartJs}</script>
+<script>const d = ${JSON.stringify(data)};
+new Chart(document.getElementById('c'), { type: 'bar', options: { indexAxis: 'y', maintainAspectRatio: false, scales: { x: { title: { display: true, text: 'GFLOP/s' } } } },
+  data: { labels: d.labels, datasets: [{ label: 'ours', data: d.ours, backgroundColor: '#c33' }, { label: 'TensorFlow.js WebGPU (with readback)', data: d.tfjs, backgroundColor: '#39c' }] } });</script>`;
+}
+
+export function writeRun(dir: string, run: BenchRun): string[] {
+  mkdirSync(dir, { recursive: true });
+  const stem = join(dir, `${run.date.replace(/[:.]/g, '-')}-${run.runner}`);
+  const files = [`${stem}.json`, `${stem}.md`, `${stem}.html`];
+  writeFileSync(files[0], JSON.stringify(run, null, 1));
+  writeFileSync(files[1], markdown(run));
+  writeFileSync(files[2], html(run));
+  writeFileSync(join(dir, `latest-${run.runner}.md`), markdown(run));
+  return files;
+}

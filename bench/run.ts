@@ -1,0 +1,67 @@
+// npm run bench -- [--node] [--sizes unet,sweep] [--kernels conv2d,attention] [--reps 10] [--warmup 2] [--no-peers] [--out bench/results]
+// Default: builds the pages, serves them on localhost, runs the suite in headless Chromium (WebGPU) with
+// TensorFlow.js as the peer, prints the table and writes JSON, Markdown and an HTML chart. --node runs the
+// same suite in Node through Dawn (no peers).
+import { Command } from 'commander';
+import { int, oneOf, runCli, UsageError } from '../cli/common.ts';
+import { runSuite, formatRow, type SizeSet, type BenchRecord } from './suite.ts';
+import { writeRun, type BenchRun } from './report.ts';
+
+const USAGE = 'npm run bench -- [--node] [--sizes smoke,unet,sweep] [--kernels NAME,...] [--reps N] [--warmup N] [--no-peers] [--out DIR]';
+
+export async function benchNode(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, log = console.log): Promise<BenchRun> {
+  const { createNodeGpu } = await import('../src/platform/node.ts');
+  const { autotune } = await import('../src/runtime/autotune.ts');
+  const gpu = await createNodeGpu();
+  const tune = await autotune(gpu, undefined, 2);
+  const records = await runSuite(gpu, { sizes, kernels, reps, warmup, log });
+  const limits: Record<string, number> = {};
+  for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
+  gpu.destroy();
+  return { date: new Date().toISOString(), runner: 'node-dawn', browser: null, adapter: { ...gpu.adapterInfo, limits }, autotune: tune, peers: null, records };
+}
+
+export async function benchChromium(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, peers: boolean, log = console.log): Promise<BenchRun> {
+  const { buildAndServe, launch } = await import('../test/browser.ts');
+  const { server, url } = await buildAndServe();
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => log(m.text()));
+    const q = new URLSearchParams({ sizes: sizes.join(','), kernels: kernels.join(','), reps: String(reps), warmup: String(warmup), peers: peers ? '1' : '0' });
+    await page.goto(`${url}bench.html?${q}`);
+    await page.waitForFunction(() => window.__bench || window.__benchError, { timeout: 0, polling: 1000 });
+    const err = await page.evaluate(() => window.__benchError);
+    if (err) throw new Error(`benchmark page failed: ${err}`);
+    const r = (await page.evaluate(() => window.__bench)) as Omit<BenchRun, 'date' | 'runner'>;
+    return { date: new Date().toISOString(), runner: 'chromium', ...r, browser: await browser.version() };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runCli(USAGE, async () => {
+    const program = new Command()
+      .name('bench')
+      .exitOverride()
+      .configureOutput({ writeErr: () => {} })
+      .option('--node', 'run in Node through Dawn instead of headless Chromium')
+      .option('--sizes <list>', 'smoke, unet, sweep (comma-separated)', 'unet')
+      .option('--kernels <list>', 'only cases whose "name.direction" contains one of these', '')
+      .option('--reps <n>', 'timed repetitions', int('reps', 1, 1000), 10)
+      .option('--warmup <n>', 'untimed warm-up runs', int('warmup', 0, 100), 2)
+      .option('--no-peers', 'skip TensorFlow.js')
+      .option('--out <dir>', 'results directory', 'bench/results');
+    program.parse(process.argv);
+    const o = program.opts();
+    const sizes = String(o.sizes).split(',').map((s) => oneOf('sizes', ['smoke', 'unet', 'sweep'] as const)(s.trim()));
+    if (!sizes.length) throw new UsageError('--sizes is empty');
+    const kernels = String(o.kernels).split(',').filter(Boolean);
+    const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, () => {}) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, () => {});
+    console.log(`adapter: ${run.adapter.vendor} ${run.adapter.architecture} (${run.adapter.description}); ${run.runner}${run.browser ? ' ' + run.browser : ''}; timing ${run.records[0]?.timing}`);
+    for (const r of run.records as BenchRecord[]) console.log(formatRow(r));
+    for (const f of writeRun(o.out, run)) console.log(`wrote ${f}`);
+  });
+}

@@ -1,0 +1,31 @@
+// Smoke test of the benchmark runner (tiny sizes, one repetition) in Node through Dawn: every record is
+// complete, errors against the CPU twins are small, and the report files are written.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchNode } from '../bench/run.ts';
+import { writeRun } from '../bench/report.ts';
+
+describe('bench runner', () => {
+  it('runs every kernel at smoke sizes and writes JSON, Markdown and HTML', async () => {
+    const run = await benchNode(['smoke'], [], 1, 0, () => {});
+    const names = new Set(run.records.map((r) => `${r.name}.${r.direction}`));
+    for (const k of ['conv2d.forward', 'conv2d.backward_input', 'conv2d.backward_weight', 'groupnorm_silu.forward', 'groupnorm_silu.backward', 'linear.forward', 'linear.backward', 'attention.forward', 'attention.backward', 'adamw.update']) {
+      expect(names.has(k), k).toBe(true);
+    }
+    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'gemm']));
+    for (const r of run.records) {
+      expect(r.ms_median, `${r.name}.${r.direction}`).toBeGreaterThan(0);
+      expect(r.gflops).toBeGreaterThan(0);
+      expect(r.max_rel_err, `${r.name}.${r.direction} ${r.variant}`).toBeLessThan(1e-2);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+    const files = writeRun(dir, run);
+    for (const f of files) expect(existsSync(f)).toBe(true);
+    const json = JSON.parse(readFileSync(files[0], 'utf8'));
+    expect(json.adapter.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(readFileSync(files[1], 'utf8')).toMatch(/\| conv2d \| forward \| blocked \|/);
+    expect(readFileSync(files[2], 'utf8')).toContain('new Chart(');
+  });
+});
