@@ -59,7 +59,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const sizes = String(o.sizes).split(',').map((s) => oneOf('sizes', ['smoke', 'unet', 'sweep'] as const)(s.trim()));
     if (!sizes.length) throw new UsageError('--sizes is empty');
     const kernels = String(o.kernels).split(',').filter(Boolean);
-    const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, () => {}) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, () => {});
+    const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, (l) => console.error(l)) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, (l) => console.error(l));
     console.log(`adapter: ${run.adapter.vendor} ${run.adapter.architecture} (${run.adapter.description}); ${run.runner}${run.browser ? ' ' + run.browser : ''}; timing ${run.records[0]?.timing}`);
     for (const r of run.records as BenchRecord[]) console.log(formatRow(r));
     for (const f of writeRun(o.out, run)) console.log(`wrote ${f}`);

@@ -4,6 +4,7 @@
 // warm-up; GFLOP/s and GB/s from counted flops and the fewest bytes that must move; the largest error
 // against the CPU twin on the same inputs, and the CPU twin's own time.
 import type { Gpu } from '../src/runtime/gpu.ts';
+import { mulberry32 } from '../src/runtime/mulberry.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
 import { conv2dBackward, conv2dForward, type ConvVariant } from '../src/ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../src/ops/groupnorm.ts';
@@ -61,15 +62,8 @@ export interface PeerRunner {
 
 /** Deterministic inputs in [lo, hi). */
 function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 
 function errors(got: ArrayLike<number>, ref: ArrayLike<number>): { abs: number; rel: number } {

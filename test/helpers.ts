@@ -5,6 +5,7 @@ import { createNodeGpu } from '../src/platform/node.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
 import { fill } from '../src/ops/elementwise.ts';
+import { mulberry32 } from '../src/runtime/mulberry.ts';
 
 let gpuPromise: Promise<Gpu> | null = null;
 
@@ -20,20 +21,10 @@ export function useGpu(): () => Promise<Gpu> {
   return () => (gpuPromise ??= createNodeGpu());
 }
 
-/** mulberry32: small seeded generator for test inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../src/runtime/mulberry.ts';
 
 export function randArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 

@@ -2,6 +2,7 @@
 // moments and the EMA), each tensor starting on a 256-byte boundary so it can be bound on its own.
 import type { Gpu } from '../runtime/gpu.ts';
 import { Tensor } from '../runtime/tensor.ts';
+import { mulberry32 } from '../runtime/mulberry.ts';
 
 export interface ParamSpec {
   name: string;
@@ -66,14 +67,7 @@ export class ParamStore {
   /** Initial values on the CPU (PyTorch's default U(±1/√fan_in) for weights and biases), seeded. */
   initialValues(seed: number): Float32Array {
     const out = new Float32Array(this.total);
-    let a = seed >>> 0;
-    const rand = () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rand = mulberry32(seed);
     for (const s of this.specs) {
       const bound = s.scale / Math.sqrt(s.fanIn);
       for (let i = 0; i < s.size; i++) {
