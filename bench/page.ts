@@ -28,6 +28,10 @@ async function main() {
     peers,
     log,
   });
+  if (q.get('e2e')) {
+    const { runEndToEnd } = await import('./e2e.ts');
+    records.push(...(await runEndToEnd(gpu, { ...JSON.parse(q.get('e2e')!), log })));
+  }
   const limits: Record<string, number> = {};
   for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
   window.__bench = { adapter: { ...gpu.adapterInfo, limits }, autotune: tune, peers: peers?.name ?? null, records, browser: navigator.userAgent };

@@ -9,19 +9,25 @@ import { writeRun, type BenchRun } from './report.ts';
 
 const USAGE = 'npm run bench -- [--node] [--sizes smoke,unet,sweep] [--kernels NAME,...] [--reps N] [--warmup N] [--no-peers] [--out DIR]';
 
-export async function benchNode(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, log = console.log): Promise<BenchRun> {
+export interface E2EArgs { presets: string[]; batches: number[]; steps: number; sampleN: number }
+
+export async function benchNode(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, log = console.log, e2e: E2EArgs | null = null): Promise<BenchRun> {
   const { createNodeGpu } = await import('../src/platform/node.ts');
   const { autotune } = await import('../src/runtime/autotune.ts');
   const gpu = await createNodeGpu();
   const tune = await autotune(gpu, undefined, 2);
   const records = await runSuite(gpu, { sizes, kernels, reps, warmup, log });
+  if (e2e) {
+    const { runEndToEnd } = await import('./e2e.ts');
+    records.push(...(await runEndToEnd(gpu, { ...e2e, log })));
+  }
   const limits: Record<string, number> = {};
   for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
   gpu.destroy();
   return { date: new Date().toISOString(), runner: 'node-dawn', browser: null, adapter: { ...gpu.adapterInfo, limits }, autotune: tune, peers: null, records };
 }
 
-export async function benchChromium(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, peers: boolean, log = console.log): Promise<BenchRun> {
+export async function benchChromium(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, peers: boolean, log = console.log, e2e: E2EArgs | null = null): Promise<BenchRun> {
   const { buildAndServe, launch } = await import('../test/browser.ts');
   const { server, url } = await buildAndServe();
   const browser = await launch();
@@ -29,6 +35,7 @@ export async function benchChromium(sizes: SizeSet[], kernels: string[], reps: n
     const page = await browser.newPage();
     page.on('console', (m) => log(m.text()));
     const q = new URLSearchParams({ sizes: sizes.join(','), kernels: kernels.join(','), reps: String(reps), warmup: String(warmup), peers: peers ? '1' : '0' });
+    if (e2e) q.set('e2e', JSON.stringify(e2e));
     await page.goto(`${url}bench.html?${q}`);
     await page.waitForFunction(() => window.__bench || window.__benchError, { timeout: 0, polling: 1000 });
     const err = await page.evaluate(() => window.__benchError);
@@ -53,13 +60,24 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       .option('--reps <n>', 'timed repetitions', int('reps', 1, 1000), 10)
       .option('--warmup <n>', 'untimed warm-up runs', int('warmup', 0, 100), 2)
       .option('--no-peers', 'skip TensorFlow.js')
+      .option('--e2e', 'also time whole training steps, encode vs GPU time, memory, and DDIM-50 sampling')
+      .option('--presets <list>', 'presets for --e2e', 'tiny,small')
+      .option('--batches <list>', 'batch sizes for --e2e', '32,64')
+      .option('--e2e-steps <n>', 'timed training steps per configuration', int('e2e-steps', 1, 1000), 3)
       .option('--out <dir>', 'results directory', 'bench/results');
     program.parse(process.argv);
     const o = program.opts();
     const sizes = String(o.sizes).split(',').map((s) => oneOf('sizes', ['smoke', 'unet', 'sweep'] as const)(s.trim()));
     if (!sizes.length) throw new UsageError('--sizes is empty');
     const kernels = String(o.kernels).split(',').filter(Boolean);
-    const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, (l) => console.error(l)) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, (l) => console.error(l));
+    let e2e: E2EArgs | null = null;
+    if (o.e2e) {
+      const presets = String(o.presets).split(',').map((p) => oneOf('presets', ['tiny', 'small'] as const)(p.trim()));
+      const batches = String(o.batches).split(',').map((b) => int('batches', 1, 4096)(b.trim()));
+      e2e = { presets, batches, steps: o.e2eSteps, sampleN: 16 };
+    }
+    const log = (l: string) => console.error(l);
+    const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, log, e2e) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, log, e2e);
     console.log(`adapter: ${run.adapter.vendor} ${run.adapter.architecture} (${run.adapter.description}); ${run.runner}${run.browser ? ' ' + run.browser : ''}; timing ${run.records[0]?.timing}`);
     for (const r of run.records as BenchRecord[]) console.log(formatRow(r));
     for (const f of writeRun(o.out, run)) console.log(`wrote ${f}`);
