@@ -89,7 +89,7 @@ describe('runtime', () => {
     if (!gpu.hasTimestamps) return;
     gpu.profile = true;
     const x = gpu.upload([1, 4, 16, 16], randArray(1024, 4));
-    conv2dForward(gpu, x, gpu.upload([4, 4, 3, 3], randArray(144, 5)), gpu.upload([4], randArray(4, 6)));
+    conv2dForward(gpu, x, gpu.upload([4, 4, 3, 3], randArray(144, 5)), gpu.upload([4], randArray(4, 6)), { variant: 'direct' });
     const times = await gpu.kernelTimes();
     gpu.profile = false;
     const t = times.get('conv2d.forward');
