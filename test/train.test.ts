@@ -120,6 +120,25 @@ describe('checkpoints', () => {
 
 describe('command line', () => {
   const tsx = join('node_modules', '.bin', 'tsx');
+  it('train writes a checkpoint and a PNG grid, and --resume continues from the saved step', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wd-train-'));
+    const cfg = join(dir, 'mini.json');
+    writeFileSync(cfg, JSON.stringify(MINI));
+    const common = ['--config', cfg, '--batch', '2', '--sample-every', '2', '--loss-every', '1', '--sample-steps', '2', '--no-autotune'];
+    const first = execFileSync(tsx, ['cli/train.ts', ...common, '--steps', '2', '--out', dir], { encoding: 'utf8', stdio: 'pipe' });
+    expect(first).toMatch(/checkpoint: .*checkpoint\.safetensors/);
+    const ck = join(dir, 'checkpoint.safetensors');
+    expect(decodeSafetensors(new Uint8Array(readFileSync(ck))).metadata.step).toBe('2');
+    expect(readFileSync(join(dir, 'samples_step000002.png')).subarray(1, 4).toString()).toBe('PNG');
+    const second = execFileSync(tsx, ['cli/train.ts', ...common, '--steps', '3', '--resume', ck, '--out', dir], { encoding: 'utf8', stdio: 'pipe' });
+    expect(second).toMatch(/resumed .* at step 2/);
+    expect(second).toMatch(/done: 1 steps/);
+    expect(decodeSafetensors(new Uint8Array(readFileSync(ck))).metadata.step).toBe('3');
+    const bad = spawnSync(tsx, ['cli/train.ts', '--config', 'huge'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --config must be a preset \(tiny, small, test\) or a \.json file, got "huge"\nusage: npm run train/);
+  });
+
   it('sample writes a PNG and .npy from a checkpoint; bad flags get a one-line usage error', async () => {
     const { model } = await (async () => {
       const gpu = await getGpu();
