@@ -9,7 +9,7 @@ import { loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { npyBytes, writeGridPng } from '../src/io/images-node.ts';
 
-const USAGE = 'npm run sample -- --checkpoint FILE [--sampler ddim|ddpm] [--steps N] [--n N] [--eta X] [--class D --guidance S] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32]';
+const USAGE = 'npm run sample -- --checkpoint FILE [--sampler ddim|ddpm] [--steps N] [--n N] [--eta X] [--class D|all --guidance S] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32]';
 
 await runCli(USAGE, async () => {
   const program = new Command()
@@ -22,7 +22,7 @@ await runCli(USAGE, async () => {
     .option('--n <n>', 'number of samples', int('n', 1, 4096), 64)
     .option('--eta <x>', 'DDIM stochasticity η', num('eta', 0, 10), 0)
     .option('--spacing <s>', 'timestep spacing', oneOf('spacing', ['leading', 'trailing', 'linspace'] as const), 'leading')
-    .option('--class <d>', 'digit to draw (class-conditional models)', int('class', 0, 9))
+    .option('--class <d>', 'digit to draw, or "all" for 0–9 in turn (class-conditional models)', (v: string) => (v === 'all' ? 'all' : int('class', 0, 9)(v)))
     .option('--guidance <s>', 'classifier-free guidance scale', num('guidance', 0, 100))
     .option('--seed <n>', 'noise seed', int('seed', 0, 0xffffffff), 0)
     .option('--no-ema', 'use the raw weights instead of the EMA')
@@ -48,10 +48,10 @@ await runCli(USAGE, async () => {
   const t0 = performance.now();
   const imgs = await sample(gpu, model, schedule, {
     n: o.n, sampler: o.sampler, steps, eta: o.eta, spacing: o.spacing, clip: o.clip,
-    classLabel: model.conditional ? (o.class ?? null) : null, guidance: o.guidance, seed: o.seed, ema: o.ema,
+    classLabel: model.conditional ? (o.class === 'all' ? Array.from({ length: o.n }, (_, i) => i % 10) : (o.class ?? null)) : null, guidance: o.guidance, seed: o.seed, ema: o.ema,
   });
   const secs = (performance.now() - t0) / 1000;
-  writeGridPng(o.out, imgs, o.n, meta.config.imageSize, 2);
+  writeGridPng(o.out, imgs, o.n, meta.config.imageSize, 2, o.class === 'all' ? Math.min(10, o.n) : undefined);
   console.log(`${o.n} samples (${o.sampler}, ${steps} steps${o.guidance !== undefined ? `, guidance ${o.guidance}` : ''}) in ${secs.toFixed(1)} s → ${o.out}`);
   if (o.raw) {
     const s = meta.config.imageSize;

@@ -28,8 +28,8 @@ export function gridPng(samples: Float32Array, n: number, size: number, scale = 
   return PNG.sync.write(png);
 }
 
-export function writeGridPng(path: string, samples: Float32Array, n: number, size: number, scale = 2): void {
-  writeFileAtomic(path, gridPng(samples, n, size, scale));
+export function writeGridPng(path: string, samples: Float32Array, n: number, size: number, scale = 2, cols?: number): void {
+  writeFileAtomic(path, gridPng(samples, n, size, scale, cols));
 }
 
 export function npyBytes(data: Float32Array, shape: number[]): Uint8Array {
