@@ -3,6 +3,8 @@
 // our side is compared through the same wall-clock-with-readback number (BenchRecord.ms_wall_readback).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
+// tfjs-core alone registers no gradient functions; tf.grad needs them (the full @tensorflow/tfjs does this).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { PeerRunner } from './suite.ts';
 import type { ConvShape } from '../test/reference/conv2d.ts';
 
