@@ -15,6 +15,8 @@ export interface E2EOptions {
   steps: number;
   sampleN: number;
   log?: (l: string) => void;
+  /** Median ms of one training step of the same UNet in a peer library (the page passes TensorFlow.js). */
+  peerStep?: (cfg: (typeof PRESETS)[string], batch: number, steps: number) => Promise<number>;
 }
 
 export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[]> {
@@ -50,6 +52,13 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
         ms_median: ms, ms_min: ms, gflops: (3 * fl * batch) / ms / 1e6, gbps: 0, max_abs_err: 0, max_rel_err: 0, cpu_ms: 0, timing: 'wall',
         ms_wall_readback: ms, peers: { tfjs_ms: null, jaxjs_ms: null },
       };
+      if (o.peerStep) {
+        try {
+          rec.peers.tfjs_ms = await o.peerStep(cfg, batch, o.steps);
+        } catch (e) {
+          o.log?.(`peer training step failed: ${(e as Error).message}`);
+        }
+      }
       out.push(rec);
       o.log?.(`train_step ${preset} batch ${batch}: ${ms.toFixed(0)} ms/step, encode ${(encode / o.steps).toFixed(1)} ms, ${(memory / 2 ** 20).toFixed(0)} MiB, ${allocatedDuringSteps} buffers created after warm-up`);
     }

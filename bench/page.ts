@@ -30,7 +30,23 @@ async function main() {
   });
   if (q.get('e2e')) {
     const { runEndToEnd } = await import('./e2e.ts');
-    records.push(...(await runEndToEnd(gpu, { ...JSON.parse(q.get('e2e')!), log })));
+    const { tfjsTrainStep } = await import('./tfjs-unet.ts');
+    const peerStep = peers
+      ? async (cfg: Parameters<typeof tfjsTrainStep>[0], batch: number, steps: number) => {
+          const s = tfjsTrainStep(cfg, batch);
+          await s.step(); // warm-up: shader compilation, optimizer slots
+          const times: number[] = [];
+          for (let i = 0; i < steps; i++) {
+            const t0 = performance.now();
+            await s.step();
+            times.push(performance.now() - t0);
+          }
+          s.dispose();
+          times.sort((a, b) => a - b);
+          return times[Math.floor(times.length / 2)];
+        }
+      : undefined;
+    records.push(...(await runEndToEnd(gpu, { ...JSON.parse(q.get('e2e')!), log, peerStep })));
   }
   const limits: Record<string, number> = {};
   for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
