@@ -28,9 +28,6 @@ export function mnistAssetPlugin(): Plugin {
         res.end(Buffer.from(get()));
       });
     },
-    configurePreviewServer(server) {
-      server.middlewares.use('/mnist.bin', (_req, res, next) => next());
-    },
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: 'mnist.bin', source: get() });
     },

@@ -68,12 +68,8 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
   const best = (prefix: string) => variants.reduce((a, v) => (ms[`${prefix}.${v}`] < ms[`${prefix}.${a}`] ? v : a));
   for (const v of variants) {
     ms[`conv.forward.${v}`] = await timeIt(gpu, () => conv2dForward(gpu, x, w, b, { variant: v }, y), reps);
-    ms[`conv.backwardInput.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, g), reps);
-  }
-  // backward includes the weight gradient: separate it by timing weight-only (skip input) runs too.
-  for (const v of variants) {
+    ms[`conv.backwardInput.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, g, false, true), reps);
     ms[`conv.backwardWeight.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, { dw: g.dw, db: g.db }, true), reps);
-    ms[`conv.backwardInput.${v}`] = Math.max(0, ms[`conv.backwardInput.${v}`] - ms[`conv.backwardWeight.${v}`]);
   }
   const gn = { groups: 8, silu: true };
   const gamma = gpu.tensor([C], 'autotune');

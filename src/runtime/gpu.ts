@@ -278,8 +278,7 @@ export class Gpu {
   /** Copies src to dst (same element count). */
   copy(src: Tensor, dst: Tensor): void {
     if (src.size !== dst.size) throw new Error(`copy: ${src} and ${dst} differ in size`);
-    this.endPass();
-    this.enc().copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
+    this.copyRange(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
   }
 
   /** Copies a raw byte range between buffers (recorded in order with the dispatches). */
