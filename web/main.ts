@@ -13,7 +13,10 @@ import { NoiseSchedule, type ScheduleConfig } from '../src/diffusion/schedule.ts
 import { sample } from '../src/diffusion/sampler.ts';
 import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { decodeMnistBinary } from '../src/data/mnist-binary.ts';
+import { sampleDigits, splitDigits } from '../src/data/split.ts';
 import type { Digits } from '../src/data/mnist-node.ts';
+import { loadClassifier, type Classifier } from '../src/model/classifier.ts';
+import { evaluateQuality, formatReport } from '../src/eval/evaluate.ts';
 
 const $ = <T extends HTMLElement = HTMLInputElement>(id: string) => document.getElementById(id) as T;
 const val = (id: string) => $(id).value;
@@ -31,6 +34,8 @@ interface Session {
 
 let gpu: Gpu;
 let digits: Digits;
+let heldOut: Digits;
+let classifier: Classifier | null = null;
 let session: Session | null = null;
 let running = false;
 let losses: [number[], number[]] = [[], []];
@@ -124,6 +129,16 @@ async function sampleGrid(steps: number, sampler: 'ddim' | 'ddpm', eta: number, 
   const labels = cond ? Array.from({ length: n }, (_, i) => (digit === 'all' ? i % 10 : Number(digit))) : null;
   const imgs = await sample(gpu, s.model, s.schedule, { n, sampler, steps, eta, seed, classLabel: labels, guidance: cond ? guidance : undefined });
   drawGrid($<HTMLCanvasElement>('gridCanvas'), imgs, n, s.model.config.imageSize, 4, 3);
+  if (classifier && s.model.config.imageSize === 28 && s.model.config.inChannels === 1) await showScores(imgs, n, labels);
+}
+
+/** The `npm run eval` metrics on the grid's samples, against as many held-out digits (small N: rough). */
+async function showScores(imgs: Float32Array, n: number, labels: number[] | null): Promise<void> {
+  const report = await evaluateQuality(classifier!, {
+    samples: Float32Array.from(imgs, (v) => (v + 1) / 2), n, requested: labels,
+    reference: sampleDigits(heldOut, n, 11), floor: sampleDigits(digits, n, 12),
+  });
+  $('scores').textContent = formatReport(report);
 }
 
 async function denoisingFilm(steps: number, seed: number, digit: string, guidance: number): Promise<void> {
@@ -257,10 +272,22 @@ async function init(): Promise<void> {
   status('loading MNIST…');
   const res = await fetch('/mnist.bin');
   if (!res.ok) throw new Error(`could not load /mnist.bin (${res.status})`);
-  digits = decodeMnistBinary(await res.arrayBuffer());
+  const split = splitDigits(decodeMnistBinary(await res.arrayBuffer()));
+  digits = split.train;
+  heldOut = split.test;
+  const clfRes = await fetch('/classifier.safetensors');
+  if (clfRes.ok) {
+    try {
+      const loaded = loadClassifier(gpu, new Uint8Array(await clfRes.arrayBuffer()));
+      classifier = loaded.classifier;
+      $('scores').textContent = `classifier loaded (held-out accuracy ${(100 * loaded.meta.accuracy).toFixed(1)} %); scores appear after sampling`;
+    } catch (e) {
+      $('scores').textContent = `classifier file refused: ${(e as Error).message}`;
+    }
+  }
   status('measuring kernel variants for this adapter…');
   const tune = await autotune(gpu, localTuneCache, 2);
-  status(`${digits.count} digits loaded; kernels: conv ${tune.conv.forward}/${tune.conv.backwardInput}/${tune.conv.backwardWeight}, reductions ${tune.reduce}. Press Start.`);
+  status(`${digits.count} training digits loaded (${heldOut.count} held out); kernels: conv ${tune.conv.forward}/${tune.conv.backwardInput}/${tune.conv.backwardWeight}, reductions ${tune.reduce}. Press Start.`);
   setState('idle');
 
   $('start').onclick = () => {

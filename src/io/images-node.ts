@@ -43,3 +43,25 @@ export function npyBytes(data: Float32Array, shape: number[]): Uint8Array {
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
   return out;
 }
+
+/** Reads a little-endian float32 .npy file (C order), as written by npyBytes. */
+export function readNpy(bytes: Uint8Array, what = 'npy file'): { data: Float32Array; shape: number[] } {
+  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new Error(`${what}: not a .npy file (bad magic)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const major = bytes[6];
+  const hlen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = (major === 1 ? 10 : 12) + hlen;
+  const header = new TextDecoder().decode(bytes.subarray(major === 1 ? 10 : 12, start));
+  const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
+  if (descr !== '<f4') throw new Error(`${what}: dtype ${descr ?? '?'} is not little-endian float32 ('<f4')`);
+  if (/'fortran_order':\s*True/.test(header)) throw new Error(`${what}: Fortran order is not supported`);
+  const shapeStr = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (shapeStr === undefined) throw new Error(`${what}: header has no shape`);
+  const shape = shapeStr.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (bytes.length - start !== count * 4) throw new Error(`${what}: shape (${shape}) needs ${count * 4} data bytes, file has ${bytes.length - start}`);
+  const data = new Float32Array(count);
+  new Uint8Array(data.buffer).set(bytes.subarray(start));
+  return { data, shape };
+}

@@ -65,6 +65,18 @@ export class Graph {
     return t;
   }
 
+  /**
+   * Another shape over t's storage (flatten). Its gradient is the same view of t's gradient, so the view's
+   * consumers must be t's only consumers.
+   */
+  view(t: Tensor, shape: readonly number[]): Tensor {
+    const v = t.reshape(shape);
+    const g = this.gradOf.get(t);
+    if (g) this.gradOf.set(v, g.reshape(shape));
+    if (this.noGrad.has(t)) this.noGrad.add(v);
+    return v;
+  }
+
   grad(t: Tensor): Tensor {
     const g = this.gradOf.get(t);
     if (!g) throw new Error(`graph: ${t} has no gradient buffer`);

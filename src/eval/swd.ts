@@ -1,0 +1,188 @@
+// Laplacian-pyramid sliced Wasserstein distance (Karras et al. 2018, "Progressive Growing of GANs"),
+// for single-channel images:
+//   Gaussian pyramid: G₀ = image, G_{k+1} = every second pixel of blur(G_k), with the 5×5 binomial
+//   kernel [1,4,6,4,1]ᵀ[1,4,6,4,1]/256 and mirror padding (x[−1] = x[1]); halving stops once a level is
+//   ≤ 16 px (28 → 14 for MNIST). Laplacian level k = G_k − blur(zero-insert upsample of G_{k+1})·4; the
+//   coarsest level is G itself.
+//   Per level: `patches` random 7×7 patches per image (centres in [3, W−4]); each set's descriptors are
+//   normalised by their own mean and standard deviation; then `repeats` × `directions` random unit
+//   vectors; both sets projected, each projection sorted, mean |A − B|; repeats averaged; ×10³.
+import { mulberry32 } from '../runtime/mulberry.ts';
+
+export interface SwdOptions {
+  patches: number;    // per image per level
+  repeats: number;
+  directions: number; // per repeat
+  minSize: number;    // stop halving once a level is this small or smaller
+  seed: number;
+}
+
+export const SWD_DEFAULTS: SwdOptions = { patches: 128, repeats: 4, directions: 128, minSize: 16, seed: 7 };
+
+const PATCH = 7;
+const TAPS = [1, 4, 6, 4, 1].map((v) => v / 16);
+
+/** Mirror (reflect without repeating the edge) index into [0, n). */
+function mirror(i: number, n: number): number {
+  if (n === 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
+  return i;
+}
+
+/** Separable 5-tap binomial blur of `count` H×W images, scaled by `gain`. */
+function blur(src: Float32Array, count: number, H: number, W: number, gain = 1): Float32Array {
+  const tmp = new Float32Array(src.length);
+  const out = new Float32Array(src.length);
+  for (let n = 0; n < count; n++) {
+    const o = n * H * W;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        let s = 0;
+        for (let k = -2; k <= 2; k++) s += TAPS[k + 2] * src[o + y * W + mirror(x + k, W)];
+        tmp[o + y * W + x] = s;
+      }
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        let s = 0;
+        for (let k = -2; k <= 2; k++) s += TAPS[k + 2] * tmp[o + mirror(y + k, H) * W + x];
+        out[o + y * W + x] = gain * s;
+      }
+  }
+  return out;
+}
+
+/** Blurs `count` square images `passes` times with the pyramid's binomial kernel (the "blurred" baseline). */
+export function blurImages(images: Float32Array, count: number, size: number, passes = 1): Float32Array {
+  let out = images;
+  for (let i = 0; i < passes; i++) out = blur(out, count, size, size);
+  return out;
+}
+
+export interface PyramidLevel {
+  size: number;
+  data: Float32Array; // [count, size, size]
+}
+
+/** Laplacian pyramid of `count` square images, finest level first. */
+export function laplacianPyramid(images: Float32Array, count: number, size: number, minSize = SWD_DEFAULTS.minSize): PyramidLevel[] {
+  const gauss: PyramidLevel[] = [{ size, data: images }];
+  while (gauss[gauss.length - 1].size > minSize && gauss[gauss.length - 1].size >= 2) {
+    const { size: s, data } = gauss[gauss.length - 1];
+    const b = blur(data, count, s, s);
+    const h = Math.ceil(s / 2);
+    const down = new Float32Array(count * h * h);
+    for (let n = 0; n < count; n++)
+      for (let y = 0; y < h; y++) for (let x = 0; x < h; x++) down[(n * h + y) * h + x] = b[(n * s + 2 * y) * s + 2 * x];
+    gauss.push({ size: h, data: down });
+  }
+  const levels: PyramidLevel[] = [];
+  for (let k = 0; k < gauss.length - 1; k++) {
+    const { size: s, data } = gauss[k];
+    const { size: h, data: coarse } = gauss[k + 1];
+    const up = new Float32Array(count * s * s);
+    for (let n = 0; n < count; n++)
+      for (let y = 0; y < h; y++) for (let x = 0; x < h; x++) up[(n * s + 2 * y) * s + 2 * x] = coarse[(n * h + y) * h + x];
+    const smooth = blur(up, count, s, s, 4);
+    levels.push({ size: s, data: Float32Array.from(data, (v, i) => v - smooth[i]) });
+  }
+  levels.push(gauss[gauss.length - 1]);
+  return levels;
+}
+
+/** `patches` random 7×7 patches per image, normalised over the whole set: [count·patches, 49]. */
+export function patchDescriptors(level: PyramidLevel, count: number, patches: number, rand: () => number): Float32Array {
+  const { size: W, data } = level;
+  if (W < PATCH) throw new Error(`swd: level of ${W} px is smaller than a ${PATCH}×${PATCH} patch`);
+  const span = W - PATCH + 1; // centres 3 … W−4, i.e. top-left corners 0 … W−7
+  const d = PATCH * PATCH;
+  const out = new Float32Array(count * patches * d);
+  for (let n = 0; n < count; n++)
+    for (let p = 0; p < patches; p++) {
+      const y0 = Math.floor(rand() * span);
+      const x0 = Math.floor(rand() * span);
+      const o = (n * patches + p) * d;
+      for (let y = 0; y < PATCH; y++)
+        for (let x = 0; x < PATCH; x++) out[o + y * PATCH + x] = data[(n * W + y0 + y) * W + x0 + x];
+    }
+  let mean = 0;
+  for (const v of out) mean += v;
+  mean /= out.length;
+  let varSum = 0;
+  for (const v of out) varSum += (v - mean) ** 2;
+  const std = Math.sqrt(varSum / out.length) || 1;
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] - mean) / std;
+  return out;
+}
+
+/** Random unit vectors [count, dim]. */
+function directions(count: number, dim: number, rand: () => number): Float32Array {
+  const out = new Float32Array(count * dim);
+  for (let j = 0; j < count; j++) {
+    let norm = 0;
+    for (let k = 0; k < dim; k++) {
+      // Box–Muller normal, so the directions are uniform on the sphere.
+      const v = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+      out[j * dim + k] = v;
+      norm += v * v;
+    }
+    norm = Math.sqrt(norm);
+    for (let k = 0; k < dim; k++) out[j * dim + k] /= norm;
+  }
+  return out;
+}
+
+/** Projections of descriptors [m, dim] on dirs [nd, dim], one sorted column per direction: [nd, m]. */
+function sortedProjections(desc: Float32Array, m: number, dirs: Float32Array, nd: number, dim: number): Float32Array {
+  const out = new Float32Array(nd * m);
+  for (let i = 0; i < m; i++) {
+    const o = i * dim;
+    for (let j = 0; j < nd; j++) {
+      const u = j * dim;
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += desc[o + k] * dirs[u + k];
+      out[j * m + i] = s;
+    }
+  }
+  for (let j = 0; j < nd; j++) out.subarray(j * m, (j + 1) * m).sort();
+  return out;
+}
+
+/** Sliced Wasserstein distance between two equal-size descriptor sets (×10³). */
+export function slicedWasserstein(a: Float32Array, b: Float32Array, dim: number, repeats: number, nd: number, rand: () => number): number {
+  if (a.length !== b.length) throw new Error(`swd: descriptor sets differ in size (${a.length / dim} vs ${b.length / dim})`);
+  const m = a.length / dim;
+  let total = 0;
+  for (let r = 0; r < repeats; r++) {
+    const dirs = directions(nd, dim, rand);
+    const pa = sortedProjections(a, m, dirs, nd, dim);
+    const pb = sortedProjections(b, m, dirs, nd, dim);
+    let s = 0;
+    for (let i = 0; i < pa.length; i++) s += Math.abs(pa[i] - pb[i]);
+    total += s / pa.length;
+  }
+  return (total / repeats) * 1e3;
+}
+
+export interface SwdResult {
+  levels: { size: number; swd: number }[];
+  mean: number;
+}
+
+/** SWD between two sets of `count` square images each (values in [0, 1]). */
+export function pyramidSwd(a: Float32Array, b: Float32Array, count: number, size: number, opts: Partial<SwdOptions> = {}): SwdResult {
+  const o = { ...SWD_DEFAULTS, ...opts };
+  if (a.length !== count * size * size || b.length !== a.length) {
+    throw new Error(`swd: expected two sets of ${count}×${size}×${size} values, got ${a.length} and ${b.length}`);
+  }
+  const pa = laplacianPyramid(a, count, size, o.minSize);
+  const pb = laplacianPyramid(b, count, size, o.minSize);
+  const levels = pa.map((la, k) => {
+    // Each level draws its patch positions and directions from its own seeded stream; both sets use the
+    // same directions, drawn after both sets' patches.
+    const rand = mulberry32(o.seed * 1000 + k);
+    const da = patchDescriptors(la, count, o.patches, rand);
+    const db = patchDescriptors(pb[k], count, o.patches, rand);
+    return { size: la.size, swd: slicedWasserstein(da, db, PATCH * PATCH, o.repeats, o.directions, rand) };
+  });
+  return { levels, mean: levels.reduce((s, l) => s + l.swd, 0) / levels.length };
+}

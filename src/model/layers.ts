@@ -1,0 +1,217 @@
+// Layers: building blocks that declare their parameters on a ParamStore, allocate their outputs on a Graph
+// and record forward and backward dispatches side by side. The UNet (unet.ts) and the MNIST classifier
+// (classifier.ts) are both written in these.
+import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import type { Graph } from './graph.ts';
+import type { ParamStore, Param } from './params.ts';
+import { conv2dBackward, conv2dForward, conv2dOutputShape } from '../ops/conv2d.ts';
+import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
+import { add, siluBackward, siluForward } from '../ops/elementwise.ts';
+import { linearBackward, linearForward } from '../ops/linear.ts';
+import { attentionBackward, attentionForward } from '../ops/attention.ts';
+import { addChannel, addChannelBackward, concat, split, upsample2x, upsample2xBackward } from '../ops/channels.ts';
+import { maxPool2Backward, maxPool2Forward, maxPool2OutputShape } from '../ops/pool.ts';
+
+/** What layers need from a model's configuration. */
+export interface LayerConfig {
+  groups: number; // GroupNorm groups
+  heads: number;  // attention heads
+}
+
+export class Layers {
+  constructor(readonly gpu: Gpu, readonly g: Graph, readonly ps: ParamStore, readonly params: Map<string, Param>, readonly cfg: LayerConfig) {}
+
+  param(name: string, shape: number[], init: 'uniform' | 'zeros' | 'ones', fanIn = 1): Param {
+    let p = this.params.get(name);
+    if (!p) {
+      p = this.ps.add(name, shape, init, fanIn);
+      this.params.set(name, p);
+    }
+    return p;
+  }
+
+  conv(name: string, x: Tensor, cout: number, k: number, stride = 1, init: 'uniform' | 'zeros' = 'uniform'): Tensor {
+    const { gpu, g } = this;
+    const cin = x.shape[1];
+    const w = this.param(`${name}.weight`, [cout, cin, k, k], init, cin * k * k);
+    const b = this.param(`${name}.bias`, [cout], init, cin * k * k);
+    const opts = { stride, pad: k >> 1 };
+    const shape = conv2dOutputShape(x.shape, w.spec.shape, opts);
+    const y = g.act(shape);
+    g.flops += 2 * shape[0] * cout * shape[2] * shape[3] * cin * k * k;
+    g.fwd.push(() => conv2dForward(gpu, x, w.value, b.value, opts, y));
+    if (g.training) {
+      const sx = g.sink(x);
+      g.bwd.push(() => {
+        conv2dBackward(gpu, g.grad(y), x, w.value, opts, { dx: sx.needed ? sx.out : undefined, dw: w.grad, db: b.grad }, !sx.needed);
+        sx.commit();
+      });
+    }
+    return y;
+  }
+
+  norm(name: string, x: Tensor, silu: boolean): Tensor {
+    const { gpu, g } = this;
+    const C = x.shape[1];
+    const gamma = this.param(`${name}.weight`, [C], 'ones');
+    const beta = this.param(`${name}.bias`, [C], 'zeros');
+    const opts = { groups: this.cfg.groups, silu };
+    const y = g.act(x.shape);
+    const stats = g.buffer([x.shape[0] * this.cfg.groups, 2]);
+    g.flops += 8 * x.size;
+    g.fwd.push(() => groupNormForward(gpu, x, gamma.value, beta.value, opts, { y, stats }));
+    if (g.training) {
+      const sx = g.sink(x);
+      g.bwd.push(() => {
+        groupNormBackward(gpu, g.grad(y), x, gamma.value, beta.value, stats, opts, { dx: sx.out, dgamma: gamma.grad, dbeta: beta.grad });
+        sx.commit();
+      });
+    }
+    return y;
+  }
+
+  linear(name: string, x: Tensor, nout: number): Tensor {
+    const { gpu, g } = this;
+    const [M, K] = x.shape;
+    const w = this.param(`${name}.weight`, [nout, K], 'uniform', K);
+    const b = this.param(`${name}.bias`, [nout], 'uniform', K);
+    const y = g.act([M, nout]);
+    g.flops += 2 * M * K * nout;
+    g.fwd.push(() => linearForward(gpu, x, w.value, b.value, y));
+    if (g.training) {
+      const sx = g.sink(x);
+      g.bwd.push(() => {
+        linearBackward(gpu, g.grad(y), x, w.value, { dx: sx.needed ? sx.out : undefined, dw: w.grad, db: b.grad }, !sx.needed);
+        sx.commit();
+      });
+    }
+    return y;
+  }
+
+  silu(x: Tensor): Tensor {
+    const { gpu, g } = this;
+    const y = g.act(x.shape);
+    g.fwd.push(() => siluForward(gpu, x, y));
+    if (g.training) {
+      const sx = g.sink(x);
+      g.bwd.push(() => {
+        siluBackward(gpu, g.grad(y), x, sx.out);
+        sx.commit();
+      });
+    }
+    return y;
+  }
+
+  add(a: Tensor, b: Tensor): Tensor {
+    const { gpu, g } = this;
+    const y = g.act(a.shape);
+    g.fwd.push(() => add(gpu, a, b, y));
+    if (g.training) {
+      const sa = g.sink(a);
+      const sb = g.sink(b, 1);
+      g.bwd.push(() => {
+        sa.receive(g.grad(y));
+        sb.receive(g.grad(y));
+      });
+    }
+    return y;
+  }
+
+  addChannel(h: Tensor, e: Tensor): Tensor {
+    const { gpu, g } = this;
+    const y = g.act(h.shape);
+    g.fwd.push(() => addChannel(gpu, h, e, y));
+    if (g.training) {
+      const sh = g.sink(h);
+      const se = g.sink(e);
+      g.bwd.push(() => {
+        sh.receive(g.grad(y));
+        addChannelBackward(gpu, g.grad(y), se.out);
+        se.commit();
+      });
+    }
+    return y;
+  }
+
+  concat(a: Tensor, b: Tensor): Tensor {
+    const { gpu, g } = this;
+    const y = g.act([a.shape[0], a.shape[1] + b.shape[1], a.shape[2], a.shape[3]]);
+    g.fwd.push(() => concat(gpu, a, b, y));
+    if (g.training) {
+      const sa = g.sink(a);
+      const sb = g.sink(b, 1);
+      g.bwd.push(() => {
+        split(gpu, g.grad(y), a.shape[1], { da: sa.out, db: sb.out });
+        sa.commit();
+        sb.commit();
+      });
+    }
+    return y;
+  }
+
+  upsample(x: Tensor): Tensor {
+    const { gpu, g } = this;
+    const [N, C, H, W] = x.shape;
+    const y = g.act([N, C, 2 * H, 2 * W]);
+    g.fwd.push(() => upsample2x(gpu, x, y));
+    if (g.training) {
+      const sx = g.sink(x);
+      g.bwd.push(() => {
+        upsample2xBackward(gpu, g.grad(y), sx.out);
+        sx.commit();
+      });
+    }
+    return y;
+  }
+
+  attention(name: string, x: Tensor): Tensor {
+    const { gpu, g } = this;
+    const [N, C, H, W] = x.shape;
+    const heads = this.cfg.heads;
+    const h = this.norm(`${name}.norm`, x, false);
+    const qkv = this.conv(`${name}.qkv`, h, 3 * C, 1);
+    const o = g.act([N, C, H, W]);
+    const lse = g.buffer([N, heads, H * W]);
+    const delta = g.buffer([N, heads, H * W]);
+    g.flops += 4 * N * (H * W) ** 2 * C;
+    g.fwd.push(() => attentionForward(gpu, qkv, heads, { o, lse }));
+    if (g.training) {
+      const sq = g.sink(qkv);
+      g.bwd.push(() => {
+        attentionBackward(gpu, g.grad(o), qkv, { o, lse }, heads, { dqkv: sq.out, delta });
+        sq.commit();
+      });
+    }
+    return this.add(x, this.conv(`${name}.proj`, o, C, 1));
+  }
+
+  resblock(name: string, x: Tensor, cout: number, embAct: Tensor): Tensor {
+    let h = this.norm(`${name}.norm1`, x, true);
+    h = this.conv(`${name}.conv1`, h, cout, 3);
+    h = this.addChannel(h, this.linear(`${name}.temb`, embAct, cout));
+    h = this.norm(`${name}.norm2`, h, true);
+    h = this.conv(`${name}.conv2`, h, cout, 3);
+    const skip = x.shape[1] === cout ? x : this.conv(`${name}.skip`, x, cout, 1);
+    return this.add(h, skip);
+  }
+
+  maxpool(x: Tensor): Tensor {
+    const { gpu, g } = this;
+    const y = g.act(maxPool2OutputShape(x.shape));
+    g.fwd.push(() => maxPool2Forward(gpu, x, y));
+    if (g.training) {
+      const sx = g.sink(x);
+      g.bwd.push(() => {
+        maxPool2Backward(gpu, g.grad(y), x, sx.out);
+        sx.commit();
+      });
+    }
+    return y;
+  }
+
+  /** [N, …] → [N, rest] as a view of the same storage (its gradient is a view of x's gradient). */
+  flatten(x: Tensor): Tensor {
+    return this.g.view(x, [x.shape[0], x.size / x.shape[0]]);
+  }
+}
