@@ -4,6 +4,8 @@ import { createBrowserGpu } from '../src/platform/browser.ts';
 import { autotune } from '../src/runtime/autotune.ts';
 import { runSuite, type SizeSet } from './suite.ts';
 import { tfjsPeer } from './peers-tfjs.ts';
+import { jaxjsPeer } from './peers-jaxjs.ts';
+import type { PeerRunner } from './suite.ts';
 
 declare global {
   interface Window { __bench?: unknown; __benchError?: string }
@@ -19,7 +21,15 @@ async function main() {
   const gpu = await createBrowserGpu();
   const tune = await autotune(gpu, undefined, 2);
   log(`adapter ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}; autotune ${JSON.stringify({ conv: tune.conv, reduce: tune.reduce })}`);
-  const peers = q.get('peers') === '0' ? undefined : await tfjsPeer().catch((e) => (log(`tfjs unavailable: ${e.message}`), undefined));
+  // ?peers=0 runs none; ?peers=tfjs or ?peers=jaxjs one of them; default both.
+  const wanted = q.get('peers') === '0' ? [] : (q.get('peers') ?? 'tfjs,jaxjs').split(',');
+  const peers: PeerRunner[] = [];
+  for (const [key, make] of [['tfjs', tfjsPeer], ['jaxjs', jaxjsPeer]] as const) {
+    if (!wanted.includes(key)) continue;
+    const p = await make().catch((e: Error) => (log(`${key} unavailable: ${e.message}`), null));
+    if (p) peers.push(p);
+  }
+  const tfjs = peers.find((p) => p.key === 'tfjs');
   const records = await runSuite(gpu, {
     sizes: (q.get('sizes') ?? 'unet').split(',') as SizeSet[],
     reps: Number(q.get('reps') ?? 10),
@@ -31,7 +41,7 @@ async function main() {
   if (q.get('e2e')) {
     const { runEndToEnd } = await import('./e2e.ts');
     const { tfjsTrainStep } = await import('./tfjs-unet.ts');
-    const peerStep = peers
+    const peerStep = tfjs
       ? async (cfg: Parameters<typeof tfjsTrainStep>[0], batch: number, steps: number) => {
           const s = tfjsTrainStep(cfg, batch);
           await s.step(); // warm-up: shader compilation, optimizer slots
@@ -50,7 +60,7 @@ async function main() {
   }
   const limits: Record<string, number> = {};
   for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
-  window.__bench = { adapter: { ...gpu.adapterInfo, limits }, autotune: tune, peers: peers?.name ?? null, records, browser: navigator.userAgent };
+  window.__bench = { adapter: { ...gpu.adapterInfo, limits }, autotune: tune, peers: peers.map((p) => p.name).join(', ') || null, records, browser: navigator.userAgent };
   log('done');
 }
 

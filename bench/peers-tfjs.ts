@@ -30,6 +30,7 @@ export async function tfjsPeer(): Promise<PeerRunner> {
   await tf.ready();
   return {
     name: `tfjs ${tf.version_core} webgpu`,
+    key: 'tfjs',
     async conv2d(dir: string, s: ConvShape, reps: number) {
       const OH = Math.floor((s.H + 2 * s.pad - s.K) / s.stride) + 1;
       const x = tf.randomNormal([s.N, s.H, s.W, s.C_in]) as tf.Tensor4D;

@@ -25,14 +25,14 @@ export function markdown(run: BenchRun): string {
     `Adapter: **${a.vendor} ${a.architecture}** (${a.description}); runner: ${run.runner}${run.browser ? ` (${run.browser})` : ''}; ` +
       `timing: ${run.records[0]?.timing ?? '—'}; peers: ${run.peers ?? 'none'}.`,
     '',
-    '| kernel | direction | variant | shape | ms (median) | ms (min) | GFLOP/s | GB/s | max abs err | max rel err | CPU twin ms | ours + readback ms | tfjs ms | tfjs / ours |',
-    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| kernel | direction | variant | shape | ms (median) | ms (min) | GFLOP/s | GB/s | max abs err | max rel err | CPU twin ms | ours + readback ms | tfjs ms | tfjs / ours | jax-js ms | jax-js / ours |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of run.records) {
-    const ratio = r.peers.tfjs_ms !== null ? r.peers.tfjs_ms / r.ms_wall_readback : null;
+    const ratio = (ms: number | null) => (ms !== null ? ms / r.ms_wall_readback : null);
     lines.push(
       `| ${r.name} | ${r.direction} | ${r.variant} | ${r.shape.join('×')} | ${fmt(r.ms_median)} | ${fmt(r.ms_min)} | ${fmt(r.gflops)} | ${fmt(r.gbps)} | ` +
-        `${r.max_abs_err.toExponential(1)} | ${r.max_rel_err.toExponential(1)} | ${fmt(r.cpu_ms, 0)} | ${fmt(r.ms_wall_readback)} | ${fmt(r.peers.tfjs_ms)} | ${fmt(ratio)} |`,
+        `${r.max_abs_err.toExponential(1)} | ${r.max_rel_err.toExponential(1)} | ${fmt(r.cpu_ms, 0)} | ${fmt(r.ms_wall_readback)} | ${fmt(r.peers.tfjs_ms)} | ${fmt(ratio(r.peers.tfjs_ms))} | ${fmt(r.peers.jaxjs_ms)} | ${fmt(ratio(r.peers.jaxjs_ms))} |`,
     );
   }
   return lines.join('\n') + '\n';
@@ -42,14 +42,14 @@ export function html(run: BenchRun): string {
   const require = createRequire(import.meta.url);
   const chartJs = readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
   const labels = run.records.map((r) => `${r.name}.${r.direction} ${r.variant} [${r.shape.join('×')}]`);
-  const data = { labels, ours: run.records.map((r) => r.gflops), tfjs: run.records.map((r) => (r.peers.tfjs_ms ? r.flops / r.peers.tfjs_ms / 1e6 : null)) };
+  const data = { labels, ours: run.records.map((r) => r.gflops), tfjs: run.records.map((r) => (r.peers.tfjs_ms ? r.flops / r.peers.tfjs_ms / 1e6 : null)), jaxjs: run.records.map((r) => (r.peers.jaxjs_ms ? r.flops / r.peers.jaxjs_ms / 1e6 : null)) };
   return `<!doctype html><meta charset="utf-8"><title>webgpu-diffusion benchmark ${run.date}</title>
 <h1>GFLOP/s per kernel — ${run.adapter.vendor} ${run.adapter.architecture}</h1><p>${run.date}; ${run.runner}${run.browser ? ` (${run.browser})` : ''}</p>
 <div style="height:${40 + 18 * labels.length}px"><canvas id="c"></canvas></div>
 <script>${chartJs}</script>
 <script>const d = ${JSON.stringify(data)};
 new Chart(document.getElementById('c'), { type: 'bar', options: { indexAxis: 'y', maintainAspectRatio: false, scales: { x: { title: { display: true, text: 'GFLOP/s' } } } },
-  data: { labels: d.labels, datasets: [{ label: 'ours', data: d.ours, backgroundColor: '#c33' }, { label: 'TensorFlow.js WebGPU (with readback)', data: d.tfjs, backgroundColor: '#39c' }] } });</script>`;
+  data: { labels: d.labels, datasets: [{ label: 'ours', data: d.ours, backgroundColor: '#c33' }, { label: 'TensorFlow.js WebGPU (with readback)', data: d.tfjs, backgroundColor: '#39c' }, { label: 'jax-js WebGPU (with readback)', data: d.jaxjs, backgroundColor: '#9c3' }] } });</script>`;
 }
 
 export function writeRun(dir: string, run: BenchRun): string[] {

@@ -1,4 +1,4 @@
-// npm run bench -- [--node] [--sizes unet,sweep] [--kernels conv2d,attention] [--reps 10] [--warmup 2] [--no-peers] [--out bench/results]
+// npm run bench -- [--node] [--sizes unet,sweep] [--kernels conv2d,attention] [--reps 10] [--warmup 2] [--peers tfjs,jaxjs | --no-peers] [--out bench/results]
 // Default: builds the pages, serves them on localhost, runs the suite in headless Chromium (WebGPU) with
 // TensorFlow.js as the peer, prints the table and writes JSON, Markdown and an HTML chart. --node runs the
 // same suite in Node through Dawn (no peers).
@@ -7,7 +7,7 @@ import { int, oneOf, runCli, UsageError } from '../cli/common.ts';
 import { runSuite, formatRow, type SizeSet, type BenchRecord } from './suite.ts';
 import { writeRun, type BenchRun } from './report.ts';
 
-const USAGE = 'npm run bench -- [--node] [--sizes smoke,unet,sweep] [--kernels NAME,...] [--reps N] [--warmup N] [--no-peers] [--out DIR]';
+const USAGE = 'npm run bench -- [--node] [--sizes smoke,unet,sweep] [--kernels NAME,...] [--reps N] [--warmup N] [--peers tfjs,jaxjs | --no-peers] [--out DIR]';
 
 export interface E2EArgs { presets: string[]; batches: number[]; steps: number; sampleN: number }
 
@@ -27,14 +27,14 @@ export async function benchNode(sizes: SizeSet[], kernels: string[], reps: numbe
   return { date: new Date().toISOString(), runner: 'node-dawn', browser: null, adapter: { ...gpu.adapterInfo, limits }, autotune: tune, peers: null, records };
 }
 
-export async function benchChromium(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, peers: boolean, log = console.log, e2e: E2EArgs | null = null): Promise<BenchRun> {
+export async function benchChromium(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, peers: string | false, log = console.log, e2e: E2EArgs | null = null): Promise<BenchRun> {
   const { buildAndServe, launch } = await import('../test/browser.ts');
   const { server, url } = await buildAndServe();
   const browser = await launch();
   try {
     const page = await browser.newPage();
     page.on('console', (m) => log(m.text()));
-    const q = new URLSearchParams({ sizes: sizes.join(','), kernels: kernels.join(','), reps: String(reps), warmup: String(warmup), peers: peers ? '1' : '0' });
+    const q = new URLSearchParams({ sizes: sizes.join(','), kernels: kernels.join(','), reps: String(reps), warmup: String(warmup), peers: peers === false ? '0' : peers });
     if (e2e) q.set('e2e', JSON.stringify(e2e));
     await page.goto(`${url}bench.html?${q}`);
     await page.waitForFunction(() => window.__bench || window.__benchError, { timeout: 0, polling: 1000 });
@@ -59,7 +59,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       .option('--kernels <list>', 'only cases whose "name.direction" contains one of these', '')
       .option('--reps <n>', 'timed repetitions', int('reps', 1, 1000), 10)
       .option('--warmup <n>', 'untimed warm-up runs', int('warmup', 0, 100), 2)
-      .option('--no-peers', 'skip TensorFlow.js')
+      .option('--peers <list>', 'peer libraries in the page: tfjs, jaxjs (comma-separated)', 'tfjs,jaxjs')
+      .option('--no-peers', 'skip the peer libraries')
       .option('--e2e', 'also time whole training steps, encode vs GPU time, memory, and DDIM-50 sampling')
       .option('--presets <list>', 'presets for --e2e', 'tiny,small')
       .option('--batches <list>', 'batch sizes for --e2e', '32,64')

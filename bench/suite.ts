@@ -47,13 +47,14 @@ export interface BenchOptions {
   warmup: number;
   /** Substrings of case names to keep (empty: all). */
   kernels: string[];
-  /** Peer implementations (the page supplies TensorFlow.js); each returns median ms of op + readback. */
-  peers?: PeerRunner;
+  /** Peer implementations (the page supplies TensorFlow.js and jax-js); each returns median ms of op + readback. */
+  peers?: PeerRunner[];
   log?: (line: string) => void;
 }
 
 export interface PeerRunner {
   name: string;
+  key: 'tfjs' | 'jaxjs';
   conv2d?(dir: string, s: ConvShape, reps: number): Promise<number | null>;
   matmul?(M: number, K: number, N: number, reps: number): Promise<number | null>;
   groupNormSilu?(dir: string, N: number, C: number, H: number, G: number, reps: number): Promise<number | null>;
@@ -326,19 +327,20 @@ export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]
     const err = errors(got, ref);
     times.sort((a, b) => a - b);
     const med = times[Math.floor(times.length / 2)];
-    let peer: number | null = null;
-    if (o.peers && c.peer) {
+    const peers: BenchRecord['peers'] = { tfjs_ms: null, jaxjs_ms: null };
+    for (const p of o.peers ?? []) {
+      if (!c.peer) break;
       try {
-        peer = (await c.peer(o.peers, Math.max(1, Math.min(o.reps, 5)))) ?? null;
+        peers[`${p.key}_ms`] = (await c.peer(p, Math.max(1, Math.min(o.reps, 5)))) ?? null;
       } catch (e) {
-        log(`peer ${o.peers.name} failed on ${c.name}.${c.direction}: ${(e as Error).message}`);
+        log(`peer ${p.name} failed on ${c.name}.${c.direction}: ${(e as Error).message}`);
       }
     }
     const rec: BenchRecord = {
       name: c.name, direction: c.direction, shape: c.shape, variant: c.variant, flops: c.flops, bytes: c.bytes,
       ms_median: med, ms_min: times[0], gflops: c.flops / med / 1e6, gbps: c.bytes / med / 1e6,
       max_abs_err: err.abs, max_rel_err: err.rel, cpu_ms: cpuMs, timing, ms_wall_readback: wall,
-      peers: { tfjs_ms: peer, jaxjs_ms: null },
+      peers,
     };
     out.push(rec);
     log(formatRow(rec));
@@ -349,7 +351,12 @@ export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]
 }
 
 export function formatRow(r: BenchRecord): string {
-  const peer = r.peers.tfjs_ms !== null ? `  tfjs ${r.peers.tfjs_ms.toFixed(1)} ms (×${(r.peers.tfjs_ms / r.ms_wall_readback).toFixed(2)})` : '';
+  const peer = (['tfjs', 'jaxjs'] as const)
+    .map((k) => {
+      const ms = r.peers[`${k}_ms`];
+      return ms !== null ? `  ${k} ${ms.toFixed(1)} ms (×${(ms / r.ms_wall_readback).toFixed(2)})` : '';
+    })
+    .join('');
   return `${`${r.name}.${r.direction}`.padEnd(26)} ${r.variant.padEnd(20)} [${r.shape.join(',')}]`.padEnd(72) +
     ` ${r.ms_median.toFixed(2).padStart(9)} ms  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s  ${r.gbps.toFixed(2).padStart(6)} GB/s  err ${r.max_abs_err.toExponential(1)}  cpu ${r.cpu_ms.toFixed(0)} ms${peer}`;
 }

@@ -89,20 +89,23 @@ export function laplacianPyramid(images: Float32Array, count: number, size: numb
   return levels;
 }
 
-/** `patches` random 7×7 patches per image, normalised over the whole set: [count·patches, 49]. */
+/**
+ * `patches` random 7×7 patches per image, normalised over the whole set, stored dimension-major:
+ * out[k·m + i] is element k (of 49) of descriptor i, m = count·patches (so projections run as long axpys).
+ */
 export function patchDescriptors(level: PyramidLevel, count: number, patches: number, rand: () => number): Float32Array {
   const { size: W, data } = level;
   if (W < PATCH) throw new Error(`swd: level of ${W} px is smaller than a ${PATCH}×${PATCH} patch`);
   const span = W - PATCH + 1; // centres 3 … W−4, i.e. top-left corners 0 … W−7
-  const d = PATCH * PATCH;
-  const out = new Float32Array(count * patches * d);
+  const m = count * patches;
+  const out = new Float32Array(m * PATCH * PATCH);
   for (let n = 0; n < count; n++)
     for (let p = 0; p < patches; p++) {
       const y0 = Math.floor(rand() * span);
       const x0 = Math.floor(rand() * span);
-      const o = (n * patches + p) * d;
+      const i = n * patches + p;
       for (let y = 0; y < PATCH; y++)
-        for (let x = 0; x < PATCH; x++) out[o + y * PATCH + x] = data[(n * W + y0 + y) * W + x0 + x];
+        for (let x = 0; x < PATCH; x++) out[(y * PATCH + x) * m + i] = data[(n * W + y0 + y) * W + x0 + x];
     }
   let mean = 0;
   for (const v of out) mean += v;
@@ -131,23 +134,58 @@ function directions(count: number, dim: number, rand: () => number): Float32Arra
   return out;
 }
 
-/** Projections of descriptors [m, dim] on dirs [nd, dim], one sorted column per direction: [nd, m]. */
+/** Sorts floats ascending by LSD radix sort on order-preserving u32 keys (3 passes of 11 bits). */
+export function radixSortFloats(a: Float32Array, scratch?: { keys: Uint32Array; tmp: Uint32Array }): void {
+  const n = a.length;
+  const bits = new Uint32Array(a.buffer, a.byteOffset, n);
+  const keys = scratch?.keys.subarray(0, n) ?? new Uint32Array(n);
+  const tmp = scratch?.tmp.subarray(0, n) ?? new Uint32Array(n);
+  const counts = new Uint32Array(2048);
+  // Negative floats: flip all bits (larger magnitude sorts first); positive: set the sign bit.
+  for (let i = 0; i < n; i++) {
+    const b = bits[i];
+    keys[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+  }
+  let src = keys;
+  let dst = tmp;
+  for (let shift = 0; shift < 32; shift += 11) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(src[i] >>> shift) & 2047]++;
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      dst[counts[(v >>> shift) & 2047]++] = v;
+    }
+    [src, dst] = [dst, src];
+  }
+  for (let i = 0; i < n; i++) {
+    const k = src[i];
+    bits[i] = k & 0x80000000 ? (k & 0x7fffffff) >>> 0 : ~k >>> 0;
+  }
+}
+
+/** Projections of dimension-major descriptors (m of them) on dirs [nd, dim], each column sorted: [nd, m]. */
 function sortedProjections(desc: Float32Array, m: number, dirs: Float32Array, nd: number, dim: number): Float32Array {
   const out = new Float32Array(nd * m);
-  for (let i = 0; i < m; i++) {
-    const o = i * dim;
-    for (let j = 0; j < nd; j++) {
-      const u = j * dim;
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += desc[o + k] * dirs[u + k];
-      out[j * m + i] = s;
+  const scratch = { keys: new Uint32Array(m), tmp: new Uint32Array(m) };
+  for (let j = 0; j < nd; j++) {
+    const col = out.subarray(j * m, (j + 1) * m);
+    for (let k = 0; k < dim; k++) {
+      const w = dirs[j * dim + k];
+      const src = desc.subarray(k * m, (k + 1) * m);
+      for (let i = 0; i < m; i++) col[i] += w * src[i];
     }
+    radixSortFloats(col, scratch);
   }
-  for (let j = 0; j < nd; j++) out.subarray(j * m, (j + 1) * m).sort();
   return out;
 }
 
-/** Sliced Wasserstein distance between two equal-size descriptor sets (×10³). */
+/** Sliced Wasserstein distance between two equal-size dimension-major descriptor sets (×10³). */
 export function slicedWasserstein(a: Float32Array, b: Float32Array, dim: number, repeats: number, nd: number, rand: () => number): number {
   if (a.length !== b.length) throw new Error(`swd: descriptor sets differ in size (${a.length / dim} vs ${b.length / dim})`);
   const m = a.length / dim;
