@@ -1,6 +1,8 @@
 // The in-browser trainer, driven in real headless Chromium (WebGPU on SwiftShader here): training starts
 // and the step and loss advance, a non-blank sample grid appears, pause stops the steps, and a downloaded
-// checkpoint uploads back (a corrupt one is refused). Saves a screenshot to test/artifacts/.
+// checkpoint uploads back (a corrupt one is refused), and the sample-quality scores appear when a classifier
+// file is served (here an untrained one written for the test: the plumbing, not the numbers, is checked).
+// Saves a screenshot to test/artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer';
 import type { PreviewServer } from 'vite';
 import { buildAndServe, launch } from './browser.ts';
+import { createNodeGpu } from '../src/platform/node.ts';
+import { Classifier, classifierBytes } from '../src/model/classifier.ts';
 
 let server: PreviewServer;
 let browser: Browser;
@@ -28,7 +32,15 @@ async function setValue(id: string, v: string) {
 }
 
 beforeAll(async () => {
+  const gpu = await createNodeGpu();
+  const clf = new Classifier(gpu);
+  clf.params.initialize(9);
+  const clfPath = join(mkdtempSync(join(tmpdir(), 'wd-page-')), 'classifier.safetensors');
+  writeFileSync(clfPath, await classifierBytes(clf, { accuracy: 0.1, testCount: 0, steps: 0 }));
+  gpu.destroy();
+  process.env.CLASSIFIER_PATH = clfPath; // read by the Vite plugin (web/mnist-asset.ts) during the build
   ({ server, url } = await buildAndServe());
+  delete process.env.CLASSIFIER_PATH;
   browser = await launch();
   page = await browser.newPage();
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -58,6 +70,9 @@ describe('browser trainer page', () => {
       for (let i = 0; i < d.length; i += 4) if (d[i] !== 40) drawn++;
       return drawn > d.length / 4 / 5;
     }, { timeout: 300_000, polling: 1000 });
+    await waitText('scores', 'Fréchet distance');
+    expect(await text('scores')).toMatch(/SWD ×1e3, level 28px/);
+    expect(await text('scores')).toMatch(/digit accuracy/);
 
     await page.click('[data-testid="pause"]');
     await waitText('state', '^paused$');
