@@ -70,6 +70,14 @@ export async function jaxjsPeer(): Promise<PeerRunner> {
       b.dispose();
       return ms;
     },
+    async linearBackward(M: number, K: number, N: number, reps: number) {
+      const x = normal([M, K]);
+      const w = normal([N, K]);
+      const dy = normal([M, N]);
+      const ms = await median(reps, () => [np.matmul(dy.ref, w.ref), np.matmul(np.swapaxes(dy.ref, 0, 1), x.ref), np.sum(dy.ref, 0)]);
+      for (const a of [x, w, dy]) a.dispose();
+      return ms;
+    },
     async groupNormSilu(dir: string, N: number, C: number, H: number, G: number, reps: number) {
       const x = normal([N, C, H, H]);
       const dy = normal([N, C, H, H]);

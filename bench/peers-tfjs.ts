@@ -52,6 +52,14 @@ export async function tfjsPeer(): Promise<PeerRunner> {
       tf.dispose([a, b]);
       return ms;
     },
+    async linearBackward(M: number, K: number, N: number, reps: number) {
+      const x = tf.randomNormal([M, K]) as tf.Tensor2D;
+      const w = tf.randomNormal([N, K]) as tf.Tensor2D;
+      const dy = tf.randomNormal([M, N]) as tf.Tensor2D;
+      const ms = await median(reps, () => [tf.matMul(dy, w), tf.matMul(dy, x, true, false), tf.sum(dy, 0)]);
+      tf.dispose([x, w, dy]);
+      return ms;
+    },
     async groupNormSilu(dir: string, N: number, C: number, H: number, G: number, reps: number) {
       const x = tf.randomNormal([N, H, H, C]) as tf.Tensor4D;
       const gamma = tf.ones([C]);

@@ -57,6 +57,8 @@ export interface PeerRunner {
   key: 'tfjs' | 'jaxjs';
   conv2d?(dir: string, s: ConvShape, reps: number): Promise<number | null>;
   matmul?(M: number, K: number, N: number, reps: number): Promise<number | null>;
+  /** dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy for x [M, K], W [N, K]. */
+  linearBackward?(M: number, K: number, N: number, reps: number): Promise<number | null>;
   groupNormSilu?(dir: string, N: number, C: number, H: number, G: number, reps: number): Promise<number | null>;
   attention?(dir: string, N: number, C: number, L: number, heads: number, reps: number): Promise<number | null>;
 }
@@ -243,6 +245,7 @@ function cases(sizes: SizeSet[]): Case[] {
         const g = { dx: gpu.tensor([M, K]), dw: gpu.tensor([N, K]), db: gpu.tensor([N]) };
         return { run: () => linearBackward(gpu, tdy, tx, tw, g), out: g.dw, ref: () => linearBackwardRef(dy, x, w, M, K, N).dw, free: [tx, tw, tdy, g.dx, g.dw, g.db] };
       },
+      peer: (p, reps) => p.linearBackward?.(M, K, N, reps) ?? null,
     });
   }
 
