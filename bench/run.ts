@@ -65,6 +65,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       .option('--presets <list>', 'presets for --e2e', 'tiny,small')
       .option('--batches <list>', 'batch sizes for --e2e', '32,64')
       .option('--e2e-steps <n>', 'timed training steps per configuration', int('e2e-steps', 1, 1000), 3)
+      .option('--sample-n <n>', 'images per DDIM-50 sampling measurement (--e2e)', int('sample-n', 1, 1024), 16)
       .option('--out <dir>', 'results directory', 'bench/results');
     program.parse(process.argv);
     const o = program.opts();
@@ -75,7 +76,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (o.e2e) {
       const presets = String(o.presets).split(',').map((p) => oneOf('presets', ['tiny', 'small'] as const)(p.trim()));
       const batches = String(o.batches).split(',').map((b) => int('batches', 1, 4096)(b.trim()));
-      e2e = { presets, batches, steps: o.e2eSteps, sampleN: 16 };
+      e2e = { presets, batches, steps: o.e2eSteps, sampleN: o.sampleN };
     }
     const log = (l: string) => console.error(l);
     const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, log, e2e) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, log, e2e);

@@ -132,7 +132,7 @@ function convShapes(sizes: SizeSet[]): { label: string; s: ConvShape }[] {
 
 function cases(sizes: SizeSet[]): Case[] {
   const list: Case[] = [];
-  const variants: ConvVariant[] = ['direct', 'blocked', 'gemm'];
+  const variants: ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm'];
   for (const { s } of convShapes(sizes)) {
     const OH = Math.floor((s.H + 2 * s.pad - s.K) / s.stride) + 1;
     const xs = [s.N, s.C_in, s.H, s.W];
@@ -169,7 +169,7 @@ function cases(sizes: SizeSet[]): Case[] {
         },
         peer: (p, reps) => p.conv2d?.('backward_input', s, reps) ?? null,
       });
-      list.push({
+      if (variant !== 'blocked8') list.push({ // blocked8 shares blocked's weight-gradient kernels
         name: 'conv2d', direction: 'backward_weight', shape: [...xs, s.C_out, s.K, s.stride], variant, flops, bytes: 4 * (ny + nx + nw),
         setup: (gpu) => {
           const [tx, tw, tdy, tdw, tdb] = [gpu.upload(xs, x), gpu.upload(ws, w), gpu.upload(ys, dy), gpu.tensor(ws), gpu.tensor([s.C_out])];
@@ -310,6 +310,7 @@ function cases(sizes: SizeSet[]): Case[] {
 export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]> {
   const log = o.log ?? (() => {});
   const out: BenchRecord[] = [];
+  const peerMemo = new Map<string, number | null>();
   const keep = (c: Case) => !o.kernels.length || o.kernels.some((k) => `${c.name}.${c.direction}`.includes(k));
   const savedStyle = reduceDefaults.style;
   for (const c of cases(o.sizes).filter(keep)) {
@@ -333,11 +334,17 @@ export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]
     const peers: BenchRecord['peers'] = { tfjs_ms: null, jaxjs_ms: null };
     for (const p of o.peers ?? []) {
       if (!c.peer) break;
-      try {
-        peers[`${p.key}_ms`] = (await c.peer(p, Math.max(1, Math.min(o.reps, 5)))) ?? null;
-      } catch (e) {
-        log(`peer ${p.name} failed on ${c.name}.${c.direction}: ${(e as Error).message}`);
+      // A peer runs once per op, direction and shape, however many of our variants share them.
+      const memo = `${p.key}:${c.name}.${c.direction}[${c.shape}]`;
+      if (!peerMemo.has(memo)) {
+        try {
+          peerMemo.set(memo, (await c.peer(p, Math.max(1, Math.min(o.reps, 5)))) ?? null);
+        } catch (e) {
+          peerMemo.set(memo, null);
+          log(`peer ${p.name} failed on ${c.name}.${c.direction}: ${(e as Error).message}`);
+        }
       }
+      peers[`${p.key}_ms`] = peerMemo.get(memo)!;
     }
     const rec: BenchRecord = {
       name: c.name, direction: c.direction, shape: c.shape, variant: c.variant, flops: c.flops, bytes: c.bytes,

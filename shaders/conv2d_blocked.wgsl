@@ -2,7 +2,8 @@
 // stride 1. Every accumulator and input value is a named variable: software adapters (SwiftShader) keep
 // those in SIMD registers but spill dynamically indexed private arrays to memory (measured 4× slower).
 // Weights are first packed so that 4 consecutive output channels are one vec4 (`pack`, `pack_flip`).
-//   forward_k3s1 / forward_k1: one invocation = 4 output channels × 4 neighbouring output columns.
+//   forward_k3s1 / forward_k1: one invocation = 4 output channels × 4 neighbouring output columns
+//   (forward_k3s1_c8: 8 output channels, the 'blocked8' variant).
 //   With weights from pack_flip, the same kernels compute the stride-1 input gradient:
 //   dx[ci] = Σ_co W[co, ci, K−1−ky, K−1−kx] ⋆ dy[co] with padding K − 1 − pad.
 //   weight_k3s1 / weight_k1: dW split over the batch; invocation (n, 4 output channels, ci) slides a 3×3
@@ -98,6 +99,77 @@ fn forward_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     }
   }
   store4(t, a0, a1, a2, a3);
+}
+
+// The same 3×3 convolution with 8 output channels per invocation (two vec4 blocks cb8·2 and cb8·2 + 1):
+// every input value loaded feeds twice the multiply-adds, which pays where loads dominate (many input
+// channels). id = ((n·co8 + cb8)·OH + oy)·xbn + xb. A second block past C_out reads a clamped weight column
+// and is not stored.
+@compute @workgroup_size(64)
+fn forward_k3s1_c8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = linear_index(gid, nwg, 64u);
+  let xbn = (p.OW + 3u) / 4u;
+  let co4 = (p.C_out + 3u) / 4u;
+  let co8 = (p.C_out + 7u) / 8u;
+  if (id >= p.N * co8 * p.OH * xbn) { return; }
+  var t: Tile;
+  t.ok = true;
+  t.co4 = co4;
+  t.ox0 = (id % xbn) * 4u;
+  var r = id / xbn;
+  t.oy = r % p.OH;
+  r = r / p.OH;
+  let cb8 = r % co8;
+  t.n = r / co8;
+  let cbA = cb8 * 2u;
+  let cbB = min(cbA + 1u, co4 - 1u);
+  let bA = bias4(cbA);
+  let bB = bias4(cbA + 1u);
+  var a0 = bA; var a1 = bA; var a2 = bA; var a3 = bA;
+  var b0 = bB; var b1 = bB; var b2 = bB; var b3 = bB;
+  let ix = i32(t.ox0) - i32(p.pad);
+  let wi = i32(p.W);
+  let ok0 = ix >= 0 && ix < wi;
+  let ok1 = ix + 1 >= 0 && ix + 1 < wi;
+  let ok2 = ix + 2 >= 0 && ix + 2 < wi;
+  let ok3 = ix + 3 >= 0 && ix + 3 < wi;
+  let ok4 = ix + 4 >= 0 && ix + 4 < wi;
+  let ok5 = ix + 5 >= 0 && ix + 5 < wi;
+  let c0 = u32(clamp(ix, 0, wi - 1)); let c1 = u32(clamp(ix + 1, 0, wi - 1)); let c2 = u32(clamp(ix + 2, 0, wi - 1));
+  let c3 = u32(clamp(ix + 3, 0, wi - 1)); let c4 = u32(clamp(ix + 4, 0, wi - 1)); let c5 = u32(clamp(ix + 5, 0, wi - 1));
+  for (var ci = 0u; ci < p.C_in; ci++) {
+    let plane = (t.n * p.C_in + ci) * p.H;
+    for (var ky = 0u; ky < 3u; ky++) {
+      let iy = i32(t.oy + ky) - i32(p.pad);
+      if (iy < 0 || iy >= i32(p.H)) { continue; }
+      let row = (plane + u32(iy)) * p.W;
+      let x0 = select(0.0, x[row + c0], ok0);
+      let x1 = select(0.0, x[row + c1], ok1);
+      let x2 = select(0.0, x[row + c2], ok2);
+      let x3 = select(0.0, x[row + c3], ok3);
+      let x4 = select(0.0, x[row + c4], ok4);
+      let x5 = select(0.0, x[row + c5], ok5);
+      let k = (ci * 3u + ky) * 3u;
+      let wa0 = wt4[k * co4 + cbA];
+      let wa1 = wt4[(k + 1u) * co4 + cbA];
+      let wa2 = wt4[(k + 2u) * co4 + cbA];
+      let wb0 = wt4[k * co4 + cbB];
+      let wb1 = wt4[(k + 1u) * co4 + cbB];
+      let wb2 = wt4[(k + 2u) * co4 + cbB];
+      a0 += wa0 * x0 + wa1 * x1 + wa2 * x2;
+      a1 += wa0 * x1 + wa1 * x2 + wa2 * x3;
+      a2 += wa0 * x2 + wa1 * x3 + wa2 * x4;
+      a3 += wa0 * x3 + wa1 * x4 + wa2 * x5;
+      b0 += wb0 * x0 + wb1 * x1 + wb2 * x2;
+      b1 += wb0 * x1 + wb1 * x2 + wb2 * x3;
+      b2 += wb0 * x2 + wb1 * x3 + wb2 * x4;
+      b3 += wb0 * x3 + wb1 * x4 + wb2 * x5;
+    }
+  }
+  t.cb = cbA;
+  store4(t, a0, a1, a2, a3);
+  t.cb = cbA + 1u;
+  store4(t, b0, b1, b2, b3);
 }
 
 @compute @workgroup_size(64)

@@ -19,7 +19,7 @@ const cases: ConvShape[] = [
 ];
 
 describe('conv2d', () => {
-  for (const variant of ['direct', 'blocked', 'gemm'] as const)
+  for (const variant of ['direct', 'blocked', 'blocked8', 'gemm'] as const)
   for (const s of cases) {
     const label = `N${s.N} ${s.C_in}→${s.C_out} ${s.H}×${s.W} K${s.K} s${s.stride}`;
     it(`${variant}: forward and backward match the CPU twin (${label})`, async () => {

@@ -8,11 +8,12 @@ import { sumChannels, sumOuter } from './reduce.ts';
 /**
  * Kernel designs: 'direct' (conv2d.wgsl: one invocation per 4×4 output tile, generic K and stride) and
  * 'blocked' (conv2d_blocked.wgsl: K and stride specialised by override constants, 4×8 register tiles,
- * batch-split weight gradient) and 'gemm' (conv2d_gemm.wgsl + gemm.wgsl: im2col / packed weights feeding
+ * batch-split weight gradient), 'blocked8' (the same with 8 output channels per invocation for 3×3
+ * forward and input gradient: more reuse per load, more registers) and 'gemm' (conv2d_gemm.wgsl + gemm.wgsl: im2col / packed weights feeding
  * vec4 4×8-tile GEMMs, col2im for the input gradient, split-K for the weight gradient). Which is fastest
  * depends on the adapter; bench/ measures them.
  */
-export type ConvVariant = 'direct' | 'blocked' | 'gemm';
+export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm';
 
 /** Process-wide default per direction (the autotuner in bench/ may change it per adapter). */
 export const convDefaults: { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant } = {
@@ -69,8 +70,8 @@ export function conv2dForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, opts: C
     gemmForward(gpu, x, w, b, y, g);
     return y;
   }
-  if (variant === 'blocked' && blockedApplies(g)) {
-    blockedForward(gpu, x, w, b, y, g);
+  if ((variant === 'blocked' || variant === 'blocked8') && blockedApplies(g)) {
+    blockedForward(gpu, x, w, b, y, g, variant === 'blocked8');
     return y;
   }
   const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
@@ -104,8 +105,8 @@ export function conv2dBackward(
     const vi = opts.variant ?? convDefaults.backwardInput;
     if (vi === 'gemm') {
       gemmBackwardInput(gpu, dy, w, dx, g);
-    } else if (vi === 'blocked' && blockedApplies(g)) {
-      blockedBackwardInput(gpu, dy, w, dx, g);
+    } else if ((vi === 'blocked' || vi === 'blocked8') && blockedApplies(g)) {
+      blockedBackwardInput(gpu, dy, w, dx, g, vi === 'blocked8');
     } else {
       const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
       gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy, wt: w, dx }, workgroups: gpu.grid(n, 64) });
@@ -115,8 +116,8 @@ export function conv2dBackward(
   const vw = opts.variant ?? convDefaults.backwardWeight;
   if (vw === 'gemm') {
     gemmBackwardWeight(gpu, dy, x, dw, g);
-  } else if (vw === 'blocked' && blockedApplies(g)) {
-    blockedBackwardWeight(gpu, dy, x, dw, g);
+  } else if ((vw === 'blocked' || vw === 'blocked8') && blockedApplies(g)) {
+    blockedBackwardWeight(gpu, dy, x, dw, g); // blocked8 widens only the forward-shaped kernels
   } else {
     gpu.run(gpu.kernel('conv2d', 'backward_weight'), {
       params: { ...g }, bind: { dyw: dy, xw: x, dw }, workgroups: gpu.grid(g.C_out * g.C_in, 64),
@@ -136,10 +137,14 @@ function blockedParams(g: ConvGeom, hasBias: boolean) {
   return { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, has_bias: hasBias ? 1 : 0 };
 }
 
-/** Runs forward_k3s1 / forward_k1 of geometry g with packed weights wt4 ([C_in·K·K, 4·ceil(C_out/4)]). */
-function blockedConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean): void {
-  const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
-  gpu.run(gpu.kernel('conv2d_blocked', g.K === 3 ? 'forward_k3s1' : 'forward_k1'), {
+/**
+ * Runs forward_k3s1 / forward_k1 of geometry g with packed weights wt4 ([C_in·K·K, 4·ceil(C_out/4)]);
+ * wide = 8 output channels per invocation for 3×3 (forward_k3s1_c8).
+ */
+function blockedConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean, wide = false): void {
+  const c8 = wide && g.K === 3;
+  const n = g.N * Math.ceil(g.C_out / (c8 ? 8 : 4)) * g.OH * Math.ceil(g.OW / 4);
+  gpu.run(gpu.kernel('conv2d_blocked', c8 ? 'forward_k3s1_c8' : g.K === 3 ? 'forward_k3s1' : 'forward_k1'), {
     params: blockedParams(g, hasBias), bind: { x, wt4, bias: b, y }, workgroups: gpu.grid(n, 64),
   });
 }
@@ -155,17 +160,17 @@ function packWeights(gpu: Gpu, w: Tensor, g: ConvGeom, flip: boolean): Tensor {
   return packed;
 }
 
-function blockedForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
+function blockedForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom, wide = false): void {
   const wt4 = packWeights(gpu, w, g, false);
-  blockedConv(gpu, x, wt4, b, y, g, true);
+  blockedConv(gpu, x, wt4, b, y, g, true, wide);
   wt4.release();
 }
 
 /** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad, through the forward kernels. */
-function blockedBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
+function blockedBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom, wide = false): void {
   const wf = packWeights(gpu, w, g, true);
   const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
-  blockedConv(gpu, dy, wf, dy, dx, gf, false);
+  blockedConv(gpu, dy, wf, dy, dx, gf, false, wide);
   wf.release();
 }
 

@@ -45,7 +45,7 @@ async function timeIt(gpu: Gpu, f: () => void, reps: number): Promise<number> {
 
 /** Measures the variants (a few seconds on SwiftShader), applies the fastest, and caches the choice. */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<TuneResult> {
-  const key = `autotune-v1:${adapterKey(gpu)}`;
+  const key = `autotune-v2:${adapterKey(gpu)}`; // v2: with blocked8
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -64,12 +64,14 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
   const b = gpu.tensor([C], 'autotune');
   const y = gpu.tensor([N, C, S, S], 'autotune');
   const g = { dx: gpu.tensor(x.shape, 'autotune'), dw: gpu.tensor(w.shape, 'autotune'), db: gpu.tensor([C], 'autotune') };
-  const variants: ConvVariant[] = ['direct', 'blocked', 'gemm'];
-  const best = (prefix: string) => variants.reduce((a, v) => (ms[`${prefix}.${v}`] < ms[`${prefix}.${a}`] ? v : a));
+  const variants: ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm'];
+  // blocked8 differs from blocked only in the forward-shaped kernels (forward, input gradient).
+  const weightVariants: ConvVariant[] = variants.filter((v) => v !== 'blocked8');
+  const best = (prefix: string, vs = variants) => vs.reduce((a, v) => (ms[`${prefix}.${v}`] < ms[`${prefix}.${a}`] ? v : a));
   for (const v of variants) {
     ms[`conv.forward.${v}`] = await timeIt(gpu, () => conv2dForward(gpu, x, w, b, { variant: v }, y), reps);
     ms[`conv.backwardInput.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, g, false, true), reps);
-    ms[`conv.backwardWeight.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, { dw: g.dw, db: g.db }, true), reps);
+    if (weightVariants.includes(v)) ms[`conv.backwardWeight.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, { dw: g.dw, db: g.db }, true), reps);
   }
   const gn = { groups: 8, silu: true };
   const gamma = gpu.tensor([C], 'autotune');
@@ -85,7 +87,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
   for (const t of [x, w, b, y, g.dx, g.dw, g.db, gamma, dbeta]) t.release();
   const result: TuneResult = {
     adapter: adapterKey(gpu),
-    conv: { forward: best('conv.forward'), backwardInput: best('conv.backwardInput'), backwardWeight: best('conv.backwardWeight') },
+    conv: { forward: best('conv.forward'), backwardInput: best('conv.backwardInput'), backwardWeight: best('conv.backwardWeight', weightVariants) },
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
     ms,
   };
