@@ -3,7 +3,7 @@
 // those in SIMD registers but spill dynamically indexed private arrays to memory (measured 4× slower).
 // Weights are first packed so that 4 consecutive output channels are one vec4 (`pack`, `pack_flip`).
 //   forward_k3s1 / forward_k1: one invocation = 4 output channels × 4 neighbouring output columns
-//   (forward_k3s1_c8: 8 output channels, the 'blocked8' variant).
+//   (forward_k3s1_c8: 8 output channels, the 'blocked8' variant; forward_k3s2: 3×3 at stride 2, forward only).
 //   With weights from pack_flip, the same kernels compute the stride-1 input gradient:
 //   dx[ci] = Σ_co W[co, ci, K−1−ky, K−1−kx] ⋆ dy[co] with padding K − 1 − pad.
 //   weight_k3s1 / weight_k1: dW split over the batch; invocation (n, 4 output channels, ci) slides a 3×3
@@ -170,6 +170,50 @@ fn forward_k3s1_c8(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   store4(t, a0, a1, a2, a3);
   t.cb = cbA + 1u;
   store4(t, b0, b1, b2, b3);
+}
+
+// 3×3 at stride 2 (the UNet's downsampling convolutions): outputs ox0 … ox0 + 3 read input columns
+// 2·ox0 − pad … 2·ox0 − pad + 8, nine named loads per input row shared by 4 outputs × 4 channels.
+@compute @workgroup_size(64)
+fn forward_k3s2(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = tile(linear_index(gid, nwg, 64u));
+  if (!t.ok) { return; }
+  let b = bias4(t.cb);
+  var a0 = b; var a1 = b; var a2 = b; var a3 = b;
+  let ix = 2 * i32(t.ox0) - i32(p.pad);
+  let wi = i32(p.W);
+  let ok0 = ix >= 0 && ix < wi; let ok1 = ix + 1 >= 0 && ix + 1 < wi; let ok2 = ix + 2 >= 0 && ix + 2 < wi;
+  let ok3 = ix + 3 >= 0 && ix + 3 < wi; let ok4 = ix + 4 >= 0 && ix + 4 < wi; let ok5 = ix + 5 >= 0 && ix + 5 < wi;
+  let ok6 = ix + 6 >= 0 && ix + 6 < wi; let ok7 = ix + 7 >= 0 && ix + 7 < wi; let ok8 = ix + 8 >= 0 && ix + 8 < wi;
+  let c0 = u32(clamp(ix, 0, wi - 1)); let c1 = u32(clamp(ix + 1, 0, wi - 1)); let c2 = u32(clamp(ix + 2, 0, wi - 1));
+  let c3 = u32(clamp(ix + 3, 0, wi - 1)); let c4 = u32(clamp(ix + 4, 0, wi - 1)); let c5 = u32(clamp(ix + 5, 0, wi - 1));
+  let c6 = u32(clamp(ix + 6, 0, wi - 1)); let c7 = u32(clamp(ix + 7, 0, wi - 1)); let c8 = u32(clamp(ix + 8, 0, wi - 1));
+  for (var ci = 0u; ci < p.C_in; ci++) {
+    let plane = (t.n * p.C_in + ci) * p.H;
+    for (var ky = 0u; ky < 3u; ky++) {
+      let iy = i32(2u * t.oy + ky) - i32(p.pad);
+      if (iy < 0 || iy >= i32(p.H)) { continue; }
+      let row = (plane + u32(iy)) * p.W;
+      let x0 = select(0.0, x[row + c0], ok0);
+      let x1 = select(0.0, x[row + c1], ok1);
+      let x2 = select(0.0, x[row + c2], ok2);
+      let x3 = select(0.0, x[row + c3], ok3);
+      let x4 = select(0.0, x[row + c4], ok4);
+      let x5 = select(0.0, x[row + c5], ok5);
+      let x6 = select(0.0, x[row + c6], ok6);
+      let x7 = select(0.0, x[row + c7], ok7);
+      let x8 = select(0.0, x[row + c8], ok8);
+      let k = (ci * 3u + ky) * 3u;
+      let w0 = wt4[k * t.co4 + t.cb];
+      let w1 = wt4[(k + 1u) * t.co4 + t.cb];
+      let w2 = wt4[(k + 2u) * t.co4 + t.cb];
+      a0 += w0 * x0 + w1 * x1 + w2 * x2;
+      a1 += w0 * x2 + w1 * x3 + w2 * x4;
+      a2 += w0 * x4 + w1 * x5 + w2 * x6;
+      a3 += w0 * x6 + w1 * x7 + w2 * x8;
+    }
+  }
+  store4(t, a0, a1, a2, a3);
 }
 
 @compute @workgroup_size(64)

@@ -70,7 +70,7 @@ export function conv2dForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, opts: C
     gemmForward(gpu, x, w, b, y, g);
     return y;
   }
-  if ((variant === 'blocked' || variant === 'blocked8') && blockedApplies(g)) {
+  if ((variant === 'blocked' || variant === 'blocked8') && (blockedApplies(g) || blockedStride2(g))) {
     blockedForward(gpu, x, w, b, y, g, variant === 'blocked8');
     return y;
   }
@@ -133,6 +133,11 @@ function blockedApplies(g: ConvGeom): boolean {
   return g.stride === 1 && (g.K === 3 || (g.K === 1 && g.pad === 0));
 }
 
+/** 3×3 stride 2 has a blocked forward kernel (its gradients use the generic paths). */
+function blockedStride2(g: ConvGeom): boolean {
+  return g.stride === 2 && g.K === 3;
+}
+
 function blockedParams(g: ConvGeom, hasBias: boolean) {
   return { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, has_bias: hasBias ? 1 : 0 };
 }
@@ -142,9 +147,11 @@ function blockedParams(g: ConvGeom, hasBias: boolean) {
  * wide = 8 output channels per invocation for 3×3 (forward_k3s1_c8).
  */
 function blockedConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean, wide = false): void {
-  const c8 = wide && g.K === 3;
+  const s2 = g.stride === 2;
+  const c8 = wide && g.K === 3 && !s2;
   const n = g.N * Math.ceil(g.C_out / (c8 ? 8 : 4)) * g.OH * Math.ceil(g.OW / 4);
-  gpu.run(gpu.kernel('conv2d_blocked', c8 ? 'forward_k3s1_c8' : g.K === 3 ? 'forward_k3s1' : 'forward_k1'), {
+  const entry = s2 ? 'forward_k3s2' : c8 ? 'forward_k3s1_c8' : g.K === 3 ? 'forward_k3s1' : 'forward_k1';
+  gpu.run(gpu.kernel('conv2d_blocked', entry), {
     params: blockedParams(g, hasBias), bind: { x, wt4, bias: b, y }, workgroups: gpu.grid(n, 64),
   });
 }
