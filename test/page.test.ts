@@ -100,6 +100,9 @@ describe('browser trainer page', () => {
     writeFileSync(bad, Buffer.from('this is not a checkpoint at all'));
     await (input as import('puppeteer').ElementHandle<HTMLInputElement>).uploadFile(bad);
     await waitText('error', 'Upload refused, the current model is unchanged');
+    const clfInput = (await page.$('[data-testid="upload-classifier"]')) as import('puppeteer').ElementHandle<HTMLInputElement>;
+    await clfInput.uploadFile(bad);
+    await waitText('error', 'Classifier refused, the current one is unchanged');
 
     mkdirSync('test/artifacts', { recursive: true });
     await page.setViewport({ width: 1400, height: 1000 });

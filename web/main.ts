@@ -15,7 +15,8 @@ import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/c
 import { decodeMnistBinary } from '../src/data/mnist-binary.ts';
 import { sampleDigits, splitDigits } from '../src/data/split.ts';
 import type { Digits } from '../src/data/mnist-node.ts';
-import { loadClassifier, type Classifier } from '../src/model/classifier.ts';
+import { Classifier, classifierBytes, loadClassifier } from '../src/model/classifier.ts';
+import { CLASSIFIER_TRAIN, trainClassifier } from '../src/train/classifier-trainer.ts';
 import { evaluateQuality, formatReport } from '../src/eval/evaluate.ts';
 
 const $ = <T extends HTMLElement = HTMLInputElement>(id: string) => document.getElementById(id) as T;
@@ -36,6 +37,7 @@ let gpu: Gpu;
 let digits: Digits;
 let heldOut: Digits;
 let classifier: Classifier | null = null;
+let classifierAccuracy = 0;
 let session: Session | null = null;
 let running = false;
 let losses: [number[], number[]] = [[], []];
@@ -280,6 +282,7 @@ async function init(): Promise<void> {
     try {
       const loaded = loadClassifier(gpu, new Uint8Array(await clfRes.arrayBuffer()));
       classifier = loaded.classifier;
+      classifierAccuracy = loaded.meta.accuracy;
       $('scores').textContent = `classifier loaded (held-out accuracy ${(100 * loaded.meta.accuracy).toFixed(1)} %); scores appear after sampling`;
     } catch (e) {
       $('scores').textContent = `classifier file refused: ${(e as Error).message}`;
@@ -322,6 +325,37 @@ async function init(): Promise<void> {
     await denoisingFilm(Math.min(steps, 50), numVal('seed'), val('digit'), numVal('guidance'));
     status(`sampled with ${val('sampler')}, ${steps} steps`);
     if (wasRunning) $('start').click();
+  });
+  $('train-clf').onclick = guard(async () => {
+    const wasRunning = running;
+    running = false;
+    const clf = new Classifier(gpu);
+    const t0 = performance.now();
+    const r = await trainClassifier(gpu, clf, digits, heldOut, CLASSIFIER_TRAIN, (step, loss) => {
+      $('scores').textContent = `training the classifier: step ${step}/${CLASSIFIER_TRAIN.steps}, loss ${loss.toFixed(4)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`;
+    });
+    classifier = clf;
+    classifierAccuracy = r.accuracy;
+    $('scores').textContent = `classifier trained: held-out accuracy ${(100 * r.accuracy).toFixed(2)} % on ${heldOut.count} digits; scores appear after sampling`;
+    if (wasRunning) $('start').click();
+  });
+  $('download-clf').onclick = guard(async () => {
+    if (!classifier) throw new Error('no classifier to download: train or load one first');
+    download(await classifierBytes(classifier, { accuracy: classifierAccuracy, testCount: heldOut.count, steps: CLASSIFIER_TRAIN.steps }), 'mnist-classifier.safetensors');
+  });
+  $('upload-clf').onchange = guard(async () => {
+    const input = $('upload-clf') as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    input.value = '';
+    try {
+      const loaded = loadClassifier(gpu, new Uint8Array(await file.arrayBuffer()));
+      classifier = loaded.classifier;
+      classifierAccuracy = loaded.meta.accuracy;
+      $('scores').textContent = `classifier ${file.name} loaded (held-out accuracy ${(100 * loaded.meta.accuracy).toFixed(1)} %); scores appear after sampling`;
+    } catch (e) {
+      showError(`Classifier refused, the current one is unchanged: ${(e as Error).message}`);
+    }
   });
   $('download').onclick = guard(async () => {
     const s = ensureSession();
