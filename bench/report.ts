@@ -17,6 +17,19 @@ export interface BenchRun {
 
 const fmt = (v: number | null, d = 2) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
 
+/** "conv forward blocked8 (direct 244 ms, blocked 45 ms, …); …" from the autotune record. */
+function autotuneLine(t: unknown): string {
+  const r = t as { conv?: Record<string, string>; reduce?: string; ms?: Record<string, number> } | null;
+  if (!r?.conv) return 'not recorded';
+  const timed = (prefix: string) =>
+    Object.entries(r.ms ?? {})
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(0)} ms`)
+      .join(', ');
+  const dirs = Object.entries(r.conv).map(([d, v]) => `conv ${d} **${v}** (${timed(`conv.${d}.`)})`);
+  return [...dirs, `reductions **${r.reduce}** (${timed('reduce.')})`].join('; ');
+}
+
 export function markdown(run: BenchRun): string {
   const a = run.adapter;
   const lines = [
@@ -24,6 +37,8 @@ export function markdown(run: BenchRun): string {
     '',
     `Adapter: **${a.vendor} ${a.architecture}** (${a.description}); runner: ${run.runner}${run.browser ? ` (${run.browser})` : ''}; ` +
       `timing: ${run.records[0]?.timing ?? '—'}; peers: ${run.peers ?? 'none'}.`,
+    '',
+    `Variants the runtime chose for this adapter by measurement (autotune): ${autotuneLine(run.autotune)}.`,
     '',
     '| kernel | direction | variant | shape | ms (median) | ms (min) | GFLOP/s | GB/s | max abs err | max rel err | CPU twin ms | ours + readback ms | tfjs ms | tfjs / ours | jax-js ms | jax-js / ours |',
     '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -14,7 +14,7 @@ describe('bench runner', () => {
     for (const k of ['conv2d.forward', 'conv2d.backward_input', 'conv2d.backward_weight', 'groupnorm_silu.forward', 'groupnorm_silu.backward', 'linear.forward', 'linear.backward', 'attention.forward', 'attention.backward', 'adamw.update']) {
       expect(names.has(k), k).toBe(true);
     }
-    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'gemm']));
+    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'blocked8', 'gemm']));
     for (const r of run.records) {
       expect(r.ms_median, `${r.name}.${r.direction}`).toBeGreaterThan(0);
       expect(r.gflops).toBeGreaterThan(0);
@@ -26,6 +26,7 @@ describe('bench runner', () => {
     const json = JSON.parse(readFileSync(files[0], 'utf8'));
     expect(json.adapter.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
     expect(readFileSync(files[1], 'utf8')).toMatch(/\| conv2d \| forward \| blocked \|/);
+    expect(readFileSync(files[1], 'utf8')).toMatch(/chose for this adapter by measurement \(autotune\): conv forward \*\*(direct|blocked|blocked8|gemm)\*\* \(direct \d+ ms/);
     expect(readFileSync(files[2], 'utf8')).toContain('new Chart(');
   });
 });
