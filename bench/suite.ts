@@ -231,7 +231,7 @@ function cases(sizes: SizeSet[]): Case[] {
     const b = rand(N, 11);
     const dy = rand(M * N, 12);
     list.push({
-      name: 'linear', direction: 'forward', shape: [M, K, N], variant: 'register-4x4', flops: 2 * M * K * N, bytes: 4 * (M * K + N * K + M * N),
+      name: 'linear', direction: 'forward', shape: [M, K, N], variant: 'register-4x4-vec4k', flops: 2 * M * K * N, bytes: 4 * (M * K + N * K + M * N),
       setup: (gpu) => {
         const [tx, tw, tb, ty] = [gpu.upload([M, K], x), gpu.upload([N, K], w), gpu.upload([N], b), gpu.tensor([M, N])];
         return { run: () => linearForward(gpu, tx, tw, tb, ty), out: ty, ref: () => linearForwardRef(x, w, b, M, K, N), free: [tx, tw, tb, ty] };

@@ -16,8 +16,24 @@ struct Mm {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;   // [N] (bound but unread when has_bias = 0)
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
+// Writes row i of C's 4-column tile starting at j0 (bias, accumulate and edge columns handled here).
+fn store_row(bt: u32, i: u32, j0: u32, v: vec4f) {
+  if (i >= p.M) { return; }
+  for (var q = 0u; q < 4u; q++) {
+    let j = j0 + q;
+    if (j >= p.N) { break; }
+    var val = v[q];
+    if (p.has_bias != 0u) { val += bias[j]; }
+    let idx = (bt * p.M + i) * p.N + j;
+    if (p.accumulate != 0u) { val += c[idx]; }
+    c[idx] = val;
+  }
+}
+
 // Register blocking: one invocation owns a 4×4 tile of C; per k it loads 4 values of A and 4 of B and
-// does 16 multiply-adds, with no workgroup memory or barriers (what software rasterisers reward).
+// does 16 multiply-adds, with no workgroup memory or barriers (what software rasterisers reward). The four
+// accumulator rows are named variables: a dynamically indexed private array would live in memory on
+// software adapters.
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let mb = (p.M + 3u) / 4u;
@@ -29,33 +45,65 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   let bt = id / (nb * mb);
   let i0 = ib * 4u;
   let j0 = jb * 4u;
-  var acc = array<vec4f, 4>(vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0));  // acc[row] = 4 columns
+  var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
   let abase = bt * p.a_bs;
   let bbase = bt * p.b_bs;
   // Clamp out-of-range rows/columns to the last valid one: their results are never written.
-  let ir = vec4u(min(i0, p.M - 1u), min(i0 + 1u, p.M - 1u), min(i0 + 2u, p.M - 1u), min(i0 + 3u, p.M - 1u));
-  let jc = vec4u(min(j0, p.N - 1u), min(j0 + 1u, p.N - 1u), min(j0 + 2u, p.N - 1u), min(j0 + 3u, p.N - 1u));
+  let ir = vec4u(min(i0, p.M - 1u), min(i0 + 1u, p.M - 1u), min(i0 + 2u, p.M - 1u), min(i0 + 3u, p.M - 1u)) * p.a_rs;
+  let jc = vec4u(min(j0, p.N - 1u), min(j0 + 1u, p.N - 1u), min(j0 + 2u, p.N - 1u), min(j0 + 3u, p.N - 1u)) * p.b_cs;
   for (var k = 0u; k < p.K; k++) {
     let ak = abase + k * p.a_cs;
-    let av = vec4f(a[ak + ir.x * p.a_rs], a[ak + ir.y * p.a_rs], a[ak + ir.z * p.a_rs], a[ak + ir.w * p.a_rs]);
+    let av = vec4f(a[ak + ir.x], a[ak + ir.y], a[ak + ir.z], a[ak + ir.w]);
     let bk = bbase + k * p.b_rs;
-    let bv = vec4f(bm[bk + jc.x * p.b_cs], bm[bk + jc.y * p.b_cs], bm[bk + jc.z * p.b_cs], bm[bk + jc.w * p.b_cs]);
-    acc[0] += av.x * bv;
-    acc[1] += av.y * bv;
-    acc[2] += av.z * bv;
-    acc[3] += av.w * bv;
+    let bv = vec4f(bm[bk + jc.x], bm[bk + jc.y], bm[bk + jc.z], bm[bk + jc.w]);
+    acc0 += av.x * bv;
+    acc1 += av.y * bv;
+    acc2 += av.z * bv;
+    acc3 += av.w * bv;
   }
-  for (var r = 0u; r < 4u; r++) {
-    let i = i0 + r;
-    if (i >= p.M) { break; }
-    for (var q = 0u; q < 4u; q++) {
-      let j = j0 + q;
-      if (j >= p.N) { break; }
-      var v = acc[r][q];
-      if (p.has_bias != 0u) { v += bias[j]; }
-      let idx = (bt * p.M + i) * p.N + j;
-      if (p.accumulate != 0u) { v += c[idx]; }
-      c[idx] = v;
-    }
+  store_row(bt, i0, j0, acc0);
+  store_row(bt, i0 + 1u, j0, acc1);
+  store_row(bt, i0 + 2u, j0, acc2);
+  store_row(bt, i0 + 3u, j0, acc3);
+}
+
+@group(0) @binding(1) var<storage, read> a4: array<vec4f>;
+@group(0) @binding(2) var<storage, read> b4: array<vec4f>;
+
+// The same product when both operands run contiguously along k (A row-major, B given as Bᵀ row-major:
+// a_cs = 1, b_rs = 1) and every stride is a multiple of 4: the linear layer's y = x·Wᵀ. Each step loads
+// four vec4 of A and four of Bᵀ (16 k-values of each) for 16 dot products, a quarter of the loads of
+// `forward`. Strides are passed in floats and divided by 4 here.
+@compute @workgroup_size(64)
+fn forward_nt4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let mb = (p.M + 3u) / 4u;
+  let nb = (p.N + 3u) / 4u;
+  let id = linear_index(gid, nwg, 64u);
+  if (id >= p.batch * mb * nb) { return; }
+  let jb = id % nb;
+  let ib = (id / nb) % mb;
+  let bt = id / (nb * mb);
+  let i0 = ib * 4u;
+  let j0 = jb * 4u;
+  let ar = p.a_rs / 4u;
+  let bc = p.b_cs / 4u;
+  let abase = bt * (p.a_bs / 4u);
+  let bbase = bt * (p.b_bs / 4u);
+  let r0 = abase + min(i0, p.M - 1u) * ar; let r1 = abase + min(i0 + 1u, p.M - 1u) * ar;
+  let r2 = abase + min(i0 + 2u, p.M - 1u) * ar; let r3 = abase + min(i0 + 3u, p.M - 1u) * ar;
+  let q0 = bbase + min(j0, p.N - 1u) * bc; let q1 = bbase + min(j0 + 1u, p.N - 1u) * bc;
+  let q2 = bbase + min(j0 + 2u, p.N - 1u) * bc; let q3 = bbase + min(j0 + 3u, p.N - 1u) * bc;
+  var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
+  for (var k4 = 0u; k4 < p.K / 4u; k4++) {
+    let x0 = a4[r0 + k4]; let x1 = a4[r1 + k4]; let x2 = a4[r2 + k4]; let x3 = a4[r3 + k4];
+    let w0 = b4[q0 + k4]; let w1 = b4[q1 + k4]; let w2 = b4[q2 + k4]; let w3 = b4[q3 + k4];
+    acc0 += vec4f(dot(x0, w0), dot(x0, w1), dot(x0, w2), dot(x0, w3));
+    acc1 += vec4f(dot(x1, w0), dot(x1, w1), dot(x1, w2), dot(x1, w3));
+    acc2 += vec4f(dot(x2, w0), dot(x2, w1), dot(x2, w2), dot(x2, w3));
+    acc3 += vec4f(dot(x3, w0), dot(x3, w1), dot(x3, w2), dot(x3, w3));
   }
+  store_row(bt, i0, j0, acc0);
+  store_row(bt, i0 + 1u, j0, acc1);
+  store_row(bt, i0 + 2u, j0, acc2);
+  store_row(bt, i0 + 3u, j0, acc3);
 }
