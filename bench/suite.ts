@@ -82,13 +82,7 @@ function errors(got: ArrayLike<number>, ref: ArrayLike<number>): { abs: number; 
 
 const now = () => performance.now();
 
-interface Case {
-  name: string;
-  direction: string;
-  shape: number[];
-  variant: string;
-  flops: number;
-  bytes: number;
+interface Case extends Pick<BenchRecord, 'name' | 'direction' | 'shape' | 'variant' | 'flops' | 'bytes'> {
   setup: (gpu: Gpu) => { run: () => void; out: Tensor; ref: () => ArrayLike<number>; before?: () => void; free: Tensor[] };
   peer?: (p: PeerRunner, reps: number) => Promise<number | null> | null;
 }

@@ -16,6 +16,15 @@ struct Mm {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;   // [N] (bound but unread when has_bias = 0)
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
+// Invocation id → (batch, first row, first column, in range) of its 4×4 tile of C;
+// id = (bt·ceil(M/4) + ib)·ceil(N/4) + jb.
+fn tile_of(tid: u32) -> vec4u {
+  let t_mb = (p.M + 3u) / 4u;
+  let t_nb = (p.N + 3u) / 4u;
+  let t_ok = select(0u, 1u, tid < p.batch * t_mb * t_nb);
+  return vec4u(tid / (t_nb * t_mb), ((tid / t_nb) % t_mb) * 4u, (tid % t_nb) * 4u, t_ok);
+}
+
 // Writes row i of C's 4-column tile starting at j0 (bias, accumulate and edge columns handled here).
 fn store_row(bt: u32, i: u32, j0: u32, v: vec4f) {
   if (i >= p.M) { return; }
@@ -36,15 +45,11 @@ fn store_row(bt: u32, i: u32, j0: u32, v: vec4f) {
 // software adapters.
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let mb = (p.M + 3u) / 4u;
-  let nb = (p.N + 3u) / 4u;
-  let id = linear_index(gid, nwg, 64u);
-  if (id >= p.batch * mb * nb) { return; }
-  let jb = id % nb;
-  let ib = (id / nb) % mb;
-  let bt = id / (nb * mb);
-  let i0 = ib * 4u;
-  let j0 = jb * 4u;
+  let tile = tile_of(linear_index(gid, nwg, 64u));
+  if (tile.w == 0u) { return; }
+  let bt = tile.x;
+  let i0 = tile.y;
+  let j0 = tile.z;
   var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
   let abase = bt * p.a_bs;
   let bbase = bt * p.b_bs;
@@ -76,15 +81,11 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 // `forward`. Strides are passed in floats and divided by 4 here.
 @compute @workgroup_size(64)
 fn forward_nt4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let mb = (p.M + 3u) / 4u;
-  let nb = (p.N + 3u) / 4u;
-  let id = linear_index(gid, nwg, 64u);
-  if (id >= p.batch * mb * nb) { return; }
-  let jb = id % nb;
-  let ib = (id / nb) % mb;
-  let bt = id / (nb * mb);
-  let i0 = ib * 4u;
-  let j0 = jb * 4u;
+  let tile = tile_of(linear_index(gid, nwg, 64u));
+  if (tile.w == 0u) { return; }
+  let bt = tile.x;
+  let i0 = tile.y;
+  let j0 = tile.z;
   let ar = p.a_rs / 4u;
   let bc = p.b_cs / 4u;
   let abase = bt * (p.a_bs / 4u);

@@ -26,17 +26,22 @@ fn window_argmax(wbase: u32, wrow: u32) -> u32 {
   return best;
 }
 
+// Output index wo = (nc·Ho + i)·Wo + j → (offset of its window's top-left input element, i, j).
+fn window_of(wo: u32) -> vec3u {
+  let wo_w = p.W / 2u;
+  let wo_h = p.H / 2u;
+  let wj = wo % wo_w;
+  let wi = (wo / wo_w) % wo_h;
+  let wnc = wo / (wo_w * wo_h);
+  return vec3u((wnc * p.H + 2u * wi) * p.W + 2u * wj, wi, wj);
+}
+
 // y[nc, i, j] = max over x[nc, 2i..2i+1, 2j..2j+1]
 @compute @workgroup_size(64)
 fn maxpool2_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let Ho = p.H / 2u;
-  let Wo = p.W / 2u;
   let o = linear_index(gid, nwg, 64u);
-  if (o >= p.NC * Ho * Wo) { return; }
-  let j = o % Wo;
-  let i = (o / Wo) % Ho;
-  let nc = o / (Wo * Ho);
-  y[o] = x[window_argmax((nc * p.H + 2u * i) * p.W + 2u * j, p.W)];
+  if (o >= p.NC * (p.H / 2u) * (p.W / 2u)) { return; }
+  y[o] = x[window_argmax(window_of(o).x, p.W)];
 }
 
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
@@ -51,10 +56,10 @@ fn maxpool2_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   let Wo = p.W / 2u;
   let o = linear_index(gid, nwg, 64u);
   if (o >= p.NC * Ho * Wo) { return; }
-  let j = o % Wo;
-  let i = (o / Wo) % Ho;
-  let nc = o / (Wo * Ho);
-  let base = (nc * p.H + 2u * i) * p.W + 2u * j;
+  let w = window_of(o);
+  let base = w.x;
+  let i = w.y;
+  let j = w.z;
   let am = window_argmax(base, p.W);
   let g = dy[o];
   dx[base] = select(0.0, g, am == base);

@@ -2,7 +2,7 @@
 // the sliced Wasserstein distance, each against an independent computation.
 import { describe, expect, it } from 'vitest';
 import { fitGaussian, frechetDistance, symmetricEigen } from '../src/eval/frechet.ts';
-import { laplacianPyramid, pyramidSwd, radixSortFloats, slicedWasserstein } from '../src/eval/swd.ts';
+import { laplacianPyramid, pyramidSwd, pyramidSwdMany, radixSortFloats, slicedWasserstein } from '../src/eval/swd.ts';
 import { pyramidRef, swdRef } from './reference/swd.ts';
 import { expectClose, randArray, rng } from './helpers.ts';
 
@@ -86,6 +86,13 @@ describe('Laplacian-pyramid SWD', () => {
         expectClose(`level ${k} image ${n}`, levels[k].data.subarray(n * s * s, (n + 1) * s * s), lvl.flat(), 1e-5, 1e-5);
       });
     }
+  });
+
+  it('one reference against several sets gives each pairwise result', () => {
+    const opts = { patches: 6, repeats: 2, directions: 5, minSize: 16, seed: 5 };
+    const [a, b, c] = [98, 99, 100].map((seed) => randArray(2 * 28 * 28, seed, 0, 1));
+    const many = pyramidSwdMany(a, [b, c], 2, 28, opts);
+    expect(many).toEqual([pyramidSwd(a, b, 2, 28, opts), pyramidSwd(a, c, 2, 28, opts)]);
   });
 
   it('radix sort orders floats like a comparison sort (negatives, ±0, ties, ±∞)', () => {

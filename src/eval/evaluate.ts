@@ -5,7 +5,7 @@
 import type { Classifier } from '../model/classifier.ts';
 import type { Digits } from '../data/mnist-node.ts';
 import { fitGaussian, frechetDistance } from './frechet.ts';
-import { pyramidSwd, type SwdOptions, type SwdResult } from './swd.ts';
+import { pyramidSwdMany, type SwdOptions, type SwdResult } from './swd.ts';
 
 export interface QualityReport {
   n: number;
@@ -49,8 +49,7 @@ export async function evaluateQuality(clf: Classifier, inp: EvalInputs): Promise
   const gRef = fitGaussian(ref.features, n, hidden);
   const fd = frechetDistance(gRef, fitGaussian(gen.features, n, hidden));
   const fdFloor = frechetDistance(gRef, fitGaussian(flo.features, n, hidden));
-  const swd = pyramidSwd(reference.images, clean, n, S, inp.swd);
-  const swdFloor = pyramidSwd(reference.images, floor.images, n, S, inp.swd);
+  const [swd, swdFloor] = pyramidSwdMany(reference.images, [clean, floor.images], n, S, inp.swd);
 
   const classes = clf.config.classes;
   const histogram = new Array<number>(classes).fill(0);

@@ -185,20 +185,30 @@ function sortedProjections(desc: Float32Array, m: number, dirs: Float32Array, nd
   return out;
 }
 
-/** Sliced Wasserstein distance between two equal-size dimension-major descriptor sets (×10³). */
-export function slicedWasserstein(a: Float32Array, b: Float32Array, dim: number, repeats: number, nd: number, rand: () => number): number {
-  if (a.length !== b.length) throw new Error(`swd: descriptor sets differ in size (${a.length / dim} vs ${b.length / dim})`);
+/**
+ * Sliced Wasserstein distances (×10³) from one dimension-major descriptor set `a` to each of `bs` (all the
+ * same size), over the same random directions: `a`'s sorted projections are computed once per repeat.
+ */
+export function slicedWassersteinMany(a: Float32Array, bs: Float32Array[], dim: number, repeats: number, nd: number, rand: () => number): number[] {
+  for (const b of bs) if (a.length !== b.length) throw new Error(`swd: descriptor sets differ in size (${a.length / dim} vs ${b.length / dim})`);
   const m = a.length / dim;
-  let total = 0;
+  const totals = bs.map(() => 0);
   for (let r = 0; r < repeats; r++) {
     const dirs = directions(nd, dim, rand);
     const pa = sortedProjections(a, m, dirs, nd, dim);
-    const pb = sortedProjections(b, m, dirs, nd, dim);
-    let s = 0;
-    for (let i = 0; i < pa.length; i++) s += Math.abs(pa[i] - pb[i]);
-    total += s / pa.length;
+    bs.forEach((b, j) => {
+      const pb = sortedProjections(b, m, dirs, nd, dim);
+      let s = 0;
+      for (let i = 0; i < pa.length; i++) s += Math.abs(pa[i] - pb[i]);
+      totals[j] += s / pa.length;
+    });
   }
-  return (total / repeats) * 1e3;
+  return totals.map((t) => (t / repeats) * 1e3);
+}
+
+/** Sliced Wasserstein distance between two equal-size dimension-major descriptor sets (×10³). */
+export function slicedWasserstein(a: Float32Array, b: Float32Array, dim: number, repeats: number, nd: number, rand: () => number): number {
+  return slicedWassersteinMany(a, [b], dim, repeats, nd, rand)[0];
 }
 
 export interface SwdResult {
@@ -208,19 +218,42 @@ export interface SwdResult {
 
 /** SWD between two sets of `count` square images each (values in [0, 1]). */
 export function pyramidSwd(a: Float32Array, b: Float32Array, count: number, size: number, opts: Partial<SwdOptions> = {}): SwdResult {
+  return pyramidSwdMany(a, [b], count, size, opts)[0];
+}
+
+/**
+ * SWD from one reference set to each of several sets (e.g. samples and the real-vs-real floor), each result
+ * equal to pyramidSwd(reference, other): the reference's pyramid, patches and sorted projections are
+ * computed once instead of once per comparison.
+ */
+export function pyramidSwdMany(ref: Float32Array, others: Float32Array[], count: number, size: number, opts: Partial<SwdOptions> = {}): SwdResult[] {
   const o = { ...SWD_DEFAULTS, ...opts };
-  if (a.length !== count * size * size || b.length !== a.length) {
-    throw new Error(`swd: expected two sets of ${count}×${size}×${size} values, got ${a.length} and ${b.length}`);
+  for (const b of others) {
+    if (ref.length !== count * size * size || b.length !== ref.length) {
+      throw new Error(`swd: expected two sets of ${count}×${size}×${size} values, got ${ref.length} and ${b.length}`);
+    }
   }
-  const pa = laplacianPyramid(a, count, size, o.minSize);
-  const pb = laplacianPyramid(b, count, size, o.minSize);
-  const levels = pa.map((la, k) => {
-    // Each level draws its patch positions and directions from its own seeded stream; both sets use the
-    // same directions, drawn after both sets' patches.
-    const rand = mulberry32(o.seed * 1000 + k);
-    const da = patchDescriptors(la, count, o.patches, rand);
-    const db = patchDescriptors(pb[k], count, o.patches, rand);
-    return { size: la.size, swd: slicedWasserstein(da, db, PATCH * PATCH, o.repeats, o.directions, rand) };
+  const pr = laplacianPyramid(ref, count, size, o.minSize);
+  const po = others.map((b) => laplacianPyramid(b, count, size, o.minSize));
+  const perLevel = pr.map((lr, k) => {
+    // Each level draws from its own seeded stream: the reference's patch corners, then the other set's, then
+    // the directions. Further sets draw their patches from a copy of the stream skipped past the
+    // reference's draws, so every comparison sees the draws a pairwise call would; the directions come after
+    // the first other set's draws, where the stream stands in every pairwise call.
+    const seed = o.seed * 1000 + k;
+    const rand = mulberry32(seed);
+    const dr = patchDescriptors(lr, count, o.patches, rand);
+    const refDraws = 2 * count * o.patches;
+    const dos = po.map((p, j) => {
+      if (j === 0) return patchDescriptors(p[k], count, o.patches, rand);
+      const rj = mulberry32(seed);
+      for (let i = 0; i < refDraws; i++) rj();
+      return patchDescriptors(p[k], count, o.patches, rj);
+    });
+    return slicedWassersteinMany(dr, dos, PATCH * PATCH, o.repeats, o.directions, rand);
   });
-  return { levels, mean: levels.reduce((s, l) => s + l.swd, 0) / levels.length };
+  return others.map((_, j) => {
+    const levels = pr.map((l, k) => ({ size: l.size, swd: perLevel[k][j] }));
+    return { levels, mean: levels.reduce((s, l) => s + l.swd, 0) / levels.length };
+  });
 }

@@ -18,32 +18,19 @@ export function stridedMatmul(
   gpu: Gpu, batch: number, M: number, N: number, K: number, A: Strided, B: Strided, C: Tensor,
   bias: Tensor | null = null, accumulate = false,
 ): void {
+  const params = {
+    batch, M, N, K,
+    a_bs: A.bs, a_rs: A.rs, a_cs: A.cs,
+    b_bs: B.bs, b_rs: B.rs, b_cs: B.cs,
+    has_bias: bias ? 1 : 0, accumulate: accumulate ? 1 : 0,
+  };
+  const workgroups = gpu.grid(batch * Math.ceil(M / 4) * Math.ceil(N / 4), 64);
+  // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
+  const biasArg = bias ?? A.t;
   // Both operands contiguous along k with vec4-aligned strides and offsets: the vec4 kernel.
   const nt4 = A.cs === 1 && B.rs === 1 && [K, A.rs, A.bs, B.cs, B.bs, A.t.offset, B.t.offset].every((v) => v % 4 === 0);
-  if (nt4) {
-    gpu.run(gpu.kernel('matmul', 'forward_nt4'), {
-      params: {
-        batch, M, N, K,
-        a_bs: A.bs, a_rs: A.rs, a_cs: A.cs,
-        b_bs: B.bs, b_rs: B.rs, b_cs: B.cs,
-        has_bias: bias ? 1 : 0, accumulate: accumulate ? 1 : 0,
-      },
-      bind: { a4: A.t, b4: B.t, bias: bias ?? A.t, c: C },
-      workgroups: gpu.grid(batch * Math.ceil(M / 4) * Math.ceil(N / 4), 64),
-    });
-    return;
-  }
-  gpu.run(gpu.kernel('matmul', 'forward'), {
-    params: {
-      batch, M, N, K,
-      a_bs: A.bs, a_rs: A.rs, a_cs: A.cs,
-      b_bs: B.bs, b_rs: B.rs, b_cs: B.cs,
-      has_bias: bias ? 1 : 0, accumulate: accumulate ? 1 : 0,
-    },
-    // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
-    bind: { a: A.t, bm: B.t, bias: bias ?? A.t, c: C },
-    workgroups: gpu.grid(batch * Math.ceil(M / 4) * Math.ceil(N / 4), 64),
-  });
+  if (nt4) gpu.run(gpu.kernel('matmul', 'forward_nt4'), { params, bind: { a4: A.t, b4: B.t, bias: biasArg, c: C }, workgroups });
+  else gpu.run(gpu.kernel('matmul', 'forward'), { params, bind: { a: A.t, bm: B.t, bias: biasArg, c: C }, workgroups });
 }
 
 /** a [B, M, K] · b [B, K, N] → [B, M, N] (or rank-2 without the batch). */
