@@ -6,9 +6,7 @@
 //   (forward_k3s1_c8: 8 output channels, the 'blocked8' variant; forward_k3s2: 3×3 at stride 2, forward only).
 //   With weights from pack_flip, the same kernels compute the stride-1 input gradient:
 //   dx[ci] = Σ_co W[co, ci, K−1−ky, K−1−kx] ⋆ dy[co] with padding K − 1 − pad.
-//   weight_k3s1 / weight_k1: dW split over the batch; invocation (n, 4 output channels, ci) slides a 3×3
-//   window of x along each row (3 new loads per step) against dy packed as [N·P, Co4] vec4s
-//   (conv2d_gemm.transpose_dy); reduce.wgsl sum_outer adds the N partials.
+//   Its weight gradient is conv2d_weight.wgsl.
 
 struct ConvB {
   N: u32, C_in: u32, H: u32, W: u32,
@@ -264,96 +262,4 @@ fn pack_flip(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
   let tap = k % kk;
   let co = k / kk;
   w_dst[i] = select(0.0, w_src[(co * pk.C_in + min(ci, pk.C_in - 1u)) * kk + kk - 1u - tap], ci < pk.C_in);
-}
-
-// ---- weight gradient
-
-@group(0) @binding(1) var<storage, read> dy4: array<vec4f>;    // [N·OH·OW, Co4]
-@group(0) @binding(2) var<storage, read> xw: array<f32>;       // [N, C_in, H, W]
-@group(0) @binding(3) var<storage, read_write> dwp: array<f32>; // [N, C_out, C_in, K·K]
-
-struct WTile { n: u32, cb: u32, ci: u32, co4: u32, ok: bool }
-
-// id = (n·co4 + cb)·C_in + ci
-fn wtile(id: u32) -> WTile {
-  var t: WTile;
-  t.co4 = (p.C_out + 3u) / 4u;
-  t.ok = id < p.N * t.co4 * p.C_in;
-  t.ci = id % p.C_in;
-  t.cb = (id / p.C_in) % t.co4;
-  t.n = id / (p.C_in * t.co4);
-  return t;
-}
-
-fn wstore(t: WTile, tap: u32, kk: u32, v: vec4f) {
-  let co0 = t.cb * 4u;
-  let step = p.C_in * kk;
-  let base = ((t.n * p.C_out + co0) * p.C_in + t.ci) * kk + tap;
-  if (co0 < p.C_out) { dwp[base] = v.x; }
-  if (co0 + 1u < p.C_out) { dwp[base + step] = v.y; }
-  if (co0 + 2u < p.C_out) { dwp[base + 2u * step] = v.z; }
-  if (co0 + 3u < p.C_out) { dwp[base + 3u * step] = v.w; }
-}
-
-@compute @workgroup_size(64)
-fn weight_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = wtile(linear_index(gid, nwg, 64u));
-  if (!t.ok) { return; }
-  let plane = (t.n * p.C_in + t.ci) * p.H * p.W;
-  let pad = i32(p.pad);
-  let hi = i32(p.H);
-  let wi = i32(p.W);
-  var s00 = vec4f(0.0); var s01 = vec4f(0.0); var s02 = vec4f(0.0);
-  var s10 = vec4f(0.0); var s11 = vec4f(0.0); var s12 = vec4f(0.0);
-  var s20 = vec4f(0.0); var s21 = vec4f(0.0); var s22 = vec4f(0.0);
-  for (var oy = 0u; oy < p.OH; oy++) {
-    // Rows oy − pad + 0, 1, 2: base index (clamped) and whether they exist.
-    let y0 = i32(oy) - pad;
-    let ok0 = y0 >= 0 && y0 < hi;
-    let ok1 = y0 + 1 >= 0 && y0 + 1 < hi;
-    let ok2 = y0 + 2 >= 0 && y0 + 2 < hi;
-    let row0 = plane + u32(clamp(y0, 0, hi - 1)) * p.W;
-    let row1 = plane + u32(clamp(y0 + 1, 0, hi - 1)) * p.W;
-    let row2 = plane + u32(clamp(y0 + 2, 0, hi - 1)) * p.W;
-    // Sliding window over columns (ox − pad + 0, 1, 2) = (a, b, c); columns −pad and 1 − pad to start.
-    let i0 = -pad;
-    let i1 = 1 - pad;
-    let q0 = i0 >= 0 && i0 < wi;
-    let q1 = i1 >= 0 && i1 < wi;
-    let j0 = u32(clamp(i0, 0, wi - 1));
-    let j1 = u32(clamp(i1, 0, wi - 1));
-    var a0 = select(0.0, xw[row0 + j0], ok0 && q0); var b0 = select(0.0, xw[row0 + j1], ok0 && q1);
-    var a1 = select(0.0, xw[row1 + j0], ok1 && q0); var b1 = select(0.0, xw[row1 + j1], ok1 && q1);
-    var a2 = select(0.0, xw[row2 + j0], ok2 && q0); var b2 = select(0.0, xw[row2 + j1], ok2 && q1);
-    let gbase = (t.n * p.OH + oy) * p.OW;
-    for (var ox = 0u; ox < p.OW; ox++) {
-      let cx = i32(ox) + 2 - pad;
-      let qc = cx >= 0 && cx < wi;
-      let jc = u32(clamp(cx, 0, wi - 1));
-      let c0 = select(0.0, xw[row0 + jc], ok0 && qc);
-      let c1 = select(0.0, xw[row1 + jc], ok1 && qc);
-      let c2 = select(0.0, xw[row2 + jc], ok2 && qc);
-      let g = dy4[(gbase + ox) * t.co4 + t.cb];
-      s00 += g * a0; s01 += g * b0; s02 += g * c0;
-      s10 += g * a1; s11 += g * b1; s12 += g * c1;
-      s20 += g * a2; s21 += g * b2; s22 += g * c2;
-      a0 = b0; b0 = c0;
-      a1 = b1; b1 = c1;
-      a2 = b2; b2 = c2;
-    }
-  }
-  wstore(t, 0u, 9u, s00); wstore(t, 1u, 9u, s01); wstore(t, 2u, 9u, s02);
-  wstore(t, 3u, 9u, s10); wstore(t, 4u, 9u, s11); wstore(t, 5u, 9u, s12);
-  wstore(t, 6u, 9u, s20); wstore(t, 7u, 9u, s21); wstore(t, 8u, 9u, s22);
-}
-
-@compute @workgroup_size(64)
-fn weight_k1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = wtile(linear_index(gid, nwg, 64u));
-  if (!t.ok) { return; }
-  let plane = (t.n * p.C_in + t.ci) * p.H * p.W;
-  let P = p.OH * p.OW;
-  var s = vec4f(0.0);
-  for (var q = 0u; q < P; q++) { s += dy4[(t.n * P + q) * t.co4 + t.cb] * xw[plane + q]; }
-  wstore(t, 0u, 1u, s);
 }

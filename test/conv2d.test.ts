@@ -13,8 +13,11 @@ const cases: ConvShape[] = [
   { N: 1, C_in: 1, H: 28, W: 28, C_out: 8, K: 3, stride: 1, pad: 1 }, // conv in
   { N: 2, C_in: 16, H: 14, W: 14, C_out: 16, K: 3, stride: 2, pad: 1 }, // downsample
   { N: 3, C_in: 6, H: 7, W: 7, C_out: 5, K: 3, stride: 1, pad: 1 }, // odd: 7×7, C not multiple of 4
+  { N: 3, C_in: 17, H: 7, W: 7, C_out: 6, K: 3, stride: 1, pad: 1 }, // ≥ 16 input channels: transposed-dy weight gradient
   { N: 3, C_in: 5, H: 7, W: 7, C_out: 7, K: 3, stride: 2, pad: 1 }, // odd, stride 2
   { N: 1, C_in: 12, H: 7, W: 9, C_out: 6, K: 1, stride: 1, pad: 0 }, // 1×1 shortcut
+  { N: 3, C_in: 6, H: 6, W: 6, C_out: 5, K: 1, stride: 1, pad: 0 }, // 1×1, plane a multiple of 4 (vec4 weight gradient)
+  { N: 2, C_in: 3, H: 6, W: 5, C_out: 9, K: 3, stride: 2, pad: 0 }, // stride 2 without padding, odd width
   { N: 2, C_in: 3, H: 8, W: 8, C_out: 3, K: 1, stride: 2, pad: 0 }, // 1×1 stride 2
 ];
 

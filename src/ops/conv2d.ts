@@ -7,11 +7,12 @@ import { sumChannels, sumOuter } from './reduce.ts';
 
 /**
  * Kernel designs: 'direct' (conv2d.wgsl: one invocation per 4×4 output tile, generic K and stride) and
- * 'blocked' (conv2d_blocked.wgsl: K and stride specialised by override constants, 4×8 register tiles,
- * batch-split weight gradient), 'blocked8' (the same with 8 output channels per invocation for 3×3
- * forward and input gradient: more reuse per load, more registers) and 'gemm' (conv2d_gemm.wgsl + gemm.wgsl: im2col / packed weights feeding
- * vec4 4×8-tile GEMMs, col2im for the input gradient, split-K for the weight gradient). Which is fastest
- * depends on the adapter; bench/ measures them.
+ * 'blocked' (conv2d_blocked.wgsl: 3×3 and 1×1 specialised, 4 channels × 4 columns in named registers; weight
+ * and bias gradients in one dispatch straight from NCHW dy, split over the batch: conv2d_weight.wgsl),
+ * 'blocked8' (the same with 8 output channels per invocation for 3×3 forward and input gradient: more reuse
+ * per load, more registers) and 'gemm' (conv2d_gemm.wgsl + gemm.wgsl: im2col / packed weights feeding vec4
+ * 4×8-tile GEMMs, col2im for the input gradient, split-K for the weight gradient). Which is fastest depends
+ * on the adapter; bench/ measures them and src/runtime/autotune.ts picks per adapter.
  */
 export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm';
 
@@ -116,8 +117,10 @@ export function conv2dBackward(
   const vw = opts.variant ?? convDefaults.backwardWeight;
   if (vw === 'gemm') {
     gemmBackwardWeight(gpu, dy, x, dw, g);
-  } else if ((vw === 'blocked' || vw === 'blocked8') && blockedApplies(g)) {
-    blockedBackwardWeight(gpu, dy, x, dw, g); // blocked8 widens only the forward-shaped kernels
+  } else if ((vw === 'blocked' || vw === 'blocked8') && weightKernel(g)) {
+    // blocked8 widens only the forward-shaped kernels; this path also writes db.
+    registerWeight(gpu, dy, x, dw, db, g);
+    return { dx, dw, db };
   } else {
     gpu.run(gpu.kernel('conv2d', 'backward_weight'), {
       params: { ...g }, bind: { dyw: dy, xw: x, dw }, workgroups: gpu.grid(g.C_out * g.C_in, 64),
@@ -181,18 +184,29 @@ function blockedBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: Co
   wf.release();
 }
 
-function blockedBackwardWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, g: ConvGeom): void {
-  const plan = gemmPlan(g);
-  const kk = g.K * g.K;
-  const dy4 = gpu.tensor([g.N * plan.P, plan.Co4 * 4], 'conv2d');
-  layout(gpu, 'transpose_dy', cgParams(g, plan, 0, g.N), dy, dy4, g.N * plan.P * plan.Co4 * 4);
-  const partial = gpu.tensor([g.N, g.C_out * g.C_in * kk], 'conv2d');
-  gpu.run(gpu.kernel('conv2d_blocked', g.K === 3 ? 'weight_k3s1' : 'weight_k1'), {
-    params: blockedParams(g, false), bind: { dy4, xw: x, dwp: partial }, workgroups: gpu.grid(g.N * plan.Co4 * g.C_in, 64),
+/** conv2d_weight.wgsl entry for g, or null where it has none (then the direct kernel runs). */
+function weightKernel(g: ConvGeom): string | null {
+  if (g.K === 3 && g.stride === 1) return 'weight_k3s1';
+  if (g.K === 3 && g.stride === 2) return 'weight_k3s2';
+  if (g.K === 1 && g.stride === 1 && g.pad === 0) return (g.OH * g.OW) % 4 === 0 ? 'weight_k1v4' : 'weight_k1';
+  return null;
+}
+
+/** dw and db from NCHW dy and x in one dispatch of per-image partials, then a sum over the batch for each. */
+function registerWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
+  const entry = weightKernel(g)!;
+  const cinBlocks = g.K === 1 ? Math.ceil(g.C_in / 4) : g.C_in;
+  const dwp = gpu.tensor([g.N, dw.size], 'conv2d');
+  const dbp = gpu.tensor([g.N, g.C_out], 'conv2d');
+  const bind: Record<string, Tensor> = entry === 'weight_k1v4' ? { gy4: dy, xin4: x, dwp, dbp } : { gy: dy, xin: x, dwp, dbp };
+  gpu.run(gpu.kernel('conv2d_weight', entry), {
+    params: { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, stride: g.stride, pad: g.pad },
+    bind, workgroups: gpu.grid(g.N * Math.ceil(g.C_out / 4) * cinBlocks, 64),
   });
-  sumOuter(gpu, partial, g.N, g.C_out * g.C_in * kk, dw);
-  partial.release();
-  dy4.release();
+  sumOuter(gpu, dwp, g.N, dw.size, dw);
+  sumOuter(gpu, dbp, g.N, g.C_out, db);
+  dbp.release();
+  dwp.release();
 }
 
 // ---------- GEMM variant ----------

@@ -45,7 +45,7 @@ async function timeIt(gpu: Gpu, f: () => void, reps: number): Promise<number> {
 
 /** Measures the variants (a few seconds on SwiftShader), applies the fastest, and caches the choice. */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<TuneResult> {
-  const key = `autotune-v2:${adapterKey(gpu)}`; // v2: with blocked8
+  const key = `autotune-v3:${adapterKey(gpu)}`; // v3: weight gradient from NCHW dy (conv2d_weight.wgsl)
   const hit = cache?.get(key);
   if (hit) {
     try {
