@@ -19,7 +19,7 @@ const fmt = (v: number | null, d = 2) => (v === null || !Number.isFinite(v) ? '�
 
 /** "conv forward blocked8 (direct 244 ms, blocked 45 ms, …); …" from the autotune record. */
 function autotuneLine(t: unknown): string {
-  const r = t as { conv?: Record<string, string>; reduce?: string; ms?: Record<string, number> } | null;
+  const r = t as { conv?: Record<string, string>; reduce?: string; attention?: string; ms?: Record<string, number> } | null;
   if (!r?.conv) return 'not recorded';
   const timed = (prefix: string) =>
     Object.entries(r.ms ?? {})
@@ -27,7 +27,8 @@ function autotuneLine(t: unknown): string {
       .map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(0)} ms`)
       .join(', ');
   const dirs = Object.entries(r.conv).map(([d, v]) => `conv ${d} **${v}** (${timed(`conv.${d}.`)})`);
-  return [...dirs, `reductions **${r.reduce}** (${timed('reduce.')})`].join('; ');
+  const att = r.attention ? [`attention **${r.attention}** (${timed('attention.')})`] : [];
+  return [...dirs, `reductions **${r.reduce}** (${timed('reduce.')})`, ...att].join('; ');
 }
 
 export function markdown(run: BenchRun): string {

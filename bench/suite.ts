@@ -258,28 +258,30 @@ function cases(sizes: SizeSet[]): Case[] {
     const dout = rand(N * C * L, 14);
     const spec = { N, C, L, heads };
     const fl = 4 * N * L * L * C;
-    list.push({
-      name: 'attention', direction: 'forward', shape: [N, C, L, heads], variant: 'fused-online-softmax', flops: fl, bytes: 4 * (N * 4 * C * L),
-      setup: (gpu) => {
-        const t = gpu.upload([N, 3 * C, L], qkv);
-        const o = gpu.tensor([N, C, L]);
-        const lse = gpu.tensor([N, heads, L]);
-        return { run: () => attentionForward(gpu, t, heads, { o, lse }), out: o, ref: () => attentionForwardRef(qkv, spec), free: [t, o, lse] };
-      },
-      peer: (p, reps) => p.attention?.('forward', N, C, L, heads, reps) ?? null,
-    });
-    list.push({
-      name: 'attention', direction: 'backward', shape: [N, C, L, heads], variant: 'fused-online-softmax', flops: 2.5 * fl, bytes: 4 * (N * 8 * C * L),
-      setup: (gpu) => {
-        const t = gpu.upload([N, 3 * C, L], qkv);
-        const f = attentionForward(gpu, t, heads);
-        const d = gpu.upload([N, C, L], dout);
-        const dq = gpu.tensor([N, 3 * C, L]);
-        const delta = gpu.tensor([N, heads, L]);
-        return { run: () => attentionBackward(gpu, d, t, f, heads, { dqkv: dq, delta }), out: dq, ref: () => attentionBackwardRef(dout, qkv, spec), free: [t, f.o, f.lse, d, dq, delta] };
-      },
-      peer: (p, reps) => p.attention?.('backward', N, C, L, heads, reps) ?? null,
-    });
+    for (const variant of ['row', 'rows4'] as const) {
+      list.push({
+        name: 'attention', direction: 'forward', shape: [N, C, L, heads], variant, flops: fl, bytes: 4 * (N * 4 * C * L),
+        setup: (gpu) => {
+          const t = gpu.upload([N, 3 * C, L], qkv);
+          const o = gpu.tensor([N, C, L]);
+          const lse = gpu.tensor([N, heads, L]);
+          return { run: () => attentionForward(gpu, t, heads, { o, lse }, variant), out: o, ref: () => attentionForwardRef(qkv, spec), free: [t, o, lse] };
+        },
+        peer: (p, reps) => p.attention?.('forward', N, C, L, heads, reps) ?? null,
+      });
+      list.push({
+        name: 'attention', direction: 'backward', shape: [N, C, L, heads], variant, flops: 2.5 * fl, bytes: 4 * (N * 8 * C * L),
+        setup: (gpu) => {
+          const t = gpu.upload([N, 3 * C, L], qkv);
+          const f = attentionForward(gpu, t, heads, {}, variant);
+          const d = gpu.upload([N, C, L], dout);
+          const dq = gpu.tensor([N, 3 * C, L]);
+          const delta = gpu.tensor([N, heads, L]);
+          return { run: () => attentionBackward(gpu, d, t, f, heads, { dqkv: dq, delta }, variant), out: dq, ref: () => attentionBackwardRef(dout, qkv, spec), free: [t, f.o, f.lse, d, dq, delta] };
+        },
+        peer: (p, reps) => p.attention?.('backward', N, C, L, heads, reps) ?? null,
+      });
+    }
   }
 
   // AdamW over a flat buffer the size of the small preset.

@@ -14,15 +14,16 @@ describe('attention', () => {
     { N: 3, C: 6, L: 9, heads: 2 }, // odd: head dim 3
     { N: 1, C: 5, L: 7, heads: 1 },
   ];
+  for (const variant of ['row', 'rows4'] as const)
   for (const s of cases) {
-    it(`forward and backward N${s.N} C${s.C} L${s.L} heads${s.heads}`, async () => {
+    it(`${variant}: forward and backward N${s.N} C${s.C} L${s.L} heads${s.heads}`, async () => {
       const gpu = await getGpu();
       const qkvShape = [s.N, 3 * s.C, s.L];
       const qkv = randArray(s.N * 3 * s.C * s.L, 41, -1.5, 1.5);
       const dout = randArray(s.N * s.C * s.L, 42);
       const t = gpu.upload(qkvShape, qkv);
-      const f = attentionForward(gpu, t, s.heads, { o: poisoned(gpu, [s.N, s.C, s.L]), lse: poisoned(gpu, [s.N, s.heads, s.L]) });
-      const d = attentionBackward(gpu, gpu.upload([s.N, s.C, s.L], dout), t, f, s.heads, { dqkv: poisoned(gpu, qkvShape) });
+      const f = attentionForward(gpu, t, s.heads, { o: poisoned(gpu, [s.N, s.C, s.L]), lse: poisoned(gpu, [s.N, s.heads, s.L]) }, variant);
+      const d = attentionBackward(gpu, gpu.upload([s.N, s.C, s.L], dout), t, f, s.heads, { dqkv: poisoned(gpu, qkvShape) }, variant);
       expectClose('attention o', await f.o.read(), attentionForwardRef(qkv, s), 1e-5, 1e-4);
       expectClose('attention dqkv', await d.read(), attentionBackwardRef(dout, qkv, s), 1e-5, 1e-3);
     });

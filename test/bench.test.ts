@@ -15,6 +15,7 @@ describe('bench runner', () => {
       expect(names.has(k), k).toBe(true);
     }
     expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'blocked8', 'gemm']));
+    expect(new Set(run.records.filter((r) => r.name === 'attention').map((r) => r.variant))).toEqual(new Set(['row', 'rows4']));
     for (const r of run.records) {
       expect(r.ms_median, `${r.name}.${r.direction}`).toBeGreaterThan(0);
       expect(r.gflops).toBeGreaterThan(0);
@@ -27,6 +28,7 @@ describe('bench runner', () => {
     expect(json.adapter.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
     expect(readFileSync(files[1], 'utf8')).toMatch(/\| conv2d \| forward \| blocked \|/);
     expect(readFileSync(files[1], 'utf8')).toMatch(/chose for this adapter by measurement \(autotune\): conv forward \*\*(direct|blocked|blocked8|gemm)\*\* \(direct \d+ ms/);
+    expect(readFileSync(files[1], 'utf8')).toMatch(/attention \*\*(row|rows4)\*\* \(row \d+ ms, rows4 \d+ ms\)/);
     expect(readFileSync(files[2], 'utf8')).toContain('new Chart(');
   });
 });

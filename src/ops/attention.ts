@@ -7,6 +7,14 @@ import { expectShape, fail, output } from './check.ts';
 
 export const ATTENTION_MAX_HEAD_DIM = 64;
 
+/**
+ * Kernel designs: 'row' (one query or key row per invocation, its vectors in f32 arrays) and 'rows4' (four
+ * rows in the lanes of vec4s: each q/k/v/dO element read feeds four rows, a quarter of the invocations).
+ * Chosen per adapter by measurement (src/runtime/autotune.ts).
+ */
+export type AttentionVariant = 'row' | 'rows4';
+export const attentionDefaults: { variant: AttentionVariant } = { variant: 'rows4' };
+
 function geometry(op: string, qkv: Tensor, heads: number) {
   if (qkv.rank !== 3 && qkv.rank !== 4) fail(op, `qkv must be [N, 3C, L] or [N, 3C, H, W], got ${shapeStr(qkv.shape)}`);
   const N = qkv.shape[0];
@@ -26,19 +34,27 @@ export interface AttentionOut {
   lse: Tensor;
 }
 
-export function attentionForward(gpu: Gpu, qkv: Tensor, heads = 1, into: Partial<AttentionOut> = {}): AttentionOut {
+/** Entry point suffix and invocation count of a variant. */
+function plan(variant: AttentionVariant, p: { N: number; L: number; heads: number }) {
+  return variant === 'rows4'
+    ? { suffix: '4', invocations: p.N * p.heads * Math.ceil(p.L / 4) }
+    : { suffix: '', invocations: p.N * p.heads * p.L };
+}
+
+export function attentionForward(gpu: Gpu, qkv: Tensor, heads = 1, into: Partial<AttentionOut> = {}, variant = attentionDefaults.variant): AttentionOut {
   const op = 'attention_forward';
   const p = geometry(op, qkv, heads);
   const oShape = [p.N, p.C, ...qkv.shape.slice(2)];
   const o = output(op, 'o', into.o, oShape, () => gpu.tensor(oShape, op));
   const lse = output(op, 'lse', into.lse, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
-  gpu.run(gpu.kernel('attention', 'forward'), { params: p, bind: { qkv, o, lse }, workgroups: gpu.grid(p.N * heads * p.L, 64) });
+  const k = plan(variant, p);
+  gpu.run(gpu.kernel('attention', `forward${k.suffix}`), { params: p, bind: { qkv, o, lse }, workgroups: gpu.grid(k.invocations, 64) });
   return { o, lse };
 }
 
 export function attentionBackward(
   gpu: Gpu, dout: Tensor, qkv: Tensor, fwd: AttentionOut, heads = 1,
-  into: { dqkv?: Tensor; delta?: Tensor } = {},
+  into: { dqkv?: Tensor; delta?: Tensor } = {}, variant = attentionDefaults.variant,
 ): Tensor {
   const op = 'attention_backward';
   const p = geometry(op, qkv, heads);
@@ -47,10 +63,11 @@ export function attentionBackward(
   const dqkv = output(op, 'dqkv', into.dqkv, qkv.shape, () => gpu.tensor(qkv.shape, op));
   const ownDelta = !into.delta;
   const delta = output(op, 'delta', into.delta, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
-  const wg = gpu.grid(p.N * heads * p.L, 64);
+  const k = plan(variant, p);
+  const wg = gpu.grid(k.invocations, 64);
   const common = { qkv_b: qkv, lse_b: fwd.lse, dout, dqkv };
-  gpu.run(gpu.kernel('attention', 'backward_q'), { params: p, bind: { ...common, o_b: fwd.o, delta }, workgroups: wg });
-  gpu.run(gpu.kernel('attention', 'backward_kv'), { params: p, bind: { ...common, delta_b: delta }, workgroups: wg });
+  gpu.run(gpu.kernel('attention', `backward_q${k.suffix}`), { params: p, bind: { ...common, o_b: fwd.o, delta }, workgroups: wg });
+  gpu.run(gpu.kernel('attention', `backward_kv${k.suffix}`), { params: p, bind: { ...common, delta_b: delta }, workgroups: wg });
   if (ownDelta) delta.release();
   return dqkv;
 }

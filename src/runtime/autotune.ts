@@ -5,11 +5,13 @@ import type { Gpu } from './gpu.ts';
 import { conv2dBackward, conv2dForward, convDefaults, type ConvVariant } from '../ops/conv2d.ts';
 import { reduceDefaults, type ReduceStyle } from '../ops/reduce.ts';
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
+import { attentionBackward, attentionDefaults, attentionForward, type AttentionVariant } from '../ops/attention.ts';
 
 export interface TuneResult {
   adapter: string;
   conv: { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant };
   reduce: ReduceStyle;
+  attention: AttentionVariant;
   /** Median milliseconds per candidate, for the record. */
   ms: Record<string, number>;
 }
@@ -27,6 +29,7 @@ export function adapterKey(gpu: Gpu): string {
 export function applyTune(t: TuneResult): void {
   Object.assign(convDefaults, t.conv);
   reduceDefaults.style = t.reduce;
+  if (t.attention) attentionDefaults.variant = t.attention;
 }
 
 async function timeIt(gpu: Gpu, f: () => void, reps: number): Promise<number> {
@@ -45,7 +48,7 @@ async function timeIt(gpu: Gpu, f: () => void, reps: number): Promise<number> {
 
 /** Measures the variants (a few seconds on SwiftShader), applies the fastest, and caches the choice. */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<TuneResult> {
-  const key = `autotune-v3:${adapterKey(gpu)}`; // v3: weight gradient from NCHW dy (conv2d_weight.wgsl)
+  const key = `autotune-v3:${adapterKey(gpu)}`; // v3: weight gradient from NCHW dy, attention variants
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -84,11 +87,24 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
       f.stats.release();
     }, reps);
   }
-  for (const t of [x, w, b, y, g.dx, g.dw, g.db, gamma, dbeta]) t.release();
+  // Attention at a 7×7 bottleneck, forward and backward.
+  const [aN, aC, aL] = [4, 32, 49];
+  const qkv = gpu.tensor([aN, 3 * aC, aL], 'autotune');
+  const dout = gpu.tensor([aN, aC, aL], 'autotune');
+  const att = { o: gpu.tensor([aN, aC, aL], 'autotune'), lse: gpu.tensor([aN, 1, aL], 'autotune') };
+  const dq = { dqkv: gpu.tensor(qkv.shape, 'autotune'), delta: gpu.tensor([aN, 1, aL], 'autotune') };
+  for (const v of ['row', 'rows4'] as const) {
+    ms[`attention.${v}`] = await timeIt(gpu, () => {
+      attentionForward(gpu, qkv, 1, att, v);
+      attentionBackward(gpu, dout, qkv, att, 1, dq, v);
+    }, reps);
+  }
+  for (const t of [x, w, b, y, g.dx, g.dw, g.db, gamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta]) t.release();
   const result: TuneResult = {
     adapter: adapterKey(gpu),
     conv: { forward: best('conv.forward'), backwardInput: best('conv.backwardInput'), backwardWeight: best('conv.backwardWeight', weightVariants) },
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
+    attention: ms['attention.rows4'] < ms['attention.row'] ? 'rows4' : 'row',
     ms,
   };
   applyTune(result);
