@@ -1,6 +1,7 @@
-// conv2d_weight.wgsl — weight and bias gradients read straight from NCHW dy and x (no layout pass), the
-// reduction over the batch split one image per invocation: partials dwp [N, C_out, C_in, K·K] and
-// dbp [N, C_out], summed over N afterwards (reduce.wgsl sum_outer). Accumulators are named registers (see
+// conv2d_weight.wgsl — weight and bias gradients read straight from NCHW dy and x (no layout pass). The
+// reduction over (image, position) is split by image and, for small problems, by ranges of units within
+// an image (output rows for 3×3; positions or vec4s of positions for 1×1): partials
+// dwp [N·splits, C_out, C_in, K·K] and dbp [N·splits, C_out], summed afterwards (reduce.wgsl sum_outer). Accumulators are named registers (see
 // conv2d_blocked.wgsl for why). Every invocation also sums its 4 output channels of dy; those with ci = 0
 // (first input-channel block) store it as the bias-gradient partial, so db costs no extra pass.
 //   weight_k3s1: 3×3 stride 1, invocation (n, 4 output channels, ci); a 3×3 window of x slides along each row
@@ -16,6 +17,7 @@ struct ConvW {
   N: u32, C_in: u32, H: u32, W: u32,
   C_out: u32, OH: u32, OW: u32,
   stride: u32, pad: u32,
+  splits: u32, units_per_split: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: ConvW;
@@ -26,16 +28,20 @@ struct ConvW {
 @group(0) @binding(3) var<storage, read_write> dwp: array<f32>; // [N, C_out, C_in, K·K]
 @group(0) @binding(4) var<storage, read_write> dbp: array<f32>; // [N, C_out]
 
-// Invocation id = (n·co4 + cb)·cin_blocks + cib.
-struct WBlock { n: u32, cb: u32, cib: u32, ok: bool }
+// Invocation id = ((n·splits + sp)·co4 + cb)·cin_blocks + cib; it reduces units [u0, u1) of image n into
+// partial slot n·splits + sp.
+struct WBlock { n: u32, slot: u32, u0: u32, u1: u32, cb: u32, cib: u32, ok: bool }
 
-fn wblock(id: u32, cin_blocks: u32) -> WBlock {
+fn wblock(id: u32, cin_blocks: u32, units: u32) -> WBlock {
   let co4 = (p.C_out + 3u) / 4u;
   var t: WBlock;
-  t.ok = id < p.N * co4 * cin_blocks;
+  t.ok = id < p.N * p.splits * co4 * cin_blocks;
   t.cib = id % cin_blocks;
   t.cb = (id / cin_blocks) % co4;
-  t.n = id / (cin_blocks * co4);
+  t.slot = id / (cin_blocks * co4);
+  t.n = t.slot / p.splits;
+  t.u0 = (t.slot % p.splits) * p.units_per_split;
+  t.u1 = min(units, t.u0 + p.units_per_split);
   return t;
 }
 
@@ -53,7 +59,7 @@ fn store_dw(t: WBlock, ci: u32, tap: u32, kk: u32, v: vec4f) {
   if (ci >= p.C_in) { return; }
   let co0 = t.cb * 4u;
   let step = p.C_in * kk;
-  let base = ((t.n * p.C_out + co0) * p.C_in + ci) * kk + tap;
+  let base = ((t.slot * p.C_out + co0) * p.C_in + ci) * kk + tap;
   if (co0 < p.C_out) { dwp[base] = v.x; }
   if (co0 + 1u < p.C_out) { dwp[base + step] = v.y; }
   if (co0 + 2u < p.C_out) { dwp[base + 2u * step] = v.z; }
@@ -63,7 +69,7 @@ fn store_dw(t: WBlock, ci: u32, tap: u32, kk: u32, v: vec4f) {
 fn store_db(t: WBlock, v: vec4f) {
   if (t.cib != 0u) { return; }
   let co0 = t.cb * 4u;
-  let base = t.n * p.C_out + co0;
+  let base = t.slot * p.C_out + co0;
   if (co0 < p.C_out) { dbp[base] = v.x; }
   if (co0 + 1u < p.C_out) { dbp[base + 1u] = v.y; }
   if (co0 + 2u < p.C_out) { dbp[base + 2u] = v.z; }
@@ -78,7 +84,7 @@ fn x_at(row: u32, row_ok: bool, col: i32) -> f32 {
 
 @compute @workgroup_size(64)
 fn weight_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = wblock(linear_index(gid, nwg, 64u), p.C_in);
+  let t = wblock(linear_index(gid, nwg, 64u), p.C_in, p.OH);
   if (!t.ok) { return; }
   let ci = t.cib;
   let plane = (t.n * p.C_in + ci) * p.H * p.W;
@@ -89,7 +95,7 @@ fn weight_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   var s10 = vec4f(0.0); var s11 = vec4f(0.0); var s12 = vec4f(0.0);
   var s20 = vec4f(0.0); var s21 = vec4f(0.0); var s22 = vec4f(0.0);
   var gs = vec4f(0.0);
-  for (var oy = 0u; oy < p.OH; oy++) {
+  for (var oy = t.u0; oy < t.u1; oy++) {
     // Input rows oy − pad + 0, 1, 2: clamped base offsets and whether each exists.
     let y0 = i32(oy) - pad;
     let ok0 = y0 >= 0 && y0 < hi;
@@ -126,7 +132,7 @@ fn weight_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 
 @compute @workgroup_size(64)
 fn weight_k3s2(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = wblock(linear_index(gid, nwg, 64u), p.C_in);
+  let t = wblock(linear_index(gid, nwg, 64u), p.C_in, p.OH);
   if (!t.ok) { return; }
   let ci = t.cib;
   let plane = (t.n * p.C_in + ci) * p.H * p.W;
@@ -137,7 +143,7 @@ fn weight_k3s2(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   var s10 = vec4f(0.0); var s11 = vec4f(0.0); var s12 = vec4f(0.0);
   var s20 = vec4f(0.0); var s21 = vec4f(0.0); var s22 = vec4f(0.0);
   var gs = vec4f(0.0);
-  for (var oy = 0u; oy < p.OH; oy++) {
+  for (var oy = t.u0; oy < t.u1; oy++) {
     // Input rows 2·oy − pad + 0, 1, 2.
     let y0 = 2 * i32(oy) - pad;
     let ok0 = y0 >= 0 && y0 < hi;
@@ -180,14 +186,13 @@ fn x_planes(t: WBlock) -> vec4u {
 
 @compute @workgroup_size(64)
 fn weight_k1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = wblock(linear_index(gid, nwg, 64u), (p.C_in + 3u) / 4u);
+  let t = wblock(linear_index(gid, nwg, 64u), (p.C_in + 3u) / 4u, p.OH * p.OW);
   if (!t.ok) { return; }
   let gp = gy_planes(t);
   let xp = x_planes(t);
-  let P = p.OH * p.OW;
   var s0 = vec4f(0.0); var s1 = vec4f(0.0); var s2 = vec4f(0.0); var s3 = vec4f(0.0);
   var gs = vec4f(0.0);
-  for (var q = 0u; q < P; q++) {
+  for (var q = t.u0; q < t.u1; q++) {
     let g = vec4f(gy[gp.x + q], gy[gp.y + q], gy[gp.z + q], gy[gp.w + q]);
     gs += g;
     s0 += g * xin[xp.x + q]; s1 += g * xin[xp.y + q]; s2 += g * xin[xp.z + q]; s3 += g * xin[xp.w + q];
@@ -200,19 +205,18 @@ fn weight_k1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 
 @compute @workgroup_size(64)
 fn weight_k1v4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = wblock(linear_index(gid, nwg, 64u), (p.C_in + 3u) / 4u);
+  let t = wblock(linear_index(gid, nwg, 64u), (p.C_in + 3u) / 4u, p.OH * p.OW / 4u);
   if (!t.ok) { return; }
   // Plane offsets in vec4 units (P is a multiple of 4, so every plane starts on a vec4).
   let gp = gy_planes(t) / 4u;
   let xp = x_planes(t) / 4u;
-  let P4 = p.OH * p.OW / 4u;
   // a<j><i>: output channel co0 + j against input channel ci0 + i, 4 positions per lane.
   var a00 = vec4f(0.0); var a01 = vec4f(0.0); var a02 = vec4f(0.0); var a03 = vec4f(0.0);
   var a10 = vec4f(0.0); var a11 = vec4f(0.0); var a12 = vec4f(0.0); var a13 = vec4f(0.0);
   var a20 = vec4f(0.0); var a21 = vec4f(0.0); var a22 = vec4f(0.0); var a23 = vec4f(0.0);
   var a30 = vec4f(0.0); var a31 = vec4f(0.0); var a32 = vec4f(0.0); var a33 = vec4f(0.0);
   var gs0 = vec4f(0.0); var gs1 = vec4f(0.0); var gs2 = vec4f(0.0); var gs3 = vec4f(0.0);
-  for (var q = 0u; q < P4; q++) {
+  for (var q = t.u0; q < t.u1; q++) {
     let g0 = gy4[gp.x + q]; let g1 = gy4[gp.y + q]; let g2 = gy4[gp.z + q]; let g3 = gy4[gp.w + q];
     let x0 = xin4[xp.x + q]; let x1 = xin4[xp.y + q]; let x2 = xin4[xp.z + q]; let x3 = xin4[xp.w + q];
     a00 += g0 * x0; a01 += g0 * x1; a02 += g0 * x2; a03 += g0 * x3;

@@ -1,7 +1,7 @@
 // conv2d forward and backward (input, weight, bias) against the CPU twin; the twin's backward against
 // finite differences; bad input rejected before any GPU work.
 import { describe, expect, it } from 'vitest';
-import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
+import { conv2dBackward, conv2dForward, weightGradient } from '../src/ops/conv2d.ts';
 import { conv2dBackwardRef, conv2dForwardRef, convOut, type ConvShape } from './reference/conv2d.ts';
 import { finiteDiff } from './reference/gradcheck.ts';
 import { expectClose, poisoned, prod, randArray, useGpu } from './helpers.ts';
@@ -13,7 +13,7 @@ const cases: ConvShape[] = [
   { N: 1, C_in: 1, H: 28, W: 28, C_out: 8, K: 3, stride: 1, pad: 1 }, // conv in
   { N: 2, C_in: 16, H: 14, W: 14, C_out: 16, K: 3, stride: 2, pad: 1 }, // downsample
   { N: 3, C_in: 6, H: 7, W: 7, C_out: 5, K: 3, stride: 1, pad: 1 }, // odd: 7×7, C not multiple of 4
-  { N: 3, C_in: 17, H: 7, W: 7, C_out: 6, K: 3, stride: 1, pad: 1 }, // ≥ 16 input channels: transposed-dy weight gradient
+  { N: 3, C_in: 17, H: 7, W: 7, C_out: 6, K: 3, stride: 1, pad: 1 }, // odd channel counts, batch 3
   { N: 3, C_in: 5, H: 7, W: 7, C_out: 7, K: 3, stride: 2, pad: 1 }, // odd, stride 2
   { N: 1, C_in: 12, H: 7, W: 9, C_out: 6, K: 1, stride: 1, pad: 0 }, // 1×1 shortcut
   { N: 3, C_in: 6, H: 6, W: 6, C_out: 5, K: 1, stride: 1, pad: 0 }, // 1×1, plane a multiple of 4 (vec4 weight gradient)
@@ -49,6 +49,30 @@ describe('conv2d', () => {
       expectClose('conv2d db', await g.db.read(), ref.db, 1e-3, 1e-4);
     });
   }
+
+  it('blocked weight gradient: one partial per image and rows split across invocations agree with the twin', async () => {
+    const gpu = await getGpu();
+    const saved = weightGradient.targetInvocations;
+    try {
+      for (const s of [cases[0], cases[5], cases[6], cases[7], cases[8]]) { // 3×3 s1, s2, 1×1, 1×1 vec4, s2 pad 0
+        const [OH, OW] = convOut(s);
+        const x = randArray(s.N * s.C_in * s.H * s.W, 5);
+        const w = randArray(s.C_out * s.C_in * s.K * s.K, 6);
+        const dy = randArray(s.N * s.C_out * OH * OW, 7);
+        const ref = conv2dBackwardRef(dy, x, w, s);
+        for (const target of [1, 1 << 20]) {
+          weightGradient.targetInvocations = target; // 1: no split; 2^20: as many splits as rows/positions
+          const g = conv2dBackward(gpu, gpu.upload([s.N, s.C_out, OH, OW], dy), gpu.upload([s.N, s.C_in, s.H, s.W], x),
+            gpu.upload([s.C_out, s.C_in, s.K, s.K], w), { stride: s.stride, pad: s.pad, variant: 'blocked' },
+            { dw: poisoned(gpu, [s.C_out, s.C_in, s.K, s.K]), db: poisoned(gpu, [s.C_out]) }, true);
+          expectClose(`dw target ${target}`, await g.dw.read(), ref.dw, 1e-3, 1e-4);
+          expectClose(`db target ${target}`, await g.db.read(), ref.db, 1e-3, 1e-4);
+        }
+      }
+    } finally {
+      weightGradient.targetInvocations = saved;
+    }
+  });
 
   it('CPU twin backward agrees with finite differences', () => {
     const s: ConvShape = { N: 2, C_in: 3, H: 5, W: 5, C_out: 2, K: 3, stride: 2, pad: 1 };

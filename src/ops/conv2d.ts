@@ -192,19 +192,35 @@ function weightKernel(g: ConvGeom): string | null {
   return null;
 }
 
-/** dw and db from NCHW dy and x in one dispatch of per-image partials, then a sum over the batch for each. */
+/**
+ * Invocations the weight-gradient dispatch aims for: below this, each image's reduction is split into
+ * ranges of rows (or positions) so that small problems still fill the adapter.
+ */
+export const weightGradient = { targetInvocations: 1024 };
+
+/** dw and db from NCHW dy and x in one dispatch of partials, then a sum over the partials for each. */
 function registerWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
   const entry = weightKernel(g)!;
   const cinBlocks = g.K === 1 ? Math.ceil(g.C_in / 4) : g.C_in;
-  const dwp = gpu.tensor([g.N, dw.size], 'conv2d');
-  const dbp = gpu.tensor([g.N, g.C_out], 'conv2d');
+  // Units of one image's reduction: output rows (3×3), positions (1×1) or vec4s of positions (1×1, vec4).
+  const units = g.K === 3 ? g.OH : entry === 'weight_k1v4' ? (g.OH * g.OW) / 4 : g.OH * g.OW;
+  const perImage = Math.ceil(g.C_out / 4) * cinBlocks;
+  const wanted = Math.min(units, Math.ceil(weightGradient.targetInvocations / (g.N * perImage)));
+  const unitsPerSplit = Math.ceil(units / Math.max(1, wanted));
+  const splits = Math.ceil(units / unitsPerSplit);
+  const slots = g.N * splits;
+  const dwp = gpu.tensor([slots, dw.size], 'conv2d');
+  const dbp = gpu.tensor([slots, g.C_out], 'conv2d');
   const bind: Record<string, Tensor> = entry === 'weight_k1v4' ? { gy4: dy, xin4: x, dwp, dbp } : { gy: dy, xin: x, dwp, dbp };
   gpu.run(gpu.kernel('conv2d_weight', entry), {
-    params: { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, stride: g.stride, pad: g.pad },
-    bind, workgroups: gpu.grid(g.N * Math.ceil(g.C_out / 4) * cinBlocks, 64),
+    params: {
+      N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, stride: g.stride, pad: g.pad,
+      splits, units_per_split: unitsPerSplit,
+    },
+    bind, workgroups: gpu.grid(slots * perImage, 64),
   });
-  sumOuter(gpu, dwp, g.N, dw.size, dw);
-  sumOuter(gpu, dbp, g.N, g.C_out, db);
+  sumOuter(gpu, dwp, slots, dw.size, dw);
+  sumOuter(gpu, dbp, slots, g.C_out, db);
   dbp.release();
   dwp.release();
 }
