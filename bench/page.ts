@@ -19,7 +19,7 @@ const log = (line: string) => {
 
 async function main() {
   const gpu = await createBrowserGpu();
-  const tune = await autotune(gpu, undefined, 2);
+  const tune = await autotune(gpu, undefined, 3);
   log(`adapter ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}; autotune ${JSON.stringify({ conv: tune.conv, reduce: tune.reduce, attention: tune.attention })}`);
   // ?peers=0 runs none; ?peers=tfjs or ?peers=jaxjs one of them; default both.
   const wanted = q.get('peers') === '0' ? [] : (q.get('peers') ?? 'tfjs,jaxjs').split(',');

@@ -15,7 +15,7 @@ export async function benchNode(sizes: SizeSet[], kernels: string[], reps: numbe
   const { createNodeGpu } = await import('../src/platform/node.ts');
   const { autotune } = await import('../src/runtime/autotune.ts');
   const gpu = await createNodeGpu();
-  const tune = await autotune(gpu, undefined, 2);
+  const tune = await autotune(gpu, undefined, 3);
   const records = await runSuite(gpu, { sizes, kernels, reps, warmup, log });
   if (e2e) {
     const { runEndToEnd } = await import('./e2e.ts');

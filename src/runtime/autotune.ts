@@ -32,18 +32,24 @@ export function applyTune(t: TuneResult): void {
   if (t.attention) attentionDefaults.variant = t.attention;
 }
 
-async function timeIt(gpu: Gpu, f: () => void, reps: number): Promise<number> {
-  f();
+/**
+ * Fastest time of each candidate. Candidates are timed in interleaved rounds and the minimum is kept: on a
+ * shared machine interference only ever adds time, so the minimum is the estimate least moved by it, and
+ * interleaving spreads a slow spell over all candidates instead of one.
+ */
+async function timeAll(gpu: Gpu, candidates: Record<string, () => void>, rounds: number): Promise<Record<string, number>> {
+  const best: Record<string, number> = {};
+  for (const f of Object.values(candidates)) f(); // warm-up: pipelines, pooled buffers
   await gpu.sync();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    f();
-    await gpu.sync();
-    times.push(performance.now() - t0);
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, f] of Object.entries(candidates)) {
+      const t0 = performance.now();
+      f();
+      await gpu.sync();
+      best[k] = Math.min(best[k] ?? Infinity, performance.now() - t0);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return best;
 }
 
 /** Measures the variants (a few seconds on SwiftShader), applies the fastest, and caches the choice. */
@@ -71,21 +77,22 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
   // blocked8 differs from blocked only in the forward-shaped kernels (forward, input gradient).
   const weightVariants: ConvVariant[] = variants.filter((v) => v !== 'blocked8');
   const best = (prefix: string, vs = variants) => vs.reduce((a, v) => (ms[`${prefix}.${v}`] < ms[`${prefix}.${a}`] ? v : a));
+  const candidates: Record<string, () => void> = {};
   for (const v of variants) {
-    ms[`conv.forward.${v}`] = await timeIt(gpu, () => conv2dForward(gpu, x, w, b, { variant: v }, y), reps);
-    ms[`conv.backwardInput.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, g, false, true), reps);
-    if (weightVariants.includes(v)) ms[`conv.backwardWeight.${v}`] = await timeIt(gpu, () => conv2dBackward(gpu, y, x, w, { variant: v }, { dw: g.dw, db: g.db }, true), reps);
+    candidates[`conv.forward.${v}`] = () => conv2dForward(gpu, x, w, b, { variant: v }, y);
+    candidates[`conv.backwardInput.${v}`] = () => conv2dBackward(gpu, y, x, w, { variant: v }, g, false, true);
+    if (weightVariants.includes(v)) candidates[`conv.backwardWeight.${v}`] = () => conv2dBackward(gpu, y, x, w, { variant: v }, { dw: g.dw, db: g.db }, true);
   }
   const gn = { groups: 8, silu: true };
   const gamma = gpu.tensor([C], 'autotune');
   const dbeta = gpu.tensor([C], 'autotune');
   for (const style of ['tree', 'serial'] as const) {
-    reduceDefaults.style = style;
-    ms[`reduce.${style}`] = await timeIt(gpu, () => {
+    candidates[`reduce.${style}`] = () => {
+      reduceDefaults.style = style;
       const f = groupNormForward(gpu, x, gamma, b, gn, { y });
       groupNormBackward(gpu, y, x, gamma, b, f.stats, gn, { dx: g.dx, dgamma: g.db, dbeta });
       f.stats.release();
-    }, reps);
+    };
   }
   // Attention at a 7×7 bottleneck, forward and backward.
   const [aN, aC, aL] = [4, 32, 49];
@@ -94,11 +101,12 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
   const att = { o: gpu.tensor([aN, aC, aL], 'autotune'), lse: gpu.tensor([aN, 1, aL], 'autotune') };
   const dq = { dqkv: gpu.tensor(qkv.shape, 'autotune'), delta: gpu.tensor([aN, 1, aL], 'autotune') };
   for (const v of ['row', 'rows4'] as const) {
-    ms[`attention.${v}`] = await timeIt(gpu, () => {
+    candidates[`attention.${v}`] = () => {
       attentionForward(gpu, qkv, 1, att, v);
       attentionBackward(gpu, dout, qkv, att, 1, dq, v);
-    }, reps);
+    };
   }
+  Object.assign(ms, await timeAll(gpu, candidates, reps));
   for (const t of [x, w, b, y, g.dx, g.dw, g.db, gamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta]) t.release();
   const result: TuneResult = {
     adapter: adapterKey(gpu),
