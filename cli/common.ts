@@ -54,7 +54,7 @@ export async function setupGpu(tune = true, quiet = false): Promise<Gpu> {
   const a = gpu.adapterInfo;
   if (tune) {
     const t = await autotune(gpu, nodeTuneCache());
-    if (!quiet) console.log(`adapter: ${a.vendor} ${a.architecture} (${a.description}); kernels: conv ${t.conv.forward}/${t.conv.backwardInput}/${t.conv.backwardWeight}, reductions ${t.reduce}`);
+    if (!quiet) console.log(`adapter: ${a.vendor} ${a.architecture} (${a.description}); kernels: conv ${t.conv.forward}/${t.conv.backwardInput}/${t.conv.backwardWeight}, reductions ${t.reduce}, attention ${t.attention}`);
   } else if (!quiet) {
     console.log(`adapter: ${a.vendor} ${a.architecture} (${a.description})`);
   }

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchNode } from '../bench/run.ts';
 import { writeRun } from '../bench/report.ts';
+import { profileStep } from '../bench/profile.ts';
+import { createNodeGpu } from '../src/platform/node.ts';
 
 describe('bench runner', () => {
   it('runs every kernel at smoke sizes and writes JSON, Markdown and HTML', async () => {
@@ -30,5 +32,20 @@ describe('bench runner', () => {
     expect(readFileSync(files[1], 'utf8')).toMatch(/chose for this adapter by measurement \(autotune\): conv forward \*\*(direct|blocked|blocked8|gemm)\*\* \(direct \d+ ms/);
     expect(readFileSync(files[1], 'utf8')).toMatch(/attention \*\*(row|rows4)\*\* \(row \d+ ms, rows4 \d+ ms\)/);
     expect(readFileSync(files[2], 'utf8')).toContain('new Chart(');
+  });
+
+  it('profiles one training step per kernel entry point', async () => {
+    const gpu = await createNodeGpu();
+    try {
+      const r = await profileStep(gpu, 'tiny', 1);
+      const names = r.kernels.map((k) => k.kernel);
+      for (const k of ['adamw.adamw', 'loss.mse_partial']) expect(names, k).toContain(k);
+      expect(names.some((n) => n.startsWith('conv2d'))).toBe(true);
+      expect(names.some((n) => n.startsWith('attention.'))).toBe(true);
+      expect(r.kernels.reduce((a, k) => a + k.share, 0)).toBeCloseTo(1, 6);
+      expect(r.kernels.every((k) => k.dispatches >= 1)).toBe(true);
+    } finally {
+      gpu.destroy();
+    }
   });
 });
