@@ -3,7 +3,8 @@
 // those in SIMD registers but spill dynamically indexed private arrays to memory (measured 4× slower).
 // Weights are first packed so that 4 consecutive output channels are one vec4 (`pack`, `pack_flip`).
 //   forward_k3s1 / forward_k1: one invocation = 4 output channels × 4 neighbouring output columns
-//   (forward_k3s1_c8: 8 output channels, the 'blocked8' variant; forward_k3s2: 3×3 at stride 2, forward only).
+//   (forward_k3s1_c8: 8 output channels, the 'blocked8' variant; forward_k3s2: 3×3 at stride 2;
+//   backward_input_k3s2: its input gradient at pad 1).
 //   With weights from pack_flip, the same kernels compute the stride-1 input gradient:
 //   dx[ci] = Σ_co W[co, ci, K−1−ky, K−1−kx] ⋆ dy[co] with padding K − 1 − pad.
 //   Its weight gradient is conv2d_weight.wgsl.
@@ -209,6 +210,45 @@ fn forward_k3s2(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
       a1 += w0 * x2 + w1 * x3 + w2 * x4;
       a2 += w0 * x4 + w1 * x5 + w2 * x6;
       a3 += w0 * x6 + w1 * x7 + w2 * x8;
+    }
+  }
+  store4(t, a0, a1, a2, a3);
+}
+
+// Input gradient of a 3×3 stride-2 pad-1 convolution, run in the transposed geometry (p.C_in, p.H, p.W =
+// dy's channels and size; p.C_out, p.OH, p.OW = dx's) with weights from pack_flip. dx row iy takes dy row
+// oy = (iy + 1 − ky) / 2 from each ky where that is a whole number in range: ky = 1 for even iy, ky = 0 and 2
+// for odd iy. Along the row, the tile's columns ix0..ix0+3 (ix0 = 2b, even) take, per kernel row,
+//   ix0: kx 1 at dy column b;  ix0+1: kx 0 at b+1, kx 2 at b;  ix0+2: kx 1 at b+1;  ix0+3: kx 0 at b+2, kx 2 at b+1
+// so three dy loads per channel and kernel row feed the four columns.
+@compute @workgroup_size(64)
+fn backward_input_k3s2(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = tile(linear_index(gid, nwg, 64u));
+  if (!t.ok) { return; }
+  var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0);
+  let b = t.ox0 / 2u;
+  let last = p.W - 1u;
+  let ok0 = b < p.W; let ok1 = b + 1u < p.W; let ok2 = b + 2u < p.W;
+  let c0 = min(b, last); let c1 = min(b + 1u, last); let c2 = min(b + 2u, last);
+  for (var ky = 0u; ky < 3u; ky++) {
+    let r = i32(t.oy) + 1 - i32(ky);
+    if (r < 0 || (r & 1) != 0 || u32(r / 2) >= p.H) { continue; }
+    let oy = u32(r / 2);
+    // Flipped-weight rows of this kernel row: tap 8 − (3·ky + kx).
+    let tap0 = 8u - 3u * ky;
+    for (var co = 0u; co < p.C_in; co++) {
+      let row = ((t.n * p.C_in + co) * p.H + oy) * p.W;
+      let d0 = select(0.0, x[row + c0], ok0);
+      let d1 = select(0.0, x[row + c1], ok1);
+      let d2 = select(0.0, x[row + c2], ok2);
+      let k = co * 9u + tap0;
+      let w0 = wt4[k * t.co4 + t.cb];          // kx = 0
+      let w1 = wt4[(k - 1u) * t.co4 + t.cb];   // kx = 1
+      let w2 = wt4[(k - 2u) * t.co4 + t.cb];   // kx = 2
+      a0 += w1 * d0;
+      a1 += w0 * d1 + w2 * d0;
+      a2 += w1 * d1;
+      a3 += w0 * d2 + w2 * d1;
     }
   }
   store4(t, a0, a1, a2, a3);

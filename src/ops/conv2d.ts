@@ -108,6 +108,8 @@ export function conv2dBackward(
       gemmBackwardInput(gpu, dy, w, dx, g);
     } else if ((vi === 'blocked' || vi === 'blocked8') && blockedApplies(g)) {
       blockedBackwardInput(gpu, dy, w, dx, g, vi === 'blocked8');
+    } else if ((vi === 'blocked' || vi === 'blocked8') && blockedStride2(g) && g.pad === 1) {
+      blockedBackwardInputStride2(gpu, dy, w, dx, g);
     } else {
       const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
       gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy, wt: w, dx }, workgroups: gpu.grid(n, 64) });
@@ -136,7 +138,7 @@ function blockedApplies(g: ConvGeom): boolean {
   return g.stride === 1 && (g.K === 3 || (g.K === 1 && g.pad === 0));
 }
 
-/** 3×3 stride 2 has a blocked forward kernel (its gradients use the generic paths). */
+/** 3×3 stride 2 has blocked forward and (pad 1) input-gradient kernels and an NCHW weight kernel. */
 function blockedStride2(g: ConvGeom): boolean {
   return g.stride === 2 && g.K === 3;
 }
@@ -181,6 +183,17 @@ function blockedBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: Co
   const wf = packWeights(gpu, w, g, true);
   const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
   blockedConv(gpu, dy, wf, dy, dx, gf, false, wide);
+  wf.release();
+}
+
+/** dx of a 3×3 stride-2 pad-1 convolution: 4 input channels × 4 columns per invocation (backward_input_k3s2). */
+function blockedBackwardInputStride2(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
+  const wf = packWeights(gpu, w, g, true);
+  const gt: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W };
+  const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
+  gpu.run(gpu.kernel('conv2d_blocked', 'backward_input_k3s2'), {
+    params: blockedParams(gt, false), bind: { x: dy, wt4: wf, y: dx }, workgroups: gpu.grid(n, 64),
+  });
   wf.release();
 }
 
