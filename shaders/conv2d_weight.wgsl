@@ -1,9 +1,10 @@
 // conv2d_weight.wgsl — weight and bias gradients read straight from NCHW dy and x (no layout pass). The
 // reduction over (image, position) is split by image and, for small problems, by ranges of units within
-// an image (output rows for 3×3; positions or vec4s of positions for 1×1): partials
-// dwp [N·splits, C_out, C_in, K·K] and dbp [N·splits, C_out], summed afterwards (reduce.wgsl sum_outer). Accumulators are named registers (see
-// conv2d_blocked.wgsl for why). Every invocation also sums its 4 output channels of dy; those with ci = 0
-// (first input-channel block) store it as the bias-gradient partial, so db costs no extra pass.
+// an image (output rows for 3×3; positions or vec4s of positions for 1×1) into partials
+// dwp [N·splits, C_out, C_in, K·K] and dbp [N·splits, C_out], summed afterwards (reduce.wgsl sum_outer).
+// Accumulators are named registers (see conv2d_blocked.wgsl for why). Every invocation also sums its 4
+// output channels of dy; those of the first input-channel block store that as the bias-gradient partial,
+// so db costs no extra pass.
 //   weight_k3s1: 3×3 stride 1, invocation (n, 4 output channels, ci); a 3×3 window of x slides along each row
 //                (3 new loads per output column).
 //   weight_k3s2: 3×3 stride 2, the same; the window advances 2 columns, so its last column becomes the next
@@ -25,8 +26,8 @@ struct ConvW {
 @group(0) @binding(1) var<storage, read> gy4: array<vec4f>;     // the same, 4 positions per element
 @group(0) @binding(2) var<storage, read> xin: array<f32>;       // x [N, C_in, H, W]
 @group(0) @binding(2) var<storage, read> xin4: array<vec4f>;    // the same, 4 positions per element
-@group(0) @binding(3) var<storage, read_write> dwp: array<f32>; // [N, C_out, C_in, K·K]
-@group(0) @binding(4) var<storage, read_write> dbp: array<f32>; // [N, C_out]
+@group(0) @binding(3) var<storage, read_write> dwp: array<f32>; // [N·splits, C_out, C_in, K·K]
+@group(0) @binding(4) var<storage, read_write> dbp: array<f32>; // [N·splits, C_out]
 
 // Invocation id = ((n·splits + sp)·co4 + cb)·cin_blocks + cib; it reduces units [u0, u1) of image n into
 // partial slot n·splits + sp.
