@@ -117,7 +117,10 @@ export function conv2dBackward(
   }
   if (skipWeight) return { dx, dw, db };
   const vw = opts.variant ?? convDefaults.backwardWeight;
-  if (vw === 'gemm') {
+  // The per-image partials of the blocked path must fit one binding; past that (huge batches) the chunked
+  // GEMM path runs instead.
+  const partialsFit = g.N * dw.size * 4 <= gpu.limits.maxStorageBufferBindingSize;
+  if (vw === 'gemm' || ((vw === 'blocked' || vw === 'blocked8') && !partialsFit)) {
     gemmBackwardWeight(gpu, dy, x, dw, g);
   } else if ((vw === 'blocked' || vw === 'blocked8') && weightKernel(g)) {
     // blocked8 widens only the forward-shaped kernels; this path also writes db.
@@ -218,7 +221,8 @@ function registerWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor,
   // Units of one image's reduction: output rows (3×3), positions (1×1) or vec4s of positions (1×1, vec4).
   const units = g.K === 3 ? g.OH : entry === 'weight_k1v4' ? (g.OH * g.OW) / 4 : g.OH * g.OW;
   const perImage = Math.ceil(g.C_out / 4) * cinBlocks;
-  const wanted = Math.min(units, Math.ceil(weightGradient.targetInvocations / (g.N * perImage)));
+  const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
+  const wanted = Math.min(units, Math.floor(maxSlots / g.N), Math.ceil(weightGradient.targetInvocations / (g.N * perImage)));
   const unitsPerSplit = Math.ceil(units / Math.max(1, wanted));
   const splits = Math.ceil(units / unitsPerSplit);
   const slots = g.N * splits;
