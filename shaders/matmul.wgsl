@@ -108,3 +108,64 @@ fn forward_nt4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   store_row(bt, i0 + 2u, j0, acc2);
   store_row(bt, i0 + 3u, j0, acc3);
 }
+
+// Outer-product form for A stored transposed (rows contiguous: a_rs = 1) and B row-major (b_cs = 1), with
+// M, N and every stride a multiple of 4: the weight gradient dW = dyᵀ·x. Per k, one vec4 of A (4 rows) and
+// one of B (4 columns) feed the 16 products: 2 loads where `forward` issues 8.
+@compute @workgroup_size(64)
+fn forward_tn4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let tile = tile_of(linear_index(gid, nwg, 64u));
+  if (tile.w == 0u) { return; }
+  let bt = tile.x;
+  let i0 = tile.y;
+  let j0 = tile.z;
+  let ac = p.a_cs / 4u;
+  let br = p.b_rs / 4u;
+  let abase = bt * (p.a_bs / 4u) + i0 / 4u;
+  let bbase = bt * (p.b_bs / 4u) + j0 / 4u;
+  var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
+  for (var k = 0u; k < p.K; k++) {
+    let av = a4[abase + k * ac];
+    let bv = b4[bbase + k * br];
+    acc0 += av.x * bv;
+    acc1 += av.y * bv;
+    acc2 += av.z * bv;
+    acc3 += av.w * bv;
+  }
+  store_row(bt, i0, j0, acc0);
+  store_row(bt, i0 + 1u, j0, acc1);
+  store_row(bt, i0 + 2u, j0, acc2);
+  store_row(bt, i0 + 3u, j0, acc3);
+}
+
+// Both operands row-major (a_cs = 1, b_cs = 1), K, N and every stride a multiple of 4: the input gradient
+// dx = dy·W. Per 4 values of k, four vec4 of A (one per row) and four of B (one per k, 4 columns) feed
+// 64 products: 8 loads where `forward` issues 32.
+@compute @workgroup_size(64)
+fn forward_nn4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let tile = tile_of(linear_index(gid, nwg, 64u));
+  if (tile.w == 0u) { return; }
+  let bt = tile.x;
+  let i0 = tile.y;
+  let j0 = tile.z;
+  let ar = p.a_rs / 4u;
+  let br = p.b_rs / 4u;
+  let abase = bt * (p.a_bs / 4u);
+  let r0 = abase + min(i0, p.M - 1u) * ar; let r1 = abase + min(i0 + 1u, p.M - 1u) * ar;
+  let r2 = abase + min(i0 + 2u, p.M - 1u) * ar; let r3 = abase + min(i0 + 3u, p.M - 1u) * ar;
+  let bbase = bt * (p.b_bs / 4u) + j0 / 4u;
+  var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
+  for (var k4 = 0u; k4 < p.K / 4u; k4++) {
+    let x0 = a4[r0 + k4]; let x1 = a4[r1 + k4]; let x2 = a4[r2 + k4]; let x3 = a4[r3 + k4];
+    let kb = bbase + 4u * k4 * br;
+    let w0 = b4[kb]; let w1 = b4[kb + br]; let w2 = b4[kb + 2u * br]; let w3 = b4[kb + 3u * br];
+    acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
+    acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
+    acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
+    acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
+  }
+  store_row(bt, i0, j0, acc0);
+  store_row(bt, i0 + 1u, j0, acc1);
+  store_row(bt, i0 + 2u, j0, acc2);
+  store_row(bt, i0 + 3u, j0, acc3);
+}

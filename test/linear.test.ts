@@ -8,7 +8,8 @@ import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
 const getGpu = useGpu();
 
 describe('linear', () => {
-  for (const [M, K, N] of [[32, 64, 128], [1, 32, 32], [3, 7, 5], [5, 130, 9], [64, 128, 32]]) {
+  // Aligned sizes run the vec4 kernels (y: forward_nt4, dx: forward_nn4, dW: forward_tn4); odd ones the scalar one.
+  for (const [M, K, N] of [[32, 64, 128], [1, 32, 32], [3, 7, 5], [5, 130, 9], [64, 128, 32], [7, 12, 20]]) {
     it(`forward and backward M${M} K${K} N${N}`, async () => {
       const gpu = await getGpu();
       const x = randArray(M * K, 31);
@@ -27,14 +28,17 @@ describe('linear', () => {
     });
   }
 
-  it('batched matmul with odd sizes', async () => {
-    const gpu = await getGpu();
-    const [B, M, K, N] = [3, 5, 7, 6];
-    const a = randArray(B * M * K, 35);
-    const b = randArray(B * K * N, 36);
-    const c = matmul(gpu, gpu.upload([B, M, K], a), gpu.upload([B, K, N], b), poisoned(gpu, [B, M, N]));
-    expectClose('matmul', await c.read(), matmulRef(a, b, B, M, K, N), 1e-5, 1e-5);
-  });
+  // [3, 5, 7, 6] runs the scalar kernel; [2, 5, 8, 12] the vec4 row-major one (forward_nn4) with a partial
+  // last row tile.
+  for (const [B, M, K, N] of [[3, 5, 7, 6], [2, 5, 8, 12]]) {
+    it(`batched matmul B${B} M${M} K${K} N${N}`, async () => {
+      const gpu = await getGpu();
+      const a = randArray(B * M * K, 35);
+      const b = randArray(B * K * N, 36);
+      const c = matmul(gpu, gpu.upload([B, M, K], a), gpu.upload([B, K, N], b), poisoned(gpu, [B, M, N]));
+      expectClose('matmul', await c.read(), matmulRef(a, b, B, M, K, N), 1e-5, 1e-5);
+    });
+  }
 
   it('CPU twin backward agrees with finite differences', () => {
     const [M, K, N] = [3, 4, 5];

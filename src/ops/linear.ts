@@ -27,10 +27,15 @@ export function stridedMatmul(
   const workgroups = gpu.grid(batch * Math.ceil(M / 4) * Math.ceil(N / 4), 64);
   // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
   const biasArg = bias ?? A.t;
-  // Both operands contiguous along k with vec4-aligned strides and offsets: the vec4 kernel.
-  const nt4 = A.cs === 1 && B.rs === 1 && [K, A.rs, A.bs, B.cs, B.bs, A.t.offset, B.t.offset].every((v) => v % 4 === 0);
-  if (nt4) gpu.run(gpu.kernel('matmul', 'forward_nt4'), { params, bind: { a4: A.t, b4: B.t, bias: biasArg, c: C }, workgroups });
-  else gpu.run(gpu.kernel('matmul', 'forward'), { params, bind: { a: A.t, bm: B.t, bias: biasArg, c: C }, workgroups });
+  // vec4 kernels where the layout allows (vec4-aligned strides and offsets): both operands contiguous along
+  // k (y = x·Wᵀ), A transposed and B row-major (dW = dyᵀ·x), both row-major (dx = dy·W).
+  const aligned = (...v: number[]) => [...v, A.bs, B.bs, A.t.offset, B.t.offset].every((n) => n % 4 === 0);
+  let entry = 'forward';
+  if (A.cs === 1 && B.rs === 1 && aligned(K, A.rs, B.cs)) entry = 'forward_nt4';
+  else if (A.rs === 1 && B.cs === 1 && aligned(M, N, A.cs, B.rs)) entry = 'forward_tn4';
+  else if (A.cs === 1 && B.cs === 1 && aligned(K, N, A.rs, B.rs)) entry = 'forward_nn4';
+  const bind: Record<string, Tensor> = entry === 'forward' ? { a: A.t, bm: B.t, bias: biasArg, c: C } : { a4: A.t, b4: B.t, bias: biasArg, c: C };
+  gpu.run(gpu.kernel('matmul', entry), { params, bind, workgroups });
 }
 
 /** a [B, M, K] · b [B, K, N] → [B, M, N] (or rank-2 without the batch). */
