@@ -150,7 +150,8 @@ fn part_base(n: u32, part: u32, h: u32) -> u32 {
   return ((n * 3u + part) * p.C + h * (p.C / p.heads)) * p.L;
 }
 
-struct Rows4 { n: u32, h: u32, r0: u32, rows: vec4u, ok: bool }
+// qb, kb, vb: part_base of q, k, v; ob: start of head h's channels in o / dO; lb: row 0 of (n, h) in lse / Δ.
+struct Rows4 { n: u32, h: u32, r0: u32, rows: vec4u, ok: bool, qb: u32, kb: u32, vb: u32, ob: u32, lb: u32 }
 
 fn rows4(id: u32) -> Rows4 {
   let blocks = (p.L + 3u) / 4u;
@@ -161,6 +162,11 @@ fn rows4(id: u32) -> Rows4 {
   t.n = id / (blocks * p.heads);
   let last = p.L - 1u;
   t.rows = min(vec4u(t.r0, t.r0 + 1u, t.r0 + 2u, t.r0 + 3u), vec4u(last));
+  t.qb = part_base(t.n, 0u, t.h);
+  t.kb = part_base(t.n, 1u, t.h);
+  t.vb = part_base(t.n, 2u, t.h);
+  t.ob = (t.n * p.C + t.h * (p.C / p.heads)) * p.L;
+  t.lb = (t.n * p.heads + t.h) * p.L;
   return t;
 }
 
@@ -174,13 +180,10 @@ fn forward4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   let t = rows4(linear_index(gid, nwg, 64u));
   if (!t.ok) { return; }
   let D = p.C / p.heads;
-  let qb = part_base(t.n, 0u, t.h);
-  let kb = part_base(t.n, 1u, t.h);
-  let vb = part_base(t.n, 2u, t.h);
   var q4: array<vec4f, MAX_D>;
   var acc4: array<vec4f, MAX_D>;
   for (var c = 0u; c < D; c++) {
-    let a = row_offsets(qb + c * p.L, t);
+    let a = row_offsets(t.qb + c * p.L, t);
     q4[c] = vec4f(qkv[a.x], qkv[a.y], qkv[a.z], qkv[a.w]) * p.scale;
     acc4[c] = vec4f(0.0);
   }
@@ -188,22 +191,20 @@ fn forward4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   var d = vec4f(0.0);
   for (var j = 0u; j < p.L; j++) {
     var s = vec4f(0.0);
-    for (var c = 0u; c < D; c++) { s += q4[c] * qkv[kb + c * p.L + j]; }
+    for (var c = 0u; c < D; c++) { s += q4[c] * qkv[t.kb + c * p.L + j]; }
     let m_new = max(m, s);
     let corr = exp(m - m_new);
     let e = exp(s - m_new);
     d = d * corr + e;
-    for (var c = 0u; c < D; c++) { acc4[c] = acc4[c] * corr + e * qkv[vb + c * p.L + j]; }
+    for (var c = 0u; c < D; c++) { acc4[c] = acc4[c] * corr + e * qkv[t.vb + c * p.L + j]; }
     m = m_new;
   }
-  let ob = (t.n * p.C + t.h * D) * p.L;
-  let lb = (t.n * p.heads + t.h) * p.L;
   let l4 = m + log(d);
   for (var k = 0u; k < 4u; k++) {
     let i = t.r0 + k;
     if (i >= p.L) { break; }
-    for (var c = 0u; c < D; c++) { o[ob + c * p.L + i] = acc4[c][k] / d[k]; }
-    lse[lb + i] = l4[k];
+    for (var c = 0u; c < D; c++) { o[t.ob + c * p.L + i] = acc4[c][k] / d[k]; }
+    lse[t.lb + i] = l4[k];
   }
 }
 
@@ -212,41 +213,36 @@ fn backward_q4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let t = rows4(linear_index(gid, nwg, 64u));
   if (!t.ok) { return; }
   let D = p.C / p.heads;
-  let qb = part_base(t.n, 0u, t.h);
-  let kb = part_base(t.n, 1u, t.h);
-  let vb = part_base(t.n, 2u, t.h);
-  let ob = (t.n * p.C + t.h * D) * p.L;
-  let lb = (t.n * p.heads + t.h) * p.L;
   var q4: array<vec4f, MAX_D>;
   var g4: array<vec4f, MAX_D>;
   var dq4: array<vec4f, MAX_D>;
   var dl = vec4f(0.0);
   for (var c = 0u; c < D; c++) {
-    let a = row_offsets(qb + c * p.L, t);
+    let a = row_offsets(t.qb + c * p.L, t);
     q4[c] = vec4f(qkv_b[a.x], qkv_b[a.y], qkv_b[a.z], qkv_b[a.w]) * p.scale;
-    let b = row_offsets(ob + c * p.L, t);
+    let b = row_offsets(t.ob + c * p.L, t);
     let g = vec4f(dout[b.x], dout[b.y], dout[b.z], dout[b.w]);
     g4[c] = g;
     dl += g * vec4f(o_b[b.x], o_b[b.y], o_b[b.z], o_b[b.w]);
     dq4[c] = vec4f(0.0);
   }
-  let ll = row_offsets(lb, t);
+  let ll = row_offsets(t.lb, t);
   let l4 = vec4f(lse_b[ll.x], lse_b[ll.y], lse_b[ll.z], lse_b[ll.w]);
   for (var j = 0u; j < p.L; j++) {
     var s = vec4f(0.0);
     var dp = vec4f(0.0);
     for (var c = 0u; c < D; c++) {
-      s += q4[c] * qkv_b[kb + c * p.L + j];
-      dp += g4[c] * qkv_b[vb + c * p.L + j];
+      s += q4[c] * qkv_b[t.kb + c * p.L + j];
+      dp += g4[c] * qkv_b[t.vb + c * p.L + j];
     }
     let ds = exp(s - l4) * (dp - dl);
-    for (var c = 0u; c < D; c++) { dq4[c] += ds * qkv_b[kb + c * p.L + j]; }
+    for (var c = 0u; c < D; c++) { dq4[c] += ds * qkv_b[t.kb + c * p.L + j]; }
   }
   for (var k = 0u; k < 4u; k++) {
     let i = t.r0 + k;
     if (i >= p.L) { break; }
-    for (var c = 0u; c < D; c++) { dqkv[qb + c * p.L + i] = dq4[c][k] * p.scale; }
-    delta[lb + i] = dl[k];
+    for (var c = 0u; c < D; c++) { dqkv[t.qb + c * p.L + i] = dq4[c][k] * p.scale; }
+    delta[t.lb + i] = dl[k];
   }
 }
 
@@ -255,19 +251,14 @@ fn backward_kv4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let t = rows4(linear_index(gid, nwg, 64u));
   if (!t.ok) { return; }
   let D = p.C / p.heads;
-  let qb = part_base(t.n, 0u, t.h);
-  let kb = part_base(t.n, 1u, t.h);
-  let vb = part_base(t.n, 2u, t.h);
-  let ob = (t.n * p.C + t.h * D) * p.L;
-  let lb = (t.n * p.heads + t.h) * p.L;
   var k4: array<vec4f, MAX_D>;
   var v4: array<vec4f, MAX_D>;
   var dk4: array<vec4f, MAX_D>;
   var dv4: array<vec4f, MAX_D>;
   for (var c = 0u; c < D; c++) {
-    let a = row_offsets(kb + c * p.L, t);
+    let a = row_offsets(t.kb + c * p.L, t);
     k4[c] = vec4f(qkv_b[a.x], qkv_b[a.y], qkv_b[a.z], qkv_b[a.w]) * p.scale;
-    let b = row_offsets(vb + c * p.L, t);
+    let b = row_offsets(t.vb + c * p.L, t);
     v4[c] = vec4f(qkv_b[b.x], qkv_b[b.y], qkv_b[b.z], qkv_b[b.w]);
     dk4[c] = vec4f(0.0);
     dv4[c] = vec4f(0.0);
@@ -276,22 +267,22 @@ fn backward_kv4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     var s = vec4f(0.0);
     var dp = vec4f(0.0);
     for (var c = 0u; c < D; c++) {
-      s += qkv_b[qb + c * p.L + i] * k4[c];
-      dp += dout[ob + c * p.L + i] * v4[c];
+      s += qkv_b[t.qb + c * p.L + i] * k4[c];
+      dp += dout[t.ob + c * p.L + i] * v4[c];
     }
-    let pij = exp(s - lse_b[lb + i]);
-    let ds = pij * (dp - delta_b[lb + i]);
+    let pij = exp(s - lse_b[t.lb + i]);
+    let ds = pij * (dp - delta_b[t.lb + i]);
     for (var c = 0u; c < D; c++) {
-      dk4[c] += ds * qkv_b[qb + c * p.L + i];
-      dv4[c] += pij * dout[ob + c * p.L + i];
+      dk4[c] += ds * qkv_b[t.qb + c * p.L + i];
+      dv4[c] += pij * dout[t.ob + c * p.L + i];
     }
   }
   for (var k = 0u; k < 4u; k++) {
     let j = t.r0 + k;
     if (j >= p.L) { break; }
     for (var c = 0u; c < D; c++) {
-      dqkv[kb + c * p.L + j] = dk4[c][k] * p.scale;
-      dqkv[vb + c * p.L + j] = dv4[c][k];
+      dqkv[t.kb + c * p.L + j] = dk4[c][k] * p.scale;
+      dqkv[t.vb + c * p.L + j] = dv4[c][k];
     }
   }
 }

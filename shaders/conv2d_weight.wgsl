@@ -83,6 +83,34 @@ fn x_at(row: u32, row_ok: bool, col: i32) -> f32 {
   return select(0.0, xin[row + u32(clamp(col, 0, i32(p.W) - 1))], ok);
 }
 
+// dy at position q of the 4 planes gy_planes gave: one value per output channel.
+fn dy_at(gp: vec4u, q: u32) -> vec4f {
+  return vec4f(gy[gp.x + q], gy[gp.y + q], gy[gp.z + q], gy[gp.w + q]);
+}
+
+// Input rows y0, y0 + 1, y0 + 2 of a plane: base offsets (clamped into the plane) and whether each exists.
+struct Rows3 { row0: u32, row1: u32, row2: u32, ok0: bool, ok1: bool, ok2: bool }
+
+fn rows3(plane: u32, y0: i32) -> Rows3 {
+  let hi = i32(p.H);
+  var r: Rows3;
+  r.ok0 = y0 >= 0 && y0 < hi;
+  r.ok1 = y0 + 1 >= 0 && y0 + 1 < hi;
+  r.ok2 = y0 + 2 >= 0 && y0 + 2 < hi;
+  r.row0 = plane + u32(clamp(y0, 0, hi - 1)) * p.W;
+  r.row1 = plane + u32(clamp(y0 + 1, 0, hi - 1)) * p.W;
+  r.row2 = plane + u32(clamp(y0 + 2, 0, hi - 1)) * p.W;
+  return r;
+}
+
+// Stores the nine taps (ky, kx) = s<ky><kx> of input channel ci.
+fn store_dw9(t: WBlock, ci: u32, s00: vec4f, s01: vec4f, s02: vec4f, s10: vec4f, s11: vec4f, s12: vec4f,
+             s20: vec4f, s21: vec4f, s22: vec4f) {
+  store_dw(t, ci, 0u, 9u, s00); store_dw(t, ci, 1u, 9u, s01); store_dw(t, ci, 2u, 9u, s02);
+  store_dw(t, ci, 3u, 9u, s10); store_dw(t, ci, 4u, 9u, s11); store_dw(t, ci, 5u, 9u, s12);
+  store_dw(t, ci, 6u, 9u, s20); store_dw(t, ci, 7u, 9u, s21); store_dw(t, ci, 8u, 9u, s22);
+}
+
 @compute @workgroup_size(64)
 fn weight_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = wblock(linear_index(gid, nwg, 64u), p.C_in, p.OH);
@@ -91,31 +119,24 @@ fn weight_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let plane = (t.n * p.C_in + ci) * p.H * p.W;
   let gp = gy_planes(t);
   let pad = i32(p.pad);
-  let hi = i32(p.H);
   var s00 = vec4f(0.0); var s01 = vec4f(0.0); var s02 = vec4f(0.0);
   var s10 = vec4f(0.0); var s11 = vec4f(0.0); var s12 = vec4f(0.0);
   var s20 = vec4f(0.0); var s21 = vec4f(0.0); var s22 = vec4f(0.0);
   var gs = vec4f(0.0);
   for (var oy = t.u0; oy < t.u1; oy++) {
-    // Input rows oy − pad + 0, 1, 2: clamped base offsets and whether each exists.
-    let y0 = i32(oy) - pad;
-    let ok0 = y0 >= 0 && y0 < hi;
-    let ok1 = y0 + 1 >= 0 && y0 + 1 < hi;
-    let ok2 = y0 + 2 >= 0 && y0 + 2 < hi;
-    let row0 = plane + u32(clamp(y0, 0, hi - 1)) * p.W;
-    let row1 = plane + u32(clamp(y0 + 1, 0, hi - 1)) * p.W;
-    let row2 = plane + u32(clamp(y0 + 2, 0, hi - 1)) * p.W;
+    // Input rows oy − pad + 0, 1, 2.
+    let r = rows3(plane, i32(oy) - pad);
     // Window columns (ox − pad + 0, 1, 2) = (a, b, c); the first two before the loop.
-    var a0 = x_at(row0, ok0, -pad); var b0 = x_at(row0, ok0, 1 - pad);
-    var a1 = x_at(row1, ok1, -pad); var b1 = x_at(row1, ok1, 1 - pad);
-    var a2 = x_at(row2, ok2, -pad); var b2 = x_at(row2, ok2, 1 - pad);
+    var a0 = x_at(r.row0, r.ok0, -pad); var b0 = x_at(r.row0, r.ok0, 1 - pad);
+    var a1 = x_at(r.row1, r.ok1, -pad); var b1 = x_at(r.row1, r.ok1, 1 - pad);
+    var a2 = x_at(r.row2, r.ok2, -pad); var b2 = x_at(r.row2, r.ok2, 1 - pad);
     let q = oy * p.OW;
     for (var ox = 0u; ox < p.OW; ox++) {
       let cx = i32(ox) + 2 - pad;
-      let c0 = x_at(row0, ok0, cx);
-      let c1 = x_at(row1, ok1, cx);
-      let c2 = x_at(row2, ok2, cx);
-      let g = vec4f(gy[gp.x + q + ox], gy[gp.y + q + ox], gy[gp.z + q + ox], gy[gp.w + q + ox]);
+      let c0 = x_at(r.row0, r.ok0, cx);
+      let c1 = x_at(r.row1, r.ok1, cx);
+      let c2 = x_at(r.row2, r.ok2, cx);
+      let g = dy_at(gp, q + ox);
       gs += g;
       s00 += g * a0; s01 += g * b0; s02 += g * c0;
       s10 += g * a1; s11 += g * b1; s12 += g * c1;
@@ -125,9 +146,7 @@ fn weight_k3s1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
       a2 = b2; b2 = c2;
     }
   }
-  store_dw(t, ci, 0u, 9u, s00); store_dw(t, ci, 1u, 9u, s01); store_dw(t, ci, 2u, 9u, s02);
-  store_dw(t, ci, 3u, 9u, s10); store_dw(t, ci, 4u, 9u, s11); store_dw(t, ci, 5u, 9u, s12);
-  store_dw(t, ci, 6u, 9u, s20); store_dw(t, ci, 7u, 9u, s21); store_dw(t, ci, 8u, 9u, s22);
+  store_dw9(t, ci, s00, s01, s02, s10, s11, s12, s20, s21, s22);
   store_db(t, gs);
 }
 
@@ -139,31 +158,24 @@ fn weight_k3s2(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let plane = (t.n * p.C_in + ci) * p.H * p.W;
   let gp = gy_planes(t);
   let pad = i32(p.pad);
-  let hi = i32(p.H);
   var s00 = vec4f(0.0); var s01 = vec4f(0.0); var s02 = vec4f(0.0);
   var s10 = vec4f(0.0); var s11 = vec4f(0.0); var s12 = vec4f(0.0);
   var s20 = vec4f(0.0); var s21 = vec4f(0.0); var s22 = vec4f(0.0);
   var gs = vec4f(0.0);
   for (var oy = t.u0; oy < t.u1; oy++) {
     // Input rows 2·oy − pad + 0, 1, 2.
-    let y0 = 2 * i32(oy) - pad;
-    let ok0 = y0 >= 0 && y0 < hi;
-    let ok1 = y0 + 1 >= 0 && y0 + 1 < hi;
-    let ok2 = y0 + 2 >= 0 && y0 + 2 < hi;
-    let row0 = plane + u32(clamp(y0, 0, hi - 1)) * p.W;
-    let row1 = plane + u32(clamp(y0 + 1, 0, hi - 1)) * p.W;
-    let row2 = plane + u32(clamp(y0 + 2, 0, hi - 1)) * p.W;
+    let r = rows3(plane, 2 * i32(oy) - pad);
     // Window columns (2·ox − pad + 0, 1, 2) = (a, b, c); c of one step is a of the next.
-    var a0 = x_at(row0, ok0, -pad);
-    var a1 = x_at(row1, ok1, -pad);
-    var a2 = x_at(row2, ok2, -pad);
+    var a0 = x_at(r.row0, r.ok0, -pad);
+    var a1 = x_at(r.row1, r.ok1, -pad);
+    var a2 = x_at(r.row2, r.ok2, -pad);
     let q = oy * p.OW;
     for (var ox = 0u; ox < p.OW; ox++) {
       let bx = 2 * i32(ox) + 1 - pad;
-      let b0 = x_at(row0, ok0, bx); let c0 = x_at(row0, ok0, bx + 1);
-      let b1 = x_at(row1, ok1, bx); let c1 = x_at(row1, ok1, bx + 1);
-      let b2 = x_at(row2, ok2, bx); let c2 = x_at(row2, ok2, bx + 1);
-      let g = vec4f(gy[gp.x + q + ox], gy[gp.y + q + ox], gy[gp.z + q + ox], gy[gp.w + q + ox]);
+      let b0 = x_at(r.row0, r.ok0, bx); let c0 = x_at(r.row0, r.ok0, bx + 1);
+      let b1 = x_at(r.row1, r.ok1, bx); let c1 = x_at(r.row1, r.ok1, bx + 1);
+      let b2 = x_at(r.row2, r.ok2, bx); let c2 = x_at(r.row2, r.ok2, bx + 1);
+      let g = dy_at(gp, q + ox);
       gs += g;
       s00 += g * a0; s01 += g * b0; s02 += g * c0;
       s10 += g * a1; s11 += g * b1; s12 += g * c1;
@@ -171,9 +183,7 @@ fn weight_k3s2(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
       a0 = c0; a1 = c1; a2 = c2;
     }
   }
-  store_dw(t, ci, 0u, 9u, s00); store_dw(t, ci, 1u, 9u, s01); store_dw(t, ci, 2u, 9u, s02);
-  store_dw(t, ci, 3u, 9u, s10); store_dw(t, ci, 4u, 9u, s11); store_dw(t, ci, 5u, 9u, s12);
-  store_dw(t, ci, 6u, 9u, s20); store_dw(t, ci, 7u, 9u, s21); store_dw(t, ci, 8u, 9u, s22);
+  store_dw9(t, ci, s00, s01, s02, s10, s11, s12, s20, s21, s22);
   store_db(t, gs);
 }
 
@@ -194,7 +204,7 @@ fn weight_k1(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
   var s0 = vec4f(0.0); var s1 = vec4f(0.0); var s2 = vec4f(0.0); var s3 = vec4f(0.0);
   var gs = vec4f(0.0);
   for (var q = t.u0; q < t.u1; q++) {
-    let g = vec4f(gy[gp.x + q], gy[gp.y + q], gy[gp.z + q], gy[gp.w + q]);
+    let g = dy_at(gp, q);
     gs += g;
     s0 += g * xin[xp.x + q]; s1 += g * xin[xp.y + q]; s2 += g * xin[xp.z + q]; s3 += g * xin[xp.w + q];
   }

@@ -39,6 +39,14 @@ fn store_row(bt: u32, i: u32, j0: u32, v: vec4f) {
   }
 }
 
+// Writes the 4×4 tile of C whose (batch, first row, first column) `tile_of` gave, one vec4 per row.
+fn store_tile(st: vec4u, r0: vec4f, r1: vec4f, r2: vec4f, r3: vec4f) {
+  store_row(st.x, st.y, st.z, r0);
+  store_row(st.x, st.y + 1u, st.z, r1);
+  store_row(st.x, st.y + 2u, st.z, r2);
+  store_row(st.x, st.y + 3u, st.z, r3);
+}
+
 // Register blocking: one invocation owns a 4×4 tile of C; per k it loads 4 values of A and 4 of B and
 // does 16 multiply-adds, with no workgroup memory or barriers (what software rasterisers reward). The four
 // accumulator rows are named variables: a dynamically indexed private array would live in memory on
@@ -66,14 +74,19 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     acc2 += av.z * bv;
     acc3 += av.w * bv;
   }
-  store_row(bt, i0, j0, acc0);
-  store_row(bt, i0 + 1u, j0, acc1);
-  store_row(bt, i0 + 2u, j0, acc2);
-  store_row(bt, i0 + 3u, j0, acc3);
+  store_tile(tile, acc0, acc1, acc2, acc3);
 }
 
 @group(0) @binding(1) var<storage, read> a4: array<vec4f>;
 @group(0) @binding(2) var<storage, read> b4: array<vec4f>;
+
+// vec4 offsets of rows i0 … i0 + 3 of A (clamped to the last row; those results are never stored) when
+// A's rows are contiguous along k and its strides are multiples of 4.
+fn a_rows4(bt: u32, i0: u32) -> vec4u {
+  let last = p.M - 1u;
+  let rows = min(vec4u(i0, i0 + 1u, i0 + 2u, i0 + 3u), vec4u(last));
+  return vec4u(bt * (p.a_bs / 4u)) + rows * (p.a_rs / 4u);
+}
 
 // The same product when both operands run contiguously along k (A row-major, B given as Bᵀ row-major:
 // a_cs = 1, b_rs = 1) and every stride is a multiple of 4: the linear layer's y = x·Wᵀ. Each step loads
@@ -86,27 +99,21 @@ fn forward_nt4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let bt = tile.x;
   let i0 = tile.y;
   let j0 = tile.z;
-  let ar = p.a_rs / 4u;
   let bc = p.b_cs / 4u;
-  let abase = bt * (p.a_bs / 4u);
   let bbase = bt * (p.b_bs / 4u);
-  let r0 = abase + min(i0, p.M - 1u) * ar; let r1 = abase + min(i0 + 1u, p.M - 1u) * ar;
-  let r2 = abase + min(i0 + 2u, p.M - 1u) * ar; let r3 = abase + min(i0 + 3u, p.M - 1u) * ar;
+  let ra = a_rows4(bt, i0);
   let q0 = bbase + min(j0, p.N - 1u) * bc; let q1 = bbase + min(j0 + 1u, p.N - 1u) * bc;
   let q2 = bbase + min(j0 + 2u, p.N - 1u) * bc; let q3 = bbase + min(j0 + 3u, p.N - 1u) * bc;
   var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
   for (var k4 = 0u; k4 < p.K / 4u; k4++) {
-    let x0 = a4[r0 + k4]; let x1 = a4[r1 + k4]; let x2 = a4[r2 + k4]; let x3 = a4[r3 + k4];
+    let x0 = a4[ra.x + k4]; let x1 = a4[ra.y + k4]; let x2 = a4[ra.z + k4]; let x3 = a4[ra.w + k4];
     let w0 = b4[q0 + k4]; let w1 = b4[q1 + k4]; let w2 = b4[q2 + k4]; let w3 = b4[q3 + k4];
     acc0 += vec4f(dot(x0, w0), dot(x0, w1), dot(x0, w2), dot(x0, w3));
     acc1 += vec4f(dot(x1, w0), dot(x1, w1), dot(x1, w2), dot(x1, w3));
     acc2 += vec4f(dot(x2, w0), dot(x2, w1), dot(x2, w2), dot(x2, w3));
     acc3 += vec4f(dot(x3, w0), dot(x3, w1), dot(x3, w2), dot(x3, w3));
   }
-  store_row(bt, i0, j0, acc0);
-  store_row(bt, i0 + 1u, j0, acc1);
-  store_row(bt, i0 + 2u, j0, acc2);
-  store_row(bt, i0 + 3u, j0, acc3);
+  store_tile(tile, acc0, acc1, acc2, acc3);
 }
 
 // Outer-product form for A stored transposed (rows contiguous: a_rs = 1) and B row-major (b_cs = 1), with
@@ -132,10 +139,7 @@ fn forward_tn4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
     acc2 += av.z * bv;
     acc3 += av.w * bv;
   }
-  store_row(bt, i0, j0, acc0);
-  store_row(bt, i0 + 1u, j0, acc1);
-  store_row(bt, i0 + 2u, j0, acc2);
-  store_row(bt, i0 + 3u, j0, acc3);
+  store_tile(tile, acc0, acc1, acc2, acc3);
 }
 
 // Both operands row-major (a_cs = 1, b_cs = 1), K, N and every stride a multiple of 4: the input gradient
@@ -148,15 +152,12 @@ fn forward_nn4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let bt = tile.x;
   let i0 = tile.y;
   let j0 = tile.z;
-  let ar = p.a_rs / 4u;
   let br = p.b_rs / 4u;
-  let abase = bt * (p.a_bs / 4u);
-  let r0 = abase + min(i0, p.M - 1u) * ar; let r1 = abase + min(i0 + 1u, p.M - 1u) * ar;
-  let r2 = abase + min(i0 + 2u, p.M - 1u) * ar; let r3 = abase + min(i0 + 3u, p.M - 1u) * ar;
+  let ra = a_rows4(bt, i0);
   let bbase = bt * (p.b_bs / 4u) + j0 / 4u;
   var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
   for (var k4 = 0u; k4 < p.K / 4u; k4++) {
-    let x0 = a4[r0 + k4]; let x1 = a4[r1 + k4]; let x2 = a4[r2 + k4]; let x3 = a4[r3 + k4];
+    let x0 = a4[ra.x + k4]; let x1 = a4[ra.y + k4]; let x2 = a4[ra.z + k4]; let x3 = a4[ra.w + k4];
     let kb = bbase + 4u * k4 * br;
     let w0 = b4[kb]; let w1 = b4[kb + br]; let w2 = b4[kb + 2u * br]; let w3 = b4[kb + 3u * br];
     acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
@@ -164,8 +165,5 @@ fn forward_nn4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
     acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
     acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
   }
-  store_row(bt, i0, j0, acc0);
-  store_row(bt, i0 + 1u, j0, acc1);
-  store_row(bt, i0 + 2u, j0, acc2);
-  store_row(bt, i0 + 3u, j0, acc3);
+  store_tile(tile, acc0, acc1, acc2, acc3);
 }

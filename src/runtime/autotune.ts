@@ -12,7 +12,7 @@ export interface TuneResult {
   conv: { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant };
   reduce: ReduceStyle;
   attention: AttentionVariant;
-  /** Median milliseconds per candidate, for the record. */
+  /** Fastest milliseconds per candidate over the interleaved rounds, for the record. */
   ms: Record<string, number>;
 }
 
@@ -86,12 +86,16 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
   const gn = { groups: 8, silu: true };
   const gamma = gpu.tensor([C], 'autotune');
   const dbeta = gpu.tensor([C], 'autotune');
+  // Each reduction candidate sets the style for its own run only, so the convolution candidates (whose bias
+  // sums use it) are timed under the same style in every round.
+  const style0 = reduceDefaults.style;
   for (const style of ['tree', 'serial'] as const) {
     candidates[`reduce.${style}`] = () => {
       reduceDefaults.style = style;
       const f = groupNormForward(gpu, x, gamma, b, gn, { y });
       groupNormBackward(gpu, y, x, gamma, b, f.stats, gn, { dx: g.dx, dgamma: g.db, dbeta });
       f.stats.release();
+      reduceDefaults.style = style0;
     };
   }
   // Attention at a 7×7 bottleneck, forward and backward.
