@@ -5,7 +5,8 @@
 // time (each dispatch gets its own compute pass while profiling).
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { int, oneOf, runCli, setupGpu } from '../cli/common.ts';
+import { addAdapterOption, int, oneOf, runCli, setupGpu } from '../cli/common.ts';
+import { adapterLine } from '../src/runtime/device.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS } from '../src/model/config.ts';
@@ -42,7 +43,7 @@ export async function profileStep(gpu: Gpu, preset: string, batch: number): Prom
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await runCli('npm run profile -- [--preset tiny|small] [--batch N] [--json FILE]', async () => {
-    const o = new Command()
+    const o = addAdapterOption(new Command())
       .exitOverride()
       .configureOutput({ writeErr: () => {} })
       .option('--preset <name>', 'UNet preset', oneOf('preset', ['tiny', 'small'] as const), 'tiny')
@@ -50,10 +51,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       .option('--json <file>', 'also write the table as JSON')
       .parse(process.argv)
       .opts();
-    const gpu = await setupGpu();
+    const gpu = await setupGpu(true, false, o.adapter);
     const r = await profileStep(gpu, o.preset, o.batch);
     const a = gpu.adapterInfo;
-    console.log(`${o.preset} batch ${o.batch} on ${a.vendor} ${a.architecture} ${a.description}: wall ${r.wallMs.toFixed(0)} ms, GPU ${r.gpuMs.toFixed(0)} ms summed over dispatches`);
+    console.log(`${o.preset} batch ${o.batch} on ${adapterLine(a)}: wall ${r.wallMs.toFixed(0)} ms, GPU ${r.gpuMs.toFixed(0)} ms summed over dispatches`);
     console.log(`${'kernel'.padEnd(40)} ${'ms'.padStart(9)} ${'calls'.padStart(6)}  share`);
     for (const k of r.kernels) console.log(`${k.kernel.padEnd(40)} ${k.ms.toFixed(1).padStart(9)} ${String(k.dispatches).padStart(6)}  ${(100 * k.share).toFixed(1)}%`);
     if (o.json) writeFileSync(o.json, JSON.stringify({ preset: o.preset, batch: o.batch, adapter: a, ...r }, null, 1));

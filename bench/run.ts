@@ -3,7 +3,9 @@
 // TensorFlow.js as the peer, prints the table and writes JSON, Markdown and an HTML chart. --node runs the
 // same suite in Node through Dawn (no peers).
 import { Command } from 'commander';
-import { int, oneOf, runCli, UsageError } from '../cli/common.ts';
+import { addAdapterOption, chosenAdapter, int, oneOf, runCli, UsageError } from '../cli/common.ts';
+import { adapterLine } from '../src/runtime/device.ts';
+import type { AdapterKind } from '../src/platform/node.ts';
 import { runSuite, formatRow, type SizeSet, type BenchRecord } from './suite.ts';
 import { writeRun, type BenchRun } from './report.ts';
 
@@ -11,10 +13,10 @@ const USAGE = 'npm run bench -- [--node] [--sizes smoke,unet,sweep] [--kernels N
 
 export interface E2EArgs { presets: string[]; batches: number[]; steps: number; sampleN: number }
 
-export async function benchNode(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, log = console.log, e2e: E2EArgs | null = null): Promise<BenchRun> {
+export async function benchNode(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, log = console.log, e2e: E2EArgs | null = null, adapter: AdapterKind | 'auto' = 'auto'): Promise<BenchRun> {
   const { createNodeGpu } = await import('../src/platform/node.ts');
   const { autotune } = await import('../src/runtime/autotune.ts');
-  const gpu = await createNodeGpu();
+  const gpu = await createNodeGpu({ adapter });
   const tune = await autotune(gpu, undefined, 3);
   const records = await runSuite(gpu, { sizes, kernels, reps, warmup, log });
   if (e2e) {
@@ -67,6 +69,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       .option('--e2e-steps <n>', 'timed training steps per configuration', int('e2e-steps', 1, 1000), 3)
       .option('--sample-n <n>', 'images per DDIM-50 sampling measurement (--e2e)', int('sample-n', 1, 1024), 16)
       .option('--out <dir>', 'results directory', 'bench/results');
+    addAdapterOption(program);
     program.parse(process.argv);
     const o = program.opts();
     const sizes = String(o.sizes).split(',').map((s) => oneOf('sizes', ['smoke', 'unet', 'sweep'] as const)(s.trim()));
@@ -79,8 +82,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       e2e = { presets, batches, steps: o.e2eSteps, sampleN: o.sampleN };
     }
     const log = (l: string) => console.error(l);
-    const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, log, e2e) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, log, e2e);
-    console.log(`adapter: ${run.adapter.vendor} ${run.adapter.architecture} (${run.adapter.description}); ${run.runner}${run.browser ? ' ' + run.browser : ''}; timing ${run.records[0]?.timing}`);
+    const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, log, e2e, chosenAdapter(o.adapter)) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, log, e2e);
+    console.log(`adapter: ${adapterLine(run.adapter)}; ${run.runner}${run.browser ? ' ' + run.browser : ''}; timing ${run.records[0]?.timing}`);
     for (const r of run.records as BenchRecord[]) console.log(formatRow(r));
     for (const f of writeRun(o.out, run)) console.log(`wrote ${f}`);
   });

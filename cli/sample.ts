@@ -1,7 +1,7 @@
 // npm run sample -- --checkpoint FILE --sampler ddim|ddpm --steps 50 --n 64 [--eta …] [--class 3 --guidance 3]
 //                   [--seed …] --out grid.png [--raw samples.npy]
 import { Command } from 'commander';
-import { int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, adapterRecord, int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
@@ -30,6 +30,7 @@ await runCli(USAGE, async () => {
     .option('--out <file>', 'PNG grid to write', 'samples.png')
     .option('--raw <file>', 'also write the samples as .npy (or bare float32 with any other extension)')
     .option('--no-autotune', 'skip measuring kernel variants');
+  addAdapterOption(program);
   program.parse(process.argv);
   const o = program.opts();
   if (!o.checkpoint) throw new UsageError('--checkpoint is required');
@@ -42,7 +43,7 @@ await runCli(USAGE, async () => {
   const steps = o.steps ?? (o.sampler === 'ddpm' ? schedule.T : 50);
   if (steps > schedule.T) throw new UsageError(`--steps ${steps} is more than the schedule's T = ${schedule.T}`);
 
-  const gpu = await setupGpu(o.autotune);
+  const gpu = await setupGpu(o.autotune, false, o.adapter);
   const model = new UNet(gpu, meta.config);
   loadCheckpoint(model, bytes);
   const t0 = performance.now();

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, adapterRecord, int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
 import { PRESETS, validateConfig, type UNetConfig } from '../src/model/config.ts';
 import { UNet } from '../src/model/unet.ts';
 import { Trainer, DEFAULT_TRAIN } from '../src/train/trainer.ts';
@@ -60,6 +60,7 @@ await runCli(USAGE, async () => {
     .option('--loss-every <n>', 'read the loss back every N steps', int('loss-every', 1, 1024), 10)
     .option('--sample-steps <n>', 'DDIM steps for the periodic sample grids', int('sample-steps', 1, 1000), 25)
     .option('--no-autotune', 'skip measuring kernel variants for this adapter');
+  addAdapterOption(program);
   program.parse(process.argv);
   const o = program.opts();
   if (program.args.length) throw new UsageError(`unexpected argument "${program.args[0]}"`);
@@ -78,7 +79,7 @@ await runCli(USAGE, async () => {
     config = resolveConfig(o.config, !!o.unconditional);
   }
 
-  const gpu = await setupGpu(o.autotune);
+  const gpu = await setupGpu(o.autotune, false, o.adapter);
   const model = new UNet(gpu, config);
   if (resumeBytes) {
     loadCheckpoint(model, resumeBytes);
@@ -104,7 +105,7 @@ await runCli(USAGE, async () => {
     const imgs = await sample(gpu, model, schedule, { n, sampler: 'ddim', steps: Math.min(o.sampleSteps, schedule.T), classLabel: labels, guidance: model.conditional ? 2 : undefined, seed: 1234 });
     const png = join(o.out, `samples_step${String(step).padStart(6, '0')}.png`);
     writeGridPng(png, imgs, n, config.imageSize, 3);
-    writeFileAtomic(ckptPath, await checkpointBytes(model, { schedule: schedCfg, step, train: trainCfg }));
+    writeFileAtomic(ckptPath, await checkpointBytes(model, { schedule: schedCfg, step, train: trainCfg, adapter: adapterRecord(gpu) }));
     lastGood = ckptPath;
     return png;
   };

@@ -39,6 +39,7 @@ fn q_sample(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
 
 struct Step {
   n: u32,          // elements of x (N·S)
+  S: u32,          // elements per sample (the dynamic threshold is per sample)
   cfg: u32,        // 1: eps holds [cond (n); uncond (n)] and is guided
   guidance: f32,   // ε̂ = ε_u + guidance·(ε_c − ε_u)
   sqrt_a: f32,     // √ᾱ_t
@@ -47,8 +48,10 @@ struct Step {
   coef_xt: f32,
   coef_eps: f32,
   sigma: f32,
-  clip: u32,
-  clip_range: f32,
+  clip: u32,       // 1: clamp x̂_0 (static: to ±clip_range; dynamic entry: to ±s, then ÷ s)
+  clip_range: f32, // static: the bound; dynamic: the largest s allowed (diffusers' sample_max_value)
+  recompute_eps: u32, // 1: ε̂ ← (x_t − √ᾱ_t·x̂_0)/√(1−ᾱ_t) after clipping (diffusers' use_clipped_model_output)
+  quantile: f32,   // dynamic: s = clamp(quantile_q(|x̂_0|) of the sample, 1, clip_range)
   seed: u32,
   step: u32,       // index of this sampler step (keys the noise)
 }
@@ -57,23 +60,106 @@ struct Step {
 @group(0) @binding(1) var<storage, read> eps_hat: array<f32>;
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
 
+// ε̂ of element i, guided when cfg = 1.
+fn guided_eps(gi: u32) -> f32 {
+  var e = eps_hat[gi];
+  if (ps.cfg != 0u) {
+    let eu = eps_hat[ps.n + gi];
+    e = eu + ps.guidance * (e - eu);
+  }
+  return e;
+}
+
+// The update from x_t, ε̂ and the (already clipped or thresholded) x̂_0, with the step's noise zi.
+fn step_value(xv: f32, e_in: f32, x0_hat: f32, zi: f32) -> f32 {
+  var e = e_in;
+  if (ps.recompute_eps != 0u) { e = (xv - ps.sqrt_a * x0_hat) / ps.sqrt_1ma; }
+  return ps.coef_x0 * x0_hat + ps.coef_xt * xv + ps.coef_eps * e + ps.sigma * zi;
+}
+
+// The step's noise for element i: lane i % 4 of Philox block i / 4 (the same numbers in both entries).
+fn step_noise4(blk: u32) -> vec4f {
+  if (ps.sigma > 0.0) { return normal4(vec4u(blk, 2u, 0u, 0u), vec2u(ps.seed, ps.step * 0x9E3779B9u)); }
+  return vec4f(0.0);
+}
+
 @compute @workgroup_size(64)
 fn sampler_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let blk = linear_index(gid, nwg, 64u);
   if (blk * 4u >= ps.n) { return; }
-  var z = vec4f(0.0);
-  if (ps.sigma > 0.0) { z = normal4(vec4u(blk, 2u, 0u, 0u), vec2u(ps.seed, ps.step * 0x9E3779B9u)); }
+  let z = step_noise4(blk);
   for (var l = 0u; l < 4u; l++) {
     let i = blk * 4u + l;
     if (i >= ps.n) { break; }
-    var e = eps_hat[i];
-    if (ps.cfg != 0u) {
-      let eu = eps_hat[ps.n + i];
-      e = eu + ps.guidance * (e - eu);
-    }
-    let xt = x[i];
-    var x0_hat = (xt - ps.sqrt_1ma * e) / ps.sqrt_a;
+    let e = guided_eps(i);
+    let xv = x[i];
+    var x0_hat = (xv - ps.sqrt_1ma * e) / ps.sqrt_a;
     if (ps.clip != 0u) { x0_hat = clamp(x0_hat, -ps.clip_range, ps.clip_range); }
-    x[i] = ps.coef_x0 * x0_hat + ps.coef_xt * xt + ps.coef_eps * e + ps.sigma * z[l];
+    x[i] = step_value(xv, e, x0_hat, z[l]);
+  }
+}
+
+// ---- Dynamic thresholding (Imagen; diffusers' thresholding=True): one workgroup per sample finds the
+// q-quantile of |x̂_0| over the sample exactly (torch.quantile's linear interpolation between the order
+// statistics ⌊q(S−1)⌋ and the next), then clamps x̂_0 to ±s and divides by s.
+// Order statistics by bisection on the bit pattern: for non-negative finite floats the u32 bits are ordered
+// like the values, so 31 halvings of [0, 0x7f800000] find the smallest bits b with #{|x̂_0| ≤ b} ≥ k + 1.
+var<workgroup> dyn_count: atomic<u32>;
+var<workgroup> dyn_min: atomic<u32>;
+
+fn abs_x0_bits(gi: u32) -> u32 {
+  return bitcast<u32>(abs((x[gi] - ps.sqrt_1ma * guided_eps(gi)) / ps.sqrt_a));
+}
+
+// #{elements of sample `base` with |x̂_0| bits ≤ b}, the same value in every invocation.
+fn count_le(base: u32, lid: u32, b: u32) -> u32 {
+  if (lid == 0u) { atomicStore(&dyn_count, 0u); }
+  workgroupBarrier();
+  var c = 0u;
+  for (var j = lid; j < ps.S; j += 64u) { c += select(0u, 1u, abs_x0_bits(base + j) <= b); }
+  atomicAdd(&dyn_count, c);
+  workgroupBarrier();
+  let total = atomicLoad(&dyn_count);
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(64)
+fn sampler_step_dynamic(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let base = wid.x * ps.S;
+  let pos = ps.quantile * f32(ps.S - 1u);
+  let k = min(u32(floor(pos)), ps.S - 1u);
+  let frac = pos - f32(k);
+  var lo = 0u;
+  var hi = 0x7f800000u;
+  for (var it = 0u; it < 31u; it++) {
+    let mid = lo + (hi - lo) / 2u;
+    let enough = count_le(base, lid, mid) >= k + 1u;
+    hi = select(hi, mid, enough);
+    lo = select(mid + 1u, lo, enough);
+  }
+  let vk = bitcast<f32>(lo);
+  // Order statistic k + 1: the same value if it repeats, else the smallest value above it.
+  let repeats = count_le(base, lid, lo) >= k + 2u;
+  if (lid == 0u) { atomicStore(&dyn_min, 0x7f800000u); }
+  workgroupBarrier();
+  var m = 0x7f800000u;
+  for (var j = lid; j < ps.S; j += 64u) {
+    let b = abs_x0_bits(base + j);
+    if (b > lo) { m = min(m, b); }
+  }
+  atomicMin(&dyn_min, m);
+  workgroupBarrier();
+  var vk1 = bitcast<f32>(atomicLoad(&dyn_min));
+  if (repeats || k + 1u >= ps.S) { vk1 = vk; }
+  let s = clamp(vk + frac * (vk1 - vk), 1.0, ps.clip_range);
+  // Every invocation has read x; only now is it overwritten.
+  workgroupBarrier();
+  for (var j = lid; j < ps.S; j += 64u) {
+    let i = base + j;
+    let e = guided_eps(i);
+    let xv = x[i];
+    let x0_hat = clamp((xv - ps.sqrt_1ma * e) / ps.sqrt_a, -s, s) / s;
+    x[i] = step_value(xv, e, x0_hat, step_noise4(i / 4u)[i % 4u]);
   }
 }

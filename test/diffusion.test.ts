@@ -52,6 +52,50 @@ describe('sampler_step', () => {
       });
     }
 
+  // x̂0 bounds: static clamp with ε̂ re-derived (use_clipped_model_output), and the per-sample dynamic
+  // threshold (S = 49 and 784, a sample whose quantile is below 1, repeated values), with and without guidance.
+  const thresholds = [
+    { name: 'static clip, ε̂ from clipped x̂0', c: ddimStep(sched, 980, 960, 0, true), th: { recomputeEps: true } },
+    { name: 'DDIM η=1 static, ε̂ from clipped x̂0', c: ddimStep(sched, 500, 480, 1, true), th: { recomputeEps: true } },
+    { name: 'dynamic q=0.995 max 1.5', c: ddimStep(sched, 980, 960, 0, false), th: { mode: 'dynamic' as const, quantile: 0.995, maxValue: 1.5 } },
+    { name: 'dynamic q=0.9 max 3, ε̂ re-derived, η=1', c: ddimStep(sched, 300, 280, 1, false), th: { mode: 'dynamic' as const, quantile: 0.9, maxValue: 3, recomputeEps: true } },
+  ];
+  for (const { name, c, th } of thresholds)
+    for (const [N, S, guidance] of [[3, 49, null], [2, 784, 2], [1, 7, null]] as const) {
+      it(`${name} (N${N} S${S}${guidance ? ', guidance 2' : ''})`, async () => {
+        const gpu = await getGpu();
+        const x = randArray(N * S, 105, -2, 2);
+        if (S === 7) x.fill(0.25, 0, 4); // repeated order statistics
+        const epsC = randArray(N * S, 106);
+        const epsU = randArray(N * S, 107);
+        const eps = guidance ? Float32Array.from([...epsC, ...epsU]) : epsC;
+        const tx = gpu.upload([N, S], x);
+        samplerStep(gpu, tx, gpu.upload([eps.length / S, S], eps), c, 5, 3, guidance, th);
+        const z = c.sigma > 0 ? randnRef(N * S, [5, Math.imul(3, 0x9e3779b9) >>> 0], 2) : new Float64Array(N * S);
+        const ref = samplerStepRef(x, epsC, c, z, guidance ? epsU : undefined, guidance ?? 1, th, S);
+        expectClose('x_prev', await tx.read(), ref, 2e-4, 1e-4);
+      });
+    }
+
+  it('dynamic threshold with a quantile below 1 leaves x̂0 unscaled (s = 1 is static clipping)', async () => {
+    const gpu = await getGpu();
+    const [N, S] = [2, 49];
+    const x = randArray(N * S, 108, -0.5, 0.5);
+    const eps = randArray(N * S, 109, -0.1, 0.1);
+    const c = ddimStep(sched, 20, 0, 0, true);
+    const a = gpu.upload([N, S], x);
+    const b = gpu.upload([N, S], x);
+    const e = gpu.upload([N, S], eps);
+    samplerStep(gpu, a, e, c, 5, 0, null, { mode: 'dynamic', quantile: 0.995, maxValue: 4 });
+    samplerStep(gpu, b, e, c, 5, 0, null);
+    expectClose('dynamic vs static', await a.read(), await b.read(), 1e-6, 1e-6);
+  });
+
+  it('rejects a dynamic quantile outside (0, 1]', async () => {
+    const gpu = await getGpu();
+    expect(() => samplerStep(gpu, gpu.tensor([2, 4]), gpu.tensor([2, 4]), ddimStep(sched, 10, 0), 1, 0, null, { mode: 'dynamic', quantile: 1.5 })).toThrow(/quantile must be in \(0, 1\]/);
+  });
+
   it('rejects an ε̂ batch that does not match (guidance needs 2N)', async () => {
     const gpu = await getGpu();
     expect(() => samplerStep(gpu, gpu.tensor([2, 4]), gpu.tensor([2, 4]), ddimStep(sched, 10, 0), 1, 0, 2)).toThrow(/sampler_step: eps_hat must have shape \[4, 4\], got \[2, 4\]/);

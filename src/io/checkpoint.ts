@@ -21,6 +21,8 @@ export interface CheckpointMeta {
   schedule: ScheduleConfig;
   step: number;
   train?: Record<string, unknown>;
+  /** The WebGPU adapter that trained it ({kind, vendor, architecture, description}), when known. */
+  adapter?: Record<string, string>;
 }
 
 export async function checkpointBytes(model: UNet, meta: Omit<CheckpointMeta, 'config'>): Promise<Uint8Array> {
@@ -36,6 +38,7 @@ export async function checkpointBytes(model: UNet, meta: Omit<CheckpointMeta, 'c
     schedule: JSON.stringify(meta.schedule),
     step: String(meta.step),
     train: JSON.stringify(meta.train ?? {}),
+    ...(meta.adapter ? { adapter: JSON.stringify(meta.adapter) } : {}),
   });
 }
 
@@ -52,7 +55,10 @@ function parseMeta(metadata: Record<string, string>): CheckpointMeta {
   try {
     const step = Number(metadata.step);
     if (!Number.isInteger(step) || step < 0) throw new Error(`step ${metadata.step}`);
-    return { config: JSON.parse(metadata.config), schedule: JSON.parse(metadata.schedule), step, train: JSON.parse(metadata.train ?? '{}') };
+    return {
+      config: JSON.parse(metadata.config), schedule: JSON.parse(metadata.schedule), step, train: JSON.parse(metadata.train ?? '{}'),
+      ...(metadata.adapter ? { adapter: JSON.parse(metadata.adapter) } : {}),
+    };
   } catch (e) {
     throw new Error(`checkpoint: unreadable metadata (${(e as Error).message})`);
   }

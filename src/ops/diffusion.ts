@@ -37,27 +37,51 @@ export interface StepCoefs {
   coefXt: number;
   coefEps: number;
   sigma: number;
+  /** Clamp x̂0 to ±clipRange (diffusers' clip_sample). */
   clip: boolean;
   clipRange?: number;
+}
+
+/** How x̂0 is bounded before the update, and which ε̂ the update uses (see shaders/diffusion.wgsl). */
+export interface StepThreshold {
+  /**
+   * 'static': clamp to ±clipRange (when coefs.clip); 'dynamic': Imagen's per-sample threshold
+   * s = clamp(quantile_q |x̂0|, 1, maxValue), x̂0 ← clamp(x̂0, −s, s)/s (diffusers' thresholding).
+   */
+  mode?: 'static' | 'dynamic';
+  quantile?: number;
+  maxValue?: number;
+  /** Re-derive ε̂ from the bounded x̂0 (diffusers' use_clipped_model_output). */
+  recomputeEps?: boolean;
 }
 
 /**
  * x ← x_prev in place. epsHat is [N, ...] like x, or [2N, ...] (conditional first, unconditional second)
  * when guidance is given.
  */
-export function samplerStep(gpu: Gpu, x: Tensor, epsHat: Tensor, c: StepCoefs, seed: number, step: number, guidance: number | null = null): void {
+export function samplerStep(
+  gpu: Gpu, x: Tensor, epsHat: Tensor, c: StepCoefs, seed: number, step: number, guidance: number | null = null, th: StepThreshold = {},
+): void {
   const op = 'sampler_step';
   const cfg = guidance !== null;
   const want = cfg ? [2 * x.shape[0], ...x.shape.slice(1)] : x.shape;
   expectShape(op, 'eps_hat', epsHat, want);
   for (const [k, v] of Object.entries(c)) if (typeof v === 'number' && !Number.isFinite(v)) fail(op, `coefficient ${k} is ${v}`);
-  gpu.run(gpu.kernel('diffusion', 'sampler_step'), {
+  const dynamic = th.mode === 'dynamic';
+  const quantile = th.quantile ?? 0.995;
+  const maxValue = th.maxValue ?? 1;
+  if (dynamic && !(quantile > 0 && quantile <= 1)) fail(op, `dynamic threshold quantile must be in (0, 1], got ${quantile}`);
+  if (dynamic && !(maxValue >= 1)) fail(op, `dynamic threshold max value must be ≥ 1, got ${maxValue}`);
+  const N = x.shape[0];
+  const S = x.size / N;
+  gpu.run(gpu.kernel('diffusion', dynamic ? 'sampler_step_dynamic' : 'sampler_step'), {
     params: {
-      n: x.size, cfg: cfg ? 1 : 0, guidance: guidance ?? 0,
+      n: x.size, S, cfg: cfg ? 1 : 0, guidance: guidance ?? 0,
       sqrt_a: c.sqrtA, sqrt_1ma: c.sqrt1mA, coef_x0: c.coefX0, coef_xt: c.coefXt, coef_eps: c.coefEps, sigma: c.sigma,
-      clip: c.clip ? 1 : 0, clip_range: c.clipRange ?? 1, seed, step,
+      clip: c.clip || dynamic ? 1 : 0, clip_range: dynamic ? maxValue : (c.clipRange ?? 1),
+      recompute_eps: th.recomputeEps && (c.clip || dynamic) ? 1 : 0, quantile, seed, step,
     },
     bind: { eps_hat: epsHat, x },
-    workgroups: gpu.grid(Math.ceil(x.size / 4), 64),
+    workgroups: dynamic ? [N, 1, 1] : gpu.grid(Math.ceil(x.size / 4), 64),
   });
 }

@@ -17,12 +17,34 @@ export async function requestDeviceFor(adapter: GPUAdapter): Promise<GPUDevice> 
   return adapter.requestDevice({ requiredLimits, requiredFeatures });
 }
 
-export function adapterSummary(adapter: GPUAdapter): { vendor: string; architecture: string; description: string; features: string[] } {
+export const ADAPTER_KINDS = ['gpu', 'lavapipe', 'swiftshader'] as const;
+/** A hardware GPU, Mesa's lavapipe (llvmpipe) or Google's SwiftShader: the three designs kernels are tuned for. */
+export type AdapterKind = (typeof ADAPTER_KINDS)[number];
+
+export interface AdapterSummary {
+  kind: AdapterKind;
+  vendor: string;
+  architecture: string;
+  description: string;
+  features: string[];
+}
+
+/** What kind of adapter this is, from its info (a browser on SwiftShader may report only the vendor/architecture). */
+export function adapterKind(info: { vendor: string; architecture: string; description: string }): AdapterKind {
+  const all = `${info.vendor} ${info.architecture} ${info.description}`.toLowerCase();
+  if (all.includes('llvmpipe') || all.includes('lavapipe')) return 'lavapipe';
+  if (all.includes('swiftshader')) return 'swiftshader';
+  return 'gpu';
+}
+
+export function adapterSummary(adapter: GPUAdapter): AdapterSummary {
   const i = adapter.info ?? ({} as GPUAdapterInfo);
-  return {
-    vendor: i.vendor ?? '',
-    architecture: i.architecture ?? '',
-    description: i.description ?? '',
-    features: [...adapter.features].sort(),
-  };
+  const info = { vendor: i.vendor ?? '', architecture: i.architecture ?? '', description: i.description ?? '' };
+  return { kind: adapterKind(info), ...info, features: [...adapter.features].sort() };
+}
+
+/** One line naming the adapter, e.g. "lavapipe — mesa software, llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)". */
+export function adapterLine(a: { kind?: string; vendor: string; architecture: string; description: string }): string {
+  const detail = [[a.vendor, a.architecture].filter(Boolean).join(' '), a.description].filter(Boolean).join(', ');
+  return `${a.kind ?? adapterKind(a)}${detail ? ` — ${detail}` : ''}`;
 }

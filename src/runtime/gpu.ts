@@ -2,6 +2,7 @@
 // groups (by buffers bound) and uniform blocks (by content), records many dispatches into one command
 // buffer, pools storage buffers, times kernels with timestamp queries when asked, and turns WebGPU errors
 // into exceptions that name the kernels involved.
+import type { AdapterSummary } from './device.ts';
 import { reflectKernel, packParams, type KernelInfo } from './kernel.ts';
 import { Tensor, shapeStr, type DType } from './tensor.ts';
 
@@ -89,7 +90,7 @@ export class Gpu {
 
   constructor(
     readonly device: GPUDevice,
-    readonly adapterInfo: { vendor: string; architecture: string; description: string; features: string[] },
+    readonly adapterInfo: AdapterSummary,
     private readonly shaderSource: ShaderSource,
     /** Whatever must stay referenced while the device lives (Dawn's instance in Node). */
     readonly keepAlive?: unknown,

@@ -8,13 +8,39 @@ export function qSampleRef(x0: ArrayLike<number>, t: ArrayLike<number>, alphasCu
 }
 
 export interface RefCoefs { sqrtA: number; sqrt1mA: number; coefX0: number; coefXt: number; coefEps: number; sigma: number; clip: boolean }
+export interface RefThreshold { mode?: 'static' | 'dynamic'; quantile?: number; maxValue?: number; recomputeEps?: boolean }
 
-/** x_prev for one step; epsU (unconditional) and guidance for classifier-free guidance; z the step's noise. */
-export function samplerStepRef(x: ArrayLike<number>, eps: ArrayLike<number>, c: RefCoefs, z: ArrayLike<number>, epsU?: ArrayLike<number>, guidance = 1): Float64Array {
+/** torch.quantile (linear interpolation) of one row. */
+export function quantileRef(v: ArrayLike<number>, q: number): number {
+  const s = Float64Array.from(v).sort();
+  const pos = q * (s.length - 1);
+  const k = Math.floor(pos);
+  return k + 1 < s.length ? s[k] + (pos - k) * (s[k + 1] - s[k]) : s[k];
+}
+
+/**
+ * x_prev for one step; epsU (unconditional) and guidance for classifier-free guidance; z the step's noise;
+ * th the x̂0 bound (static clamp or Imagen's per-sample dynamic threshold over rows of S) and whether ε̂ is
+ * re-derived from the bounded x̂0.
+ */
+export function samplerStepRef(
+  x: ArrayLike<number>, eps: ArrayLike<number>, c: RefCoefs, z: ArrayLike<number>, epsU?: ArrayLike<number>, guidance = 1,
+  th: RefThreshold = {}, S = x.length,
+): Float64Array {
+  const e = Float64Array.from(x, (_, i) => (epsU ? epsU[i] + guidance * (eps[i] - epsU[i]) : eps[i]));
+  const x0 = Float64Array.from(x, (xt, i) => (xt - c.sqrt1mA * e[i]) / c.sqrtA);
+  const bounded = th.mode === 'dynamic' || c.clip;
+  if (th.mode === 'dynamic') {
+    for (let b = 0; b < x.length; b += S) {
+      const row = x0.subarray(b, b + S);
+      const s = Math.min(Math.max(quantileRef(row.map(Math.abs), th.quantile ?? 0.995), 1), th.maxValue ?? 1);
+      for (let j = 0; j < S; j++) row[j] = Math.min(s, Math.max(-s, row[j])) / s;
+    }
+  } else if (c.clip) {
+    for (let i = 0; i < x0.length; i++) x0[i] = Math.min(1, Math.max(-1, x0[i]));
+  }
   return Float64Array.from(x, (xt, i) => {
-    const e = epsU ? epsU[i] + guidance * (eps[i] - epsU[i]) : eps[i];
-    let x0 = (xt - c.sqrt1mA * e) / c.sqrtA;
-    if (c.clip) x0 = Math.min(1, Math.max(-1, x0));
-    return c.coefX0 * x0 + c.coefXt * xt + c.coefEps * e + c.sigma * z[i];
+    const ei = th.recomputeEps && bounded ? (xt - c.sqrtA * x0[i]) / c.sqrt1mA : e[i];
+    return c.coefX0 * x0[i] + c.coefXt * xt + c.coefEps * ei + c.sigma * z[i];
   });
 }
