@@ -1,6 +1,12 @@
 // Shared command-line plumbing: option parsing helpers that fail with a one-line usage error (no stack
 // trace), and the GPU set-up every command does (Dawn device, autotuned kernel variants).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
+import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
+import type { TimestepSpacing } from '../src/diffusion/schedule.ts';
+import type { CheckpointMeta } from '../src/io/checkpoint.ts';
 import { ADAPTER_ENV, ADAPTER_KINDS, createNodeGpu, parseAdapterKind, type AdapterKind } from '../src/platform/node.ts';
 import { adapterLine } from '../src/runtime/device.ts';
 import { nodeTuneCache } from '../src/platform/tune-node.ts';
@@ -91,4 +97,54 @@ export async function setupGpu(tune = true, quiet = false, adapter?: AdapterKind
 export function adapterRecord(gpu: Gpu): { kind: string; vendor: string; architecture: string; description: string } {
   const a = gpu.adapterInfo;
   return { kind: a.kind, vendor: a.vendor, architecture: a.architecture, description: a.description };
+}
+
+/** The sampling flags `sample` and `eval` share; defaults are DEFAULT_SAMPLING. */
+export function addSamplingOptions(cmd: Command): Command {
+  const d = DEFAULT_SAMPLING;
+  return cmd
+    .option('--sampler <name>', 'ddim or ddpm', oneOf('sampler', ['ddim', 'ddpm'] as const), d.sampler)
+    .option('--steps <n>', `inference steps (default ${d.steps}; ddpm: all T)`, int('steps', 1, 100000))
+    .option('--eta <x>', 'DDIM stochasticity η (0 deterministic, 1 = DDPM-like)', num('eta', 0, 10), d.eta)
+    .option('--spacing <s>', 'timestep spacing', oneOf('spacing', ['leading', 'trailing', 'linspace'] as const), 'leading')
+    .option('--guidance <s>', `classifier-free guidance scale (class-conditional models; default ${d.guidance})`, num('guidance', 0, 100))
+    .option('--no-clip', 'do not clamp x̂0 to [−1, 1] (clip_sample, on by default)')
+    .option('--no-clipped-eps', "step with the model's raw ε̂ instead of the one re-derived from the clipped x̂0 (use_clipped_model_output)")
+    .option('--dynamic-threshold <q>', "Imagen's dynamic thresholding at quantile q instead of the static clamp", num('dynamic-threshold', 0.5, 1))
+    .option('--threshold-max <s>', 'largest dynamic threshold (sample_max_value)', num('threshold-max', 1, 100), 1.5);
+}
+
+/** Sampling options from the flags of addSamplingOptions (steps resolved against the schedule's T). */
+export function samplingFromOpts(o: Record<string, any>, T: number, conditional: boolean) {
+  const steps: number = o.steps ?? (o.sampler === 'ddpm' ? T : DEFAULT_SAMPLING.steps);
+  if (steps > T) throw new UsageError(`--steps ${steps} is more than the schedule's T = ${T}`);
+  if (o.guidance !== undefined && !conditional) throw new UsageError('--guidance needs a class-conditional checkpoint');
+  return {
+    sampler: o.sampler as 'ddim' | 'ddpm', steps, eta: o.eta as number, spacing: o.spacing as TimestepSpacing,
+    guidance: conditional ? ((o.guidance as number | undefined) ?? DEFAULT_SAMPLING.guidance) : undefined,
+    clip: o.clip as boolean, clippedModelOutput: o.clippedEps as boolean,
+    dynamicThreshold: o.dynamicThreshold !== undefined ? { quantile: o.dynamicThreshold as number, maxValue: o.thresholdMax as number } : null,
+  };
+}
+
+/** Where the shipped models live; `--checkpoint NAME` finds pretrained/NAME.safetensors. */
+export const PRETRAINED_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'pretrained');
+
+/** A checkpoint path, or the name of a shipped model (pretrained/NAME.safetensors); other paths pass through. */
+export function resolveCheckpoint(arg: string): string {
+  if (existsSync(arg) || arg.includes('/')) return arg;
+  const named = join(PRETRAINED_DIR, `${arg.replace(/\.safetensors$/, '')}.safetensors`);
+  return existsSync(named) ? named : arg;
+}
+
+/** One line on where a checkpoint came from: preset size, steps, image-gradients, adapter, scores. */
+export function describeModel(meta: CheckpointMeta): string {
+  const train = (meta.train ?? {}) as { batch?: number };
+  const about = (meta.about ?? {}) as { imageGradients?: number; wallMinutes?: number; digitAccuracy?: number; evalSettings?: string };
+  const parts = [`${meta.config.channels.join('/')} channels`, `${meta.step} steps`];
+  const grads = about.imageGradients ?? (train.batch ? train.batch * meta.step : undefined);
+  if (grads) parts.push(`${(grads / 1000).toFixed(0)} k image-gradients`);
+  if (meta.adapter?.kind) parts.push(`trained on ${meta.adapter.kind}${about.wallMinutes ? ` in ${about.wallMinutes.toFixed(0)} min` : ''}`);
+  if (about.digitAccuracy !== undefined) parts.push(`digit accuracy ${(100 * about.digitAccuracy).toFixed(1)} %${about.evalSettings ? ` (${about.evalSettings})` : ''}`);
+  return parts.join(', ');
 }

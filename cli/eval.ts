@@ -4,7 +4,7 @@
 // pyramid SWD (both with the real-vs-real floor at the same N), digit accuracy and class histogram.
 // Prints a table and writes JSON. The classifier is trained on first use (see src/eval/classifier-node.ts).
 import { Command } from 'commander';
-import { addAdapterOption, adapterRecord, int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, addSamplingOptions, adapterRecord, int, oneOf, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
@@ -19,7 +19,7 @@ import { blurImages } from '../src/eval/swd.ts';
 import { mulberry32 } from '../src/runtime/mulberry.ts';
 
 const USAGE =
-  'npm run eval -- (--checkpoint FILE [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance S] [--seed N] [--batch N] | --samples FILE.npy [--range -1,1|0,1] | --baseline real|noise|blurred) ' +
+  'npm run eval -- (--checkpoint FILE|NAME [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance S] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--batch N] | --samples FILE.npy [--range -1,1|0,1] | --baseline real|noise|blurred) ' +
   '[--n N] [--classifier FILE] [--retrain-classifier] [--classifier-steps N] [--swd-patches N] [--out FILE.json] [--grid FILE.png]';
 
 await runCli(USAGE, async () => {
@@ -32,10 +32,6 @@ await runCli(USAGE, async () => {
     .option('--range <r>', 'value range of --samples', oneOf('range', ['-1,1', '0,1'] as const), '-1,1')
     .option('--baseline <kind>', 'score a reference set instead: other real digits, uniform noise, or blurred real digits', oneOf('baseline', ['real', 'noise', 'blurred'] as const))
     .option('--n <n>', 'samples to score (and real digits to compare with)', int('n', 10, 2000), 1000)
-    .option('--sampler <name>', 'ddim or ddpm', oneOf('sampler', ['ddim', 'ddpm'] as const), 'ddim')
-    .option('--steps <n>', 'inference steps', int('steps', 1, 100000), 50)
-    .option('--eta <x>', 'DDIM η', num('eta', 0, 10), 0)
-    .option('--guidance <s>', 'classifier-free guidance scale (class-conditional checkpoints)', num('guidance', 0, 100))
     .option('--seed <n>', 'noise seed', int('seed', 0, 0xffffffff), 0)
     .option('--batch <n>', 'images per sampling batch', int('batch', 1, 1024), 100)
     .option('--no-ema', 'sample with the raw weights instead of the EMA')
@@ -46,6 +42,7 @@ await runCli(USAGE, async () => {
     .option('--out <file>', 'JSON report', 'eval.json')
     .option('--grid <file>', 'also write the scored samples as a PNG grid')
     .option('--no-autotune', 'skip measuring kernel variants');
+  addSamplingOptions(program);
   addAdapterOption(program);
   program.parse(process.argv);
   const o = program.opts();
@@ -58,13 +55,14 @@ await runCli(USAGE, async () => {
   // Everything about the inputs is checked before the GPU starts.
   let ckptBytes: Uint8Array | null = null;
   let ckptMeta: ReturnType<typeof readCheckpointMeta> | null = null;
+  let so: ReturnType<typeof samplingFromOpts> | null = null;
   let fileSamples: Float32Array | null = null;
   if (o.checkpoint) {
+    o.checkpoint = resolveCheckpoint(o.checkpoint);
     ckptBytes = readFileBytes(o.checkpoint, 'checkpoint');
     ckptMeta = readCheckpointMeta(ckptBytes);
     if (ckptMeta.config.imageSize !== 28 || ckptMeta.config.inChannels !== 1) throw new UsageError('eval scores 28×28 single-channel (MNIST) checkpoints only');
-    if (o.guidance !== undefined && !ckptMeta.config.classes) throw new UsageError('--guidance needs a class-conditional checkpoint');
-    if (o.steps > ckptMeta.schedule.numTrainTimesteps) throw new UsageError(`--steps ${o.steps} is more than the schedule's T = ${ckptMeta.schedule.numTrainTimesteps}`);
+    so = samplingFromOpts(o, ckptMeta.schedule.numTrainTimesteps, !!ckptMeta.config.classes);
   } else if (o.samples) {
     const { data, shape } = readNpy(readFileBytes(o.samples, 'samples file'), o.samples);
     const per = shape.slice(1).reduce((a, b) => a * b, 1);
@@ -87,7 +85,7 @@ await runCli(USAGE, async () => {
   let samples: Float32Array;
   let requested: number[] | null = null;
   let source: Record<string, unknown>;
-  if (ckptBytes && ckptMeta) {
+  if (ckptBytes && ckptMeta && so) {
     const model = new UNet(gpu, ckptMeta.config);
     loadCheckpoint(model, ckptBytes);
     const schedule = new NoiseSchedule(ckptMeta.schedule);
@@ -97,13 +95,17 @@ await runCli(USAGE, async () => {
     for (let start = 0, chunk = 0; start < n; start += o.batch, chunk++) {
       const m = Math.min(o.batch, n - start);
       const imgs = await sample(gpu, model, schedule, {
-        n: m, sampler: o.sampler, steps: o.steps, eta: o.eta, guidance: o.guidance, seed: o.seed + chunk, ema: o.ema,
+        n: m, ...so, seed: o.seed + chunk, ema: o.ema,
         classLabel: requested ? requested.slice(start, start + m) : null,
       });
       for (let i = 0; i < m * 784; i++) samples[start * 784 + i] = (imgs[i] + 1) / 2;
       console.log(`  sampled ${start + m}/${n}  ${((performance.now() - ts) / 1000).toFixed(0)} s`);
     }
-    source = { checkpoint: o.checkpoint, step: ckptMeta.step, sampler: o.sampler, steps: o.steps, eta: o.eta, guidance: o.guidance ?? null, seed: o.seed, ema: o.ema, conditional: model.conditional };
+    const secs = (performance.now() - ts) / 1000;
+    source = {
+      checkpoint: o.checkpoint, step: ckptMeta.step, ...so, guidance: so.guidance ?? null, seed: o.seed, ema: o.ema, conditional: model.conditional,
+      trainedOn: ckptMeta.adapter ?? null, samplingSeconds: secs, imagesPerSecond: n / secs,
+    };
   } else if (fileSamples) {
     samples = fileSamples;
     source = { samples: o.samples, range: o.range };

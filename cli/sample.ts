@@ -1,15 +1,15 @@
 // npm run sample -- --checkpoint FILE --sampler ddim|ddpm --steps 50 --n 64 [--eta …] [--class 3 --guidance 3]
 //                   [--seed …] --out grid.png [--raw samples.npy]
 import { Command } from 'commander';
-import { addAdapterOption, adapterRecord, int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, addSamplingOptions, describeModel, int, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
 import { loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
-import { npyBytes, writeGridPng } from '../src/io/images-node.ts';
+import { npyBytes, terminalPreview, writeGridPng } from '../src/io/images-node.ts';
 
-const USAGE = 'npm run sample -- --checkpoint FILE [--sampler ddim|ddpm] [--steps N] [--n N] [--eta X] [--class D|all --guidance S] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32]';
+const USAGE = 'npm run sample -- --checkpoint FILE|NAME [--sampler ddim|ddpm] [--steps N] [--n N] [--eta X] [--class D|all --guidance S] [--no-clip] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32] [--adapter gpu|lavapipe|swiftshader]';
 
 await runCli(USAGE, async () => {
   const program = new Command()
@@ -17,43 +17,40 @@ await runCli(USAGE, async () => {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .option('--checkpoint <file>', 'safetensors checkpoint written by train')
-    .option('--sampler <name>', 'ddim or ddpm', oneOf('sampler', ['ddim', 'ddpm'] as const), 'ddim')
-    .option('--steps <n>', 'inference steps (ddpm default: all T)', int('steps', 1, 100000))
     .option('--n <n>', 'number of samples', int('n', 1, 4096), 64)
-    .option('--eta <x>', 'DDIM stochasticity η', num('eta', 0, 10), 0)
-    .option('--spacing <s>', 'timestep spacing', oneOf('spacing', ['leading', 'trailing', 'linspace'] as const), 'leading')
     .option('--class <d>', 'digit to draw, or "all" for 0–9 in turn (class-conditional models)', (v: string) => (v === 'all' ? 'all' : int('class', 0, 9)(v)))
-    .option('--guidance <s>', 'classifier-free guidance scale', num('guidance', 0, 100))
     .option('--seed <n>', 'noise seed', int('seed', 0, 0xffffffff), 0)
     .option('--no-ema', 'use the raw weights instead of the EMA')
-    .option('--no-clip', 'do not clamp x̂0 to [−1, 1] (clip_sample, on by default)')
     .option('--out <file>', 'PNG grid to write', 'samples.png')
     .option('--raw <file>', 'also write the samples as .npy (or bare float32 with any other extension)')
+    .option('--preview', 'also draw the first 10 samples in the terminal')
     .option('--no-autotune', 'skip measuring kernel variants');
+  addSamplingOptions(program);
   addAdapterOption(program);
   program.parse(process.argv);
   const o = program.opts();
   if (!o.checkpoint) throw new UsageError('--checkpoint is required');
   if (!String(o.out).endsWith('.png')) throw new UsageError(`--out must be a .png file, got "${o.out}"`);
-  const bytes = readFileBytes(o.checkpoint, 'checkpoint');
+  const ckptPath = resolveCheckpoint(o.checkpoint);
+  const bytes = readFileBytes(ckptPath, 'checkpoint');
   const meta = readCheckpointMeta(bytes);
-  if (o.guidance !== undefined && !meta.config.classes) throw new UsageError('--guidance needs a class-conditional checkpoint');
+  console.log(`model: ${ckptPath} — ${describeModel(meta)}`);
   if (o.class !== undefined && !meta.config.classes) throw new UsageError('--class needs a class-conditional checkpoint');
   const schedule = new NoiseSchedule(meta.schedule);
-  const steps = o.steps ?? (o.sampler === 'ddpm' ? schedule.T : 50);
-  if (steps > schedule.T) throw new UsageError(`--steps ${steps} is more than the schedule's T = ${schedule.T}`);
+  const so = samplingFromOpts(o, schedule.T, !!meta.config.classes);
 
   const gpu = await setupGpu(o.autotune, false, o.adapter);
   const model = new UNet(gpu, meta.config);
   loadCheckpoint(model, bytes);
   const t0 = performance.now();
   const imgs = await sample(gpu, model, schedule, {
-    n: o.n, sampler: o.sampler, steps, eta: o.eta, spacing: o.spacing, clip: o.clip,
-    classLabel: model.conditional ? (o.class === 'all' ? Array.from({ length: o.n }, (_, i) => i % 10) : (o.class ?? null)) : null, guidance: o.guidance, seed: o.seed, ema: o.ema,
+    n: o.n, ...so,
+    classLabel: model.conditional ? (o.class === 'all' ? Array.from({ length: o.n }, (_, i) => i % 10) : (o.class ?? null)) : null, seed: o.seed, ema: o.ema,
   });
   const secs = (performance.now() - t0) / 1000;
   writeGridPng(o.out, imgs, o.n, meta.config.imageSize, 2, o.class === 'all' ? Math.min(10, o.n) : undefined);
-  console.log(`${o.n} samples (${o.sampler}, ${steps} steps${o.guidance !== undefined ? `, guidance ${o.guidance}` : ''}) in ${secs.toFixed(1)} s → ${o.out}`);
+  if (o.preview && meta.config.inChannels === 1) console.log(terminalPreview(imgs, o.n, meta.config.imageSize));
+  console.log(`${o.n} samples from ${ckptPath} (${so.sampler}, ${so.steps} steps, η ${so.eta}${so.guidance !== undefined ? `, guidance ${so.guidance}` : ''}) in ${secs.toFixed(1)} s → ${o.out}`);
   if (o.raw) {
     const s = meta.config.imageSize;
     const shape = [o.n, meta.config.inChannels, s, s];

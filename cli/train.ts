@@ -5,19 +5,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { addAdapterOption, adapterRecord, int, num, oneOf, runCli, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, adapterRecord, int, num, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from './common.ts';
 import { PRESETS, validateConfig, type UNetConfig } from '../src/model/config.ts';
 import { UNet } from '../src/model/unet.ts';
 import { Trainer, DEFAULT_TRAIN } from '../src/train/trainer.ts';
 import { loadMnist } from '../src/data/mnist-node.ts';
 import { splitDigits } from '../src/data/split.ts';
 import { NoiseSchedule, type ScheduleConfig } from '../src/diffusion/schedule.ts';
-import { sample } from '../src/diffusion/sampler.ts';
+import { DEFAULT_SAMPLING, sample } from '../src/diffusion/sampler.ts';
 import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { writeGridPng } from '../src/io/images-node.ts';
 
-const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE] [--seed N] [--schedule linear|cosine] [--sample-every N] [--loss-every N]';
+const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE | --from MODEL] [--seed N] [--adapter gpu|lavapipe|swiftshader] [--schedule linear|cosine] [--sample-every N] [--loss-every N]';
 
 function resolveConfig(name: string, unconditional: boolean): UNetConfig {
   let cfg: UNetConfig;
@@ -51,6 +51,7 @@ await runCli(USAGE, async () => {
     .option('--ema-decay <x>', 'EMA decay of the weights', num('ema-decay', 0, 1), DEFAULT_TRAIN.emaDecay)
     .option('--out <dir>', 'output directory', 'runs/default')
     .option('--resume <file>', 'continue from a checkpoint')
+    .option('--from <model>', 'start from these weights (a checkpoint, or a shipped model name such as mnist-tiny) with a fresh optimizer at step 0')
     .option('--seed <n>', 'random seed (initial weights, batches, noise)', int('seed', 0, 0xffffffff), 0)
     .option('--schedule <name>', 'noise schedule', oneOf('schedule', ['linear', 'cosine'] as const), 'linear')
     .option('--timesteps <n>', 'diffusion steps T', int('timesteps', 2, 100000), 1000)
@@ -58,7 +59,7 @@ await runCli(USAGE, async () => {
     .option('--unconditional', 'train without class labels')
     .option('--sample-every <n>', 'write a sample grid and a checkpoint every N steps', int('sample-every', 1), 250)
     .option('--loss-every <n>', 'read the loss back every N steps', int('loss-every', 1, 1024), 10)
-    .option('--sample-steps <n>', 'DDIM steps for the periodic sample grids', int('sample-steps', 1, 1000), 25)
+    .option('--sample-steps <n>', 'sampler steps for the periodic sample grids', int('sample-steps', 1, 1000), DEFAULT_SAMPLING.steps)
     .option('--no-autotune', 'skip measuring kernel variants for this adapter');
   addAdapterOption(program);
   program.parse(process.argv);
@@ -69,7 +70,15 @@ await runCli(USAGE, async () => {
   let config: UNetConfig;
   let schedCfg: ScheduleConfig = { numTrainTimesteps: o.timesteps, betaSchedule: o.schedule === 'cosine' ? 'squaredcos_cap_v2' : 'linear', betaStart: 1e-4, betaEnd: 0.02 };
   let startStep = 0;
-  if (o.resume) {
+  let fromBytes: Uint8Array | null = null;
+  if (o.resume && o.from) throw new UsageError('give --resume (continue a run) or --from (fine-tune from weights), not both');
+  if (o.from) {
+    o.from = resolveCheckpoint(o.from);
+    fromBytes = readFileBytes(o.from, 'checkpoint');
+    const meta = readCheckpointMeta(fromBytes);
+    config = meta.config;
+    schedCfg = meta.schedule;
+  } else if (o.resume) {
     resumeBytes = readFileBytes(o.resume, 'checkpoint');
     const meta = readCheckpointMeta(resumeBytes);
     config = meta.config;
@@ -84,6 +93,14 @@ await runCli(USAGE, async () => {
   if (resumeBytes) {
     loadCheckpoint(model, resumeBytes);
     console.log(`resumed ${o.resume} at step ${startStep}`);
+  } else if (fromBytes) {
+    const meta = loadCheckpoint(model, fromBytes);
+    // Start from the EMA weights (the better set) with fresh AdamW moments.
+    const ps = model.params;
+    gpu.copy(ps.flat('ema'), ps.flat('params'));
+    gpu.write(ps.flat('m'), new Float32Array(ps.total));
+    gpu.write(ps.flat('v'), new Float32Array(ps.total));
+    console.log(`starting from the weights of ${o.from} (trained ${meta.step} steps); fresh optimizer`);
   } else {
     model.params.initialize(o.seed);
   }
@@ -102,7 +119,10 @@ await runCli(USAGE, async () => {
   const writeOutputs = async (step: number) => {
     const n = 16;
     const labels = model.conditional ? Array.from({ length: n }, (_, i) => i % 10) : null;
-    const imgs = await sample(gpu, model, schedule, { n, sampler: 'ddim', steps: Math.min(o.sampleSteps, schedule.T), classLabel: labels, guidance: model.conditional ? 2 : undefined, seed: 1234 });
+    const d = DEFAULT_SAMPLING;
+    const imgs = await sample(gpu, model, schedule, {
+      ...d, n, steps: Math.min(o.sampleSteps, schedule.T), classLabel: labels, guidance: model.conditional ? d.guidance : undefined, seed: 1234,
+    });
     const png = join(o.out, `samples_step${String(step).padStart(6, '0')}.png`);
     writeGridPng(png, imgs, n, config.imageSize, 3);
     writeFileAtomic(ckptPath, await checkpointBytes(model, { schedule: schedCfg, step, train: trainCfg, adapter: adapterRecord(gpu) }));

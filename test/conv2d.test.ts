@@ -19,10 +19,12 @@ const cases: ConvShape[] = [
   { N: 3, C_in: 6, H: 6, W: 6, C_out: 5, K: 1, stride: 1, pad: 0 }, // 1×1, plane a multiple of 4 (vec4 weight gradient)
   { N: 2, C_in: 3, H: 6, W: 5, C_out: 9, K: 3, stride: 2, pad: 0 }, // stride 2 without padding, odd width
   { N: 2, C_in: 3, H: 8, W: 8, C_out: 3, K: 1, stride: 2, pad: 0 }, // 1×1 stride 2
+  { N: 1, C_in: 3, H: 9, W: 11, C_out: 9, K: 3, stride: 1, pad: 1 }, // 99 pixels (two pixel blocks), 9 channels (two blocks of 8)
+  { N: 2, C_in: 4, H: 7, W: 7, C_out: 12, K: 3, stride: 1, pad: 0 }, // 3×3 without padding (input gradient pads by 2)
 ];
 
 describe('conv2d', () => {
-  for (const variant of ['direct', 'blocked', 'blocked8', 'gemm'] as const)
+  for (const variant of ['direct', 'blocked', 'blocked8', 'gemm', 'lanes'] as const)
   for (const s of cases) {
     const label = `N${s.N} ${s.C_in}→${s.C_out} ${s.H}×${s.W} K${s.K} s${s.stride}`;
     it(`${variant}: forward and backward match the CPU twin (${label})`, async () => {

@@ -6,7 +6,7 @@ import type { Tensor } from '../runtime/tensor.ts';
 import type { UNet } from '../model/unet.ts';
 import { NoiseSchedule, ddimStep, ddpmStep, inferenceTimesteps, type TimestepSpacing, type VarianceType } from './schedule.ts';
 import { randn } from '../ops/random.ts';
-import { samplerStep } from '../ops/diffusion.ts';
+import { samplerStep, type StepThreshold } from '../ops/diffusion.ts';
 
 export interface SampleOptions {
   n: number;
@@ -18,6 +18,10 @@ export interface SampleOptions {
   varianceType?: VarianceType;
   /** Clamp x̂0 to [−1, 1] (diffusers' clip_sample; default true for both samplers, as there). */
   clip?: boolean;
+  /** Imagen's per-sample dynamic threshold instead of the static clamp (diffusers' thresholding). */
+  dynamicThreshold?: { quantile?: number; maxValue?: number } | null;
+  /** Step with ε̂ re-derived from the clipped x̂0 (diffusers' use_clipped_model_output; DDIM only matters). */
+  clippedModelOutput?: boolean;
   /** Class to draw (conditional models); null = the null class (unconditional). A number array gives one per sample. */
   classLabel?: number | number[] | null;
   /** Classifier-free guidance scale; 1 or undefined = no guidance. */
@@ -28,6 +32,19 @@ export interface SampleOptions {
   /** Called after each step with the step index and the current x (a GPU tensor; read it if needed). */
   onStep?: (i: number, t: number, x: Tensor) => void | Promise<void>;
 }
+
+/**
+ * The sampling settings `sample`, `eval`, the training grids and the page use unless told otherwise: the
+ * combination that scored best on the shipped model (docs/sampling.md has the sweep it was chosen from).
+ */
+export const DEFAULT_SAMPLING = {
+  sampler: 'ddim' as 'ddim' | 'ddpm',
+  steps: 25,
+  eta: 0,
+  guidance: 2,
+  clip: true,
+  clippedModelOutput: true,
+};
 
 export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: SampleOptions): Promise<Float32Array> {
   const cfg = model.config;
@@ -46,6 +63,9 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
   randn(gpu, x, seed, 21);
   if (pass.labels) gpu.write(pass.labels, guided ? [...labelsArr, ...labelsArr.map(() => cfg.classes)] : labelsArr);
 
+  const threshold: StepThreshold = o.dynamicThreshold
+    ? { mode: 'dynamic', quantile: o.dynamicThreshold.quantile, maxValue: o.dynamicThreshold.maxValue, recomputeEps: o.clippedModelOutput }
+    : { mode: 'static', recomputeEps: o.clippedModelOutput };
   const swap = o.ema !== false;
   const ps = model.params;
   const backup = swap ? gpu.tensor([ps.total], 'sample') : null;
@@ -68,7 +88,7 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
       const c = o.sampler === 'ddpm'
         ? ddpmStep(schedule, t, prev, o.varianceType ?? 'fixed_small', o.clip ?? true)
         : ddimStep(schedule, t, prev, o.eta ?? 0, o.clip ?? true);
-      samplerStep(gpu, x, pass.out, c, seed, i, guided ? o.guidance! : null);
+      samplerStep(gpu, x, pass.out, c, seed, i, guided ? o.guidance! : null, threshold);
       if (o.onStep) await o.onStep(i, t, x);
     }
     const out = await x.read();

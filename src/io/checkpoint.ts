@@ -1,6 +1,8 @@
 // Checkpoints as safetensors: weights (`model.*`), EMA weights (`ema.*`) and AdamW moments
 // (`optimizer.m.*`, `optimizer.v.*`), with the model config, schedule, step and training settings in the
-// metadata. Loading validates names, shapes, dtypes and config before anything reaches the GPU, so a
+// metadata. A model-only file (the shipped models in pretrained/: `model.*` alone, metadata
+// `contents: "model"`) loads as weights = EMA weights with fresh optimizer moments, so training can go on
+// from it. Loading validates names, shapes, dtypes and config before anything reaches the GPU, so a
 // truncated, foreign or mismatched file leaves the model untouched.
 import type { UNet } from '../model/unet.ts';
 import type { UNetConfig } from '../model/config.ts';
@@ -23,6 +25,10 @@ export interface CheckpointMeta {
   train?: Record<string, unknown>;
   /** The WebGPU adapter that trained it ({kind, vendor, architecture, description}), when known. */
   adapter?: Record<string, string>;
+  /** 'full' (weights, EMA, optimizer) or 'model' (one set of weights: a shipped model). */
+  contents?: 'full' | 'model';
+  /** Free-form facts about how a shipped model was made (image-gradients, wall time, dataset…). */
+  about?: Record<string, unknown>;
 }
 
 export async function checkpointBytes(model: UNet, meta: Omit<CheckpointMeta, 'config'>): Promise<Uint8Array> {
@@ -55,9 +61,12 @@ function parseMeta(metadata: Record<string, string>): CheckpointMeta {
   try {
     const step = Number(metadata.step);
     if (!Number.isInteger(step) || step < 0) throw new Error(`step ${metadata.step}`);
+    const contents = metadata.contents ?? 'full';
+    if (contents !== 'full' && contents !== 'model') throw new Error(`contents "${contents}" (expected "full" or "model")`);
     return {
-      config: JSON.parse(metadata.config), schedule: JSON.parse(metadata.schedule), step, train: JSON.parse(metadata.train ?? '{}'),
+      config: JSON.parse(metadata.config), schedule: JSON.parse(metadata.schedule), step, train: JSON.parse(metadata.train ?? '{}'), contents,
       ...(metadata.adapter ? { adapter: JSON.parse(metadata.adapter) } : {}),
+      ...(metadata.about ? { about: JSON.parse(metadata.about) } : {}),
     };
   } catch (e) {
     throw new Error(`checkpoint: unreadable metadata (${(e as Error).message})`);
@@ -74,7 +83,8 @@ export function loadCheckpoint(model: UNet, bytes: Uint8Array): CheckpointMeta {
   const ps = model.params;
   const expected = new Set<string>();
   const flats: [typeof KINDS[number][1], Float32Array][] = [];
-  for (const [prefix, kind] of KINDS) {
+  const kinds = meta.contents === 'model' ? KINDS.slice(0, 1) : KINDS;
+  for (const [prefix, kind] of kinds) {
     const parts = new Map<string, Float32Array>();
     for (const s of ps.specs) {
       const name = `${prefix}.${s.name}`;
@@ -91,6 +101,11 @@ export function loadCheckpoint(model: UNet, bytes: Uint8Array): CheckpointMeta {
   }
   const extra = [...file.tensors.keys()].filter((n) => !expected.has(n));
   if (extra.length) throw new Error(`checkpoint: unexpected tensors ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
+  if (meta.contents === 'model') {
+    // One set of weights: it is also the EMA; the optimizer starts fresh.
+    const zeros = new Float32Array(ps.total);
+    flats.push(['ema', flats[0][1]], ['m', zeros], ['v', zeros]);
+  }
   for (const [kind, data] of flats) model.gpu.write(ps.flat(kind), data);
   return meta;
 }

@@ -65,3 +65,36 @@ export function readNpy(bytes: Uint8Array, what = 'npy file'): { data: Float32Ar
   new Uint8Array(data.buffer).set(bytes.subarray(start));
   return { data, shape };
 }
+
+/**
+ * Up to `count` single-channel S×S images (values in [−1, 1]) side by side as terminal text: each character
+ * cell holds two image rows (▀ ▄ █ or space) after downsampling by 2, so a 28-px digit is 14×7 characters.
+ */
+export function terminalPreview(samples: Float32Array, n: number, size: number, count = 10): string {
+  const k = Math.min(n, count);
+  const half = Math.ceil(size / 2);
+  // Mean of each 2×2 block, as on/off at the midpoint of [−1, 1].
+  const on = (img: number, y: number, x: number) => {
+    let s = 0, c = 0;
+    for (let dy = 0; dy < 2; dy++)
+      for (let dx = 0; dx < 2; dx++) {
+        const yy = 2 * y + dy, xx = 2 * x + dx;
+        if (yy < size && xx < size) { s += samples[img * size * size + yy * size + xx]; c++; }
+      }
+    return s / c > -0.2;
+  };
+  const lines: string[] = [];
+  for (let row = 0; row < Math.ceil(half / 2); row++) {
+    let line = '';
+    for (let img = 0; img < k; img++) {
+      for (let x = 0; x < half; x++) {
+        const top = on(img, 2 * row, x);
+        const bottom = 2 * row + 1 < half && on(img, 2 * row + 1, x);
+        line += top && bottom ? '█' : top ? '▀' : bottom ? '▄' : ' ';
+      }
+      line += '  ';
+    }
+    lines.push(line.trimEnd());
+  }
+  return lines.join('\n');
+}

@@ -12,9 +12,13 @@ import { sumChannels, sumOuter } from './reduce.ts';
  * 'blocked8' (the same with 8 output channels per invocation for 3×3 forward and input gradient: more reuse
  * per load, more registers) and 'gemm' (conv2d_gemm.wgsl + gemm.wgsl: im2col / packed weights feeding vec4
  * 4×8-tile GEMMs, col2im for the input gradient, split-K for the weight gradient). Which is fastest depends
- * on the adapter; bench/ measures them and src/runtime/autotune.ts picks per adapter.
+ * on the adapter; bench/ measures them and src/runtime/autotune.ts picks per adapter. 'lanes'
+ * (conv2d_lanes.wgsl: one pixel per invocation, 8 output channels per workgroup so weight loads are uniform)
+ * covers 3×3 and 1×1 stride-1 forward and input gradient, for SIMD-lane adapters (lavapipe, GPUs); its
+ * stride-2 and weight-gradient work runs the blocked kernels.
  */
-export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm';
+export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm' | 'lanes';
+const isBlocked = (v: ConvVariant) => v === 'blocked' || v === 'blocked8' || v === 'lanes';
 
 /** Process-wide default per direction (the autotuner in bench/ may change it per adapter). */
 export const convDefaults: { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant } = {
@@ -71,7 +75,11 @@ export function conv2dForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, opts: C
     gemmForward(gpu, x, w, b, y, g);
     return y;
   }
-  if ((variant === 'blocked' || variant === 'blocked8') && (blockedApplies(g) || blockedStride2(g))) {
+  if (variant === 'lanes' && blockedApplies(g)) {
+    lanesForward(gpu, x, w, b, y, g);
+    return y;
+  }
+  if (isBlocked(variant) && (blockedApplies(g) || blockedStride2(g))) {
     blockedForward(gpu, x, w, b, y, g, variant === 'blocked8');
     return y;
   }
@@ -106,9 +114,11 @@ export function conv2dBackward(
     const vi = opts.variant ?? convDefaults.backwardInput;
     if (vi === 'gemm') {
       gemmBackwardInput(gpu, dy, w, dx, g);
-    } else if ((vi === 'blocked' || vi === 'blocked8') && blockedApplies(g)) {
+    } else if (vi === 'lanes' && blockedApplies(g)) {
+      lanesBackwardInput(gpu, dy, w, dx, g);
+    } else if (isBlocked(vi) && blockedApplies(g)) {
       blockedBackwardInput(gpu, dy, w, dx, g, vi === 'blocked8');
-    } else if ((vi === 'blocked' || vi === 'blocked8') && blockedStride2(g) && g.pad === 1) {
+    } else if (isBlocked(vi) && blockedStride2(g) && g.pad === 1) {
       blockedBackwardInputStride2(gpu, dy, w, dx, g);
     } else {
       const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
@@ -120,9 +130,9 @@ export function conv2dBackward(
   // The per-image partials of the blocked path must fit one binding; past that (huge batches) the chunked
   // GEMM path runs instead.
   const partialsFit = g.N * dw.size * 4 <= gpu.limits.maxStorageBufferBindingSize;
-  if (vw === 'gemm' || ((vw === 'blocked' || vw === 'blocked8') && !partialsFit)) {
+  if (vw === 'gemm' || (isBlocked(vw) && !partialsFit)) {
     gemmBackwardWeight(gpu, dy, x, dw, g);
-  } else if ((vw === 'blocked' || vw === 'blocked8') && weightKernel(g)) {
+  } else if (isBlocked(vw) && weightKernel(g)) {
     // blocked8 widens only the forward-shaped kernels; this path also writes db.
     registerWeight(gpu, dy, x, dw, db, g);
     return { dx, dw, db };
@@ -186,6 +196,30 @@ function blockedBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: Co
   const wf = packWeights(gpu, w, g, true);
   const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
   blockedConv(gpu, dy, wf, dy, dx, gf, false, wide);
+  wf.release();
+}
+
+// ---------- lanes variant (3×3 and 1×1 at stride 1) ----------
+
+/** Runs lanes_k3s1 / lanes_k1 with packed weights: grid (pixel blocks of 64, blocks of 8 channels, N). */
+function lanesConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean): void {
+  gpu.run(gpu.kernel('conv2d_lanes', g.K === 3 ? 'lanes_k3s1' : 'lanes_k1'), {
+    params: blockedParams(g, hasBias), bind: { x, wt4, bias: b, y },
+    workgroups: [Math.ceil((g.OH * g.OW) / 64), Math.ceil(g.C_out / 8), g.N],
+  });
+}
+
+function lanesForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
+  const wt4 = packWeights(gpu, w, g, false);
+  lanesConv(gpu, x, wt4, b, y, g, true);
+  wt4.release();
+}
+
+/** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad (as blockedBackwardInput). */
+function lanesBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
+  const wf = packWeights(gpu, w, g, true);
+  const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
+  lanesConv(gpu, dy, wf, dy, dx, gf, false);
   wf.release();
 }
 

@@ -55,48 +55,54 @@ export interface NodeGpuOptions {
   powerPreference?: GPUPowerPreference;
   /** Adapter kind to force; default: WEBGPU_ADAPTER, else auto (GPU, then lavapipe, then SwiftShader). */
   adapter?: AdapterKind | 'auto';
+  /** Where to look for each kind's driver (tests); default DEFAULT_ICDS. */
+  icds?: Partial<Record<AdapterKind, (string | null)[]>>;
 }
 
 type Webgpu = typeof import('webgpu');
 interface Found { instance: ReturnType<Webgpu['create']>; adapter: GPUAdapter; kind: AdapterKind }
 
-/** One Dawn instance with the Vulkan loader pointed at `icd` (null: the loader's default search). */
+/**
+ * One Dawn instance with the Vulkan loader pointed at `icd` (null: the loader's default search). The loader
+ * reads VK_ICD_FILENAMES when the instance enumerates adapters; the variable is restored afterwards so a
+ * later choice in this process starts from the user's environment.
+ */
 async function tryIcd(webgpu: Webgpu, icd: string | null, power: GPUPowerPreference): Promise<Found | null> {
+  const before = process.env.VK_ICD_FILENAMES;
   if (icd === null) delete process.env.VK_ICD_FILENAMES;
   else process.env.VK_ICD_FILENAMES = icd;
-  const instance = webgpu.create([]);
-  const adapter = await instance.requestAdapter({ powerPreference: power });
-  return adapter ? { instance, adapter, kind: adapterKind(adapterSummary(adapter)) } : null;
+  try {
+    const instance = webgpu.create([]);
+    const adapter = await instance.requestAdapter({ powerPreference: power });
+    return adapter ? { instance, adapter, kind: adapterKind(adapterSummary(adapter)) } : null;
+  } finally {
+    if (before === undefined) delete process.env.VK_ICD_FILENAMES;
+    else process.env.VK_ICD_FILENAMES = before;
+  }
 }
 
-async function findAdapter(webgpu: Webgpu, want: AdapterKind | 'auto', power: GPUPowerPreference): Promise<Found> {
+/** Where each kind's Vulkan driver is looked for, in order (null: the loader's own search, for real GPUs). */
+export const DEFAULT_ICDS: Record<AdapterKind, (string | null)[]> = { gpu: [null], lavapipe: LAVAPIPE_ICDS, swiftshader: SWIFTSHADER_ICDS };
+
+async function findAdapter(webgpu: Webgpu, want: AdapterKind | 'auto', power: GPUPowerPreference, icds: Record<AdapterKind, (string | null)[]>): Promise<Found> {
   const userIcd = process.env.VK_ICD_FILENAMES;
-  const firstIcd = (list: string[]) => list.find((p) => existsSync(p)) ?? null;
   if (want === 'auto' && userIcd) {
     // The user pointed the Vulkan loader somewhere: honour it.
     const f = await tryIcd(webgpu, userIcd, power);
     if (f) return f;
-    throw new Error(`No WebGPU adapter from VK_ICD_FILENAMES=${userIcd}; unset it to let the engine choose, or ${INSTALL_HINT.swiftshader}`);
+    throw new Error(`No WebGPU adapter from VK_ICD_FILENAMES=${userIcd}; unset it to let the engine choose (GPU, then lavapipe, then SwiftShader)`);
   }
-  if (want === 'gpu' || want === 'auto') {
-    const f = await tryIcd(webgpu, null, power);
-    if (f?.kind === 'gpu') return f;
-    if (want === 'gpu') throw new Error(`--adapter gpu: no hardware GPU adapter found${f ? ` (Dawn offers only ${f.kind})` : ''}; ${INSTALL_HINT.gpu}`);
-    if (f?.kind === 'lavapipe') return f; // installed system-wide, found by the loader's own search
-  }
-  if (want === 'lavapipe' || want === 'auto') {
-    const icd = firstIcd(LAVAPIPE_ICDS);
-    const f = icd ? await tryIcd(webgpu, icd, power) : null;
-    if (f && f.kind === 'lavapipe') return f;
-    if (want === 'lavapipe') {
-      const why = icd ? `Dawn refused the lavapipe at ${icd} (Mesa older than 24?)` : 'lavapipe (Mesa\'s software Vulkan driver) is not installed';
-      throw new Error(`--adapter lavapipe: ${why}; ${INSTALL_HINT.lavapipe}`);
+  for (const kind of want === 'auto' ? ADAPTER_KINDS : [want]) {
+    let why = kind === 'gpu' ? 'no hardware GPU adapter found' : `${kind} is not installed`;
+    for (const icd of icds[kind]) {
+      if (icd !== null && !existsSync(icd)) continue;
+      const f = await tryIcd(webgpu, icd, power);
+      if (f?.kind === kind) return f;
+      why = kind === 'gpu' ? `no hardware GPU adapter found${f ? ` (Dawn offers only ${f.kind})` : ''}`
+        : `Dawn refused the ${kind} driver at ${icd}${kind === 'lavapipe' ? ' (Mesa older than 24?)' : ''}`;
     }
+    if (want !== 'auto') throw new Error(`--adapter ${kind}: ${why}; ${INSTALL_HINT[kind]}`);
   }
-  const icd = firstIcd(SWIFTSHADER_ICDS);
-  const f = icd ? await tryIcd(webgpu, icd, power) : null;
-  if (f) return f;
-  if (want === 'swiftshader') throw new Error(`--adapter swiftshader: SwiftShader is not installed; ${INSTALL_HINT.swiftshader}`);
   throw new Error(
     'No WebGPU adapter found. Without a GPU, run ./scripts/setup.sh (installs lavapipe and SwiftShader), or: ' +
       `${INSTALL_HINT.swiftshader}; with a GPU, ${INSTALL_HINT.gpu}.`,
@@ -111,7 +117,7 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   } catch (e) {
     throw new Error(`The npm package "webgpu" (Dawn for Node) could not be loaded: ${(e as Error).message}. Run npm install.`);
   }
-  const { instance, adapter } = await findAdapter(webgpu, want, opts.powerPreference ?? 'high-performance');
+  const { instance, adapter } = await findAdapter(webgpu, want, opts.powerPreference ?? 'high-performance', { ...DEFAULT_ICDS, ...opts.icds });
   const device = await requestDeviceFor(adapter);
   return new Gpu(device, adapterSummary(adapter), nodeShaderSource, { instance, adapter });
 }

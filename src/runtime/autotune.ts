@@ -54,7 +54,7 @@ async function timeAll(gpu: Gpu, candidates: Record<string, () => void>, rounds:
 
 /** Measures the variants (a few seconds on SwiftShader), applies the fastest, and caches the choice. */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<TuneResult> {
-  const key = `autotune-v3:${adapterKey(gpu)}`; // v3: weight gradient from NCHW dy, attention variants
+  const key = `autotune-v4:${adapterKey(gpu)}`; // v4: the 'lanes' convolution
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -73,9 +73,9 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
   const b = gpu.tensor([C], 'autotune');
   const y = gpu.tensor([N, C, S, S], 'autotune');
   const g = { dx: gpu.tensor(x.shape, 'autotune'), dw: gpu.tensor(w.shape, 'autotune'), db: gpu.tensor([C], 'autotune') };
-  const variants: ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm'];
-  // blocked8 differs from blocked only in the forward-shaped kernels (forward, input gradient).
-  const weightVariants: ConvVariant[] = variants.filter((v) => v !== 'blocked8');
+  const variants: ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes'];
+  // blocked8 and lanes differ from blocked only in the forward-shaped kernels (forward, input gradient).
+  const weightVariants: ConvVariant[] = variants.filter((v) => v !== 'blocked8' && v !== 'lanes');
   const best = (prefix: string, vs = variants) => vs.reduce((a, v) => (ms[`${prefix}.${v}`] < ms[`${prefix}.${a}`] ? v : a));
   const candidates: Record<string, () => void> = {};
   for (const v of variants) {

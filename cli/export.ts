@@ -1,0 +1,48 @@
+// npm run export -- --checkpoint runs/x/checkpoint.safetensors --out pretrained/NAME.safetensors [--no-ema] [--about FILE.json]
+// Writes a model-only file (the EMA weights as `model.*`, no optimizer state) for shipping: about a quarter of
+// a training checkpoint's size. `--about` adds a JSON object of facts (image-gradients, wall time…) to the
+// metadata. Runs on the CPU: no GPU work.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { runCli, UsageError } from './common.ts';
+import { CHECKPOINT_FORMAT, readCheckpointMeta } from '../src/io/checkpoint.ts';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../src/io/safetensors.ts';
+import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
+
+const USAGE = 'npm run export -- --checkpoint FILE --out FILE.safetensors [--no-ema] [--about FILE.json]';
+
+await runCli(USAGE, async () => {
+  const o = new Command()
+    .name('export')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .option('--checkpoint <file>', 'training checkpoint (safetensors) to export from')
+    .option('--out <file>', 'model-only safetensors file to write')
+    .option('--no-ema', 'export the raw weights instead of the EMA')
+    .option('--about <file>', 'JSON object with facts about the run, stored in the metadata')
+    .parse(process.argv)
+    .opts();
+  if (!o.checkpoint) throw new UsageError('--checkpoint is required');
+  if (!o.out || !String(o.out).endsWith('.safetensors')) throw new UsageError(`--out must be a .safetensors file, got "${o.out ?? ''}"`);
+  let about: Record<string, unknown> | undefined;
+  if (o.about) {
+    try {
+      about = JSON.parse(readFileSync(o.about, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--about ${o.about}: not a readable JSON file (${(e as Error).message})`);
+    }
+  }
+  const bytes = readFileBytes(o.checkpoint, 'checkpoint');
+  const meta = readCheckpointMeta(bytes);
+  if (meta.contents === 'model') throw new UsageError(`--checkpoint ${o.checkpoint} is already a model-only file`);
+  const file = decodeSafetensors(bytes);
+  const prefix = o.ema ? 'ema.' : 'model.';
+  const tensors: NamedTensor[] = [...file.tensors.values()]
+    .filter((t) => t.name.startsWith(prefix))
+    .map((t) => ({ ...t, name: `model.${t.name.slice(prefix.length)}` }));
+  const out = encodeSafetensors(tensors, {
+    ...file.metadata, format: CHECKPOINT_FORMAT, contents: 'model', weights: o.ema ? 'ema' : 'raw', ...(about ? { about: JSON.stringify(about) } : {}),
+  });
+  writeFileAtomic(o.out, out);
+  console.log(`${tensors.length} tensors (${o.ema ? 'EMA' : 'raw'} weights, step ${meta.step}) → ${o.out} (${(out.length / 1024).toFixed(0)} KiB)`);
+});
