@@ -5,12 +5,13 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { createBrowserGpu, webgpuProblem } from '../src/platform/browser.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
+import { adapterLine } from '../src/runtime/device.ts';
 import { autotune, type TuneCache } from '../src/runtime/autotune.ts';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS, type UNetConfig } from '../src/model/config.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { NoiseSchedule, type ScheduleConfig } from '../src/diffusion/schedule.ts';
-import { sample } from '../src/diffusion/sampler.ts';
+import { DEFAULT_SAMPLING, sample } from '../src/diffusion/sampler.ts';
 import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { decodeMnistBinary } from '../src/data/mnist-binary.ts';
 import { sampleDigits, splitDigits } from '../src/data/split.ts';
@@ -129,7 +130,9 @@ async function sampleGrid(steps: number, sampler: 'ddim' | 'ddpm', eta: number, 
   const cond = s.model.conditional;
   const n = 16;
   const labels = cond ? Array.from({ length: n }, (_, i) => (digit === 'all' ? i % 10 : Number(digit))) : null;
-  const imgs = await sample(gpu, s.model, s.schedule, { n, sampler, steps, eta, seed, classLabel: labels, guidance: cond ? guidance : undefined });
+  const imgs = await sample(gpu, s.model, s.schedule, {
+    ...DEFAULT_SAMPLING, n, sampler, steps, eta, seed, classLabel: labels, guidance: cond ? guidance : undefined,
+  });
   drawGrid($<HTMLCanvasElement>('gridCanvas'), imgs, n, s.model.config.imageSize, 4, 3);
   if (classifier && s.model.config.imageSize === 28 && s.model.config.inChannels === 1) await showScores(imgs, n, labels);
 }
@@ -152,7 +155,7 @@ async function denoisingFilm(steps: number, seed: number, digit: string, guidanc
   const every = Math.max(1, Math.floor(steps / (frames - 1)));
   const cond = s.model.conditional;
   await sample(gpu, s.model, s.schedule, {
-    n: 1, sampler: 'ddim', steps, seed: seed + 1, classLabel: cond ? (digit === 'all' ? 3 : Number(digit)) : null, guidance: cond ? guidance : undefined,
+    ...DEFAULT_SAMPLING, n: 1, steps, seed: seed + 1, classLabel: cond ? (digit === 'all' ? 3 : Number(digit)) : null, guidance: cond ? guidance : undefined,
     onStep: async (i, _t, x) => {
       if ((i % every === 0 || i === steps - 1) && f < frames) film.set((await x.read()).subarray(0, size * size), size * size * f++);
     },
@@ -214,7 +217,7 @@ async function trainLoop(): Promise<void> {
     const every = numVal('gridEvery');
     if (s.trainer.step - lastGridStep >= every && s.trainer.step % LOSS_EVERY === 0) {
       lastGridStep = s.trainer.step;
-      await sampleGrid(numVal('gridSteps'), 'ddim', 0, 0, 'all', 2);
+      await sampleGrid(numVal('gridSteps'), DEFAULT_SAMPLING.sampler, DEFAULT_SAMPLING.eta, 0, 'all', DEFAULT_SAMPLING.guidance);
       await profileStep();
       t0 = performance.now();
       s0 = s.trainer.step;
@@ -270,7 +273,12 @@ async function init(): Promise<void> {
     showError(`${err.constructor.name === 'GPUOutOfMemoryError' ? 'Out of GPU memory' : 'WebGPU error'}: ${err.message}. Try a smaller batch or preset, then Reset.`);
   });
   const a = gpu.adapterInfo;
-  $('adapter').textContent = `adapter: ${a.vendor} ${a.architecture} ${a.description}`.trim();
+  $('adapter').textContent = `adapter: ${adapterLine(a)}`;
+  // The sampling settings that scored best on the shipped model (docs/sampling.md).
+  $('steps').value = $('gridSteps').value = String(DEFAULT_SAMPLING.steps);
+  $('eta-in').value = String(DEFAULT_SAMPLING.eta);
+  $('guidance').value = String(DEFAULT_SAMPLING.guidance);
+  $('sampler').value = DEFAULT_SAMPLING.sampler;
   status('loading MNIST…');
   const res = await fetch('/mnist.bin');
   if (!res.ok) throw new Error(`could not load /mnist.bin (${res.status})`);
@@ -363,6 +371,21 @@ async function init(): Promise<void> {
     download(bytes, `ddpm-${val('preset')}-step${s.trainer.step}.safetensors`);
     status(`checkpoint of step ${s.trainer.step} downloaded (${(bytes.length / 1e6).toFixed(1)} MB)`);
   });
+  $('load-pretrained').onclick = guard(async () => {
+    running = false;
+    const list = await fetch('/pretrained/index.json');
+    const names: string[] = list.ok ? await list.json() : [];
+    if (!names.length) throw new Error('no pretrained model is served with this page (pretrained/*.safetensors missing at build time)');
+    const name = names[0];
+    const res = await fetch(`/pretrained/${name}.safetensors`);
+    if (!res.ok) throw new Error(`could not load /pretrained/${name}.safetensors (${res.status})`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const meta = readCheckpointMeta(bytes);
+    adoptSession(newSession(meta.config, meta.schedule, 0, bytes), 0);
+    status(`loaded the pretrained model ${name} (${meta.step} training steps); sampling… Start continues training from it`);
+    await sampleGrid(DEFAULT_SAMPLING.steps, DEFAULT_SAMPLING.sampler, DEFAULT_SAMPLING.eta, numVal('seed'), 'all', DEFAULT_SAMPLING.guidance);
+    status(`pretrained model ${name}: ${meta.step} training steps${meta.adapter?.kind ? ` on ${meta.adapter.kind}` : ''}; Start continues training from it (fresh optimizer)`);
+  });
   $('upload').onchange = guard(async () => {
     const input = $('upload') as HTMLInputElement;
     const file = input.files?.[0];
@@ -373,17 +396,23 @@ async function init(): Promise<void> {
     try {
       const meta = readCheckpointMeta(bytes);
       const next = newSession(meta.config, meta.schedule, meta.step, bytes);
-      session = next;
-      losses = [[], []];
-      updateChart();
-      $('step').textContent = String(meta.step);
-      $('error').hidden = true;
-      setState('paused');
+      adoptSession(next, meta.step);
       status(`loaded ${file.name}: step ${meta.step}, ${next.model.params.count.toLocaleString('en')} parameters`);
     } catch (e) {
       showError(`Upload refused, the current model is unchanged: ${(e as Error).message}`);
     }
   });
+}
+
+/** Makes `next` the current session (loaded from a file): fresh chart, paused. */
+function adoptSession(next: Session, step: number): void {
+  session = next;
+  losses = [[], []];
+  lastGridStep = -1;
+  updateChart();
+  $('step').textContent = String(step);
+  $('error').hidden = true;
+  setState('paused');
 }
 
 init().catch((e) => showError(`Could not start: ${(e as Error).message}`));

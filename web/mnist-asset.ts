@@ -2,13 +2,22 @@
 // served as /mnist.bin — 10,000 × 784 grey levels as u8, then 10,000 labels as u8 (7.9 MB instead of
 // 20 MB of JSON, and no JSON parse in the page). Format: "MNST" u32 count, u32 size, pixels, labels.
 //
-// It also serves the evaluation classifier as /classifier.safetensors when one has been trained (by
-// `npm run eval`; path overridable with CLASSIFIER_PATH), so the page can score its samples.
-import { existsSync, readFileSync } from 'node:fs';
+// It also serves the evaluation classifier as /classifier.safetensors (the shipped one in pretrained/, or
+// the path in CLASSIFIER_PATH), so the page can score its samples, and the shipped diffusion models as
+// /pretrained/NAME.safetensors with a list at /pretrained/index.json, for "Load pretrained model".
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Plugin } from 'vite';
 import { loadMnist } from '../src/data/mnist-node.ts';
 
-const classifierPath = () => process.env.CLASSIFIER_PATH ?? 'runs/classifier/mnist-classifier.safetensors';
+const classifierPath = () => process.env.CLASSIFIER_PATH ?? 'pretrained/mnist-classifier.safetensors';
+const PRETRAINED = 'pretrained';
+
+/** The shipped diffusion models (every pretrained/*.safetensors but the classifier). */
+function pretrainedModels(): string[] {
+  if (!existsSync(PRETRAINED)) return [];
+  return readdirSync(PRETRAINED).filter((f) => f.endsWith('.safetensors') && !f.includes('classifier')).map((f) => f.replace(/\.safetensors$/, '')).sort();
+}
 
 export function mnistBinary(): Uint8Array {
   const d = loadMnist();
@@ -42,10 +51,23 @@ export function mnistAssetPlugin(): Plugin {
         res.setHeader('Content-Type', 'application/octet-stream');
         res.end(readFileSync(classifierPath()));
       });
+      server.middlewares.use('/pretrained/', (req, res, next) => {
+        const name = (req.url ?? '').replace(/^\//, '').replace(/\?.*$/, '');
+        if (name === 'index.json') {
+          res.setHeader('Content-Type', 'application/json');
+          res.end(JSON.stringify(pretrainedModels()));
+        } else if (pretrainedModels().includes(name.replace(/\.safetensors$/, ''))) {
+          res.setHeader('Content-Type', 'application/octet-stream');
+          res.end(readFileSync(join(PRETRAINED, name)));
+        } else next();
+      });
     },
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: 'mnist.bin', source: get() });
       if (existsSync(classifierPath())) this.emitFile({ type: 'asset', fileName: 'classifier.safetensors', source: readFileSync(classifierPath()) });
+      const models = pretrainedModels();
+      this.emitFile({ type: 'asset', fileName: 'pretrained/index.json', source: JSON.stringify(models) });
+      for (const m of models) this.emitFile({ type: 'asset', fileName: `pretrained/${m}.safetensors`, source: readFileSync(join(PRETRAINED, `${m}.safetensors`)) });
     },
   };
 }

@@ -8,7 +8,8 @@ import { loadMnist } from '../data/mnist-node.ts';
 import { splitDigits } from '../data/split.ts';
 import { readFileBytes, writeFileAtomic } from '../io/checkpoint-node.ts';
 
-export const DEFAULT_CLASSIFIER_PATH = 'runs/classifier/mnist-classifier.safetensors';
+/** The shipped classifier (trained by this engine, see pretrained/README.md); eval trains one here when absent. */
+export const DEFAULT_CLASSIFIER_PATH = 'pretrained/mnist-classifier.safetensors';
 
 export async function ensureClassifier(
   gpu: Gpu, path = DEFAULT_CLASSIFIER_PATH, opts: { retrain?: boolean; train?: Partial<ClassifierTrainConfig>; log?: (s: string) => void } = {},

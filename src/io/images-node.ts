@@ -67,7 +67,7 @@ export function readNpy(bytes: Uint8Array, what = 'npy file'): { data: Float32Ar
 }
 
 /**
- * Up to `count` single-channel S×S images (values in [−1, 1]) side by side as terminal text: each character
+ * Up to `count` single-channel S×S images (values in [−1, 1]) five to a band as terminal text: each character
  * cell holds two image rows (▀ ▄ █ or space) after downsampling by 2, so a 28-px digit is 14×7 characters.
  */
 export function terminalPreview(samples: Float32Array, n: number, size: number, count = 10): string {
@@ -84,17 +84,21 @@ export function terminalPreview(samples: Float32Array, n: number, size: number, 
     return s / c > -0.2;
   };
   const lines: string[] = [];
-  for (let row = 0; row < Math.ceil(half / 2); row++) {
-    let line = '';
-    for (let img = 0; img < k; img++) {
-      for (let x = 0; x < half; x++) {
-        const top = on(img, 2 * row, x);
-        const bottom = 2 * row + 1 < half && on(img, 2 * row + 1, x);
-        line += top && bottom ? '█' : top ? '▀' : bottom ? '▄' : ' ';
+  // Five images per band keeps a band within 80 columns.
+  for (let first = 0; first < k; first += 5) {
+    for (let row = 0; row < Math.ceil(half / 2); row++) {
+      let line = '';
+      for (let img = first; img < Math.min(k, first + 5); img++) {
+        for (let x = 0; x < half; x++) {
+          const top = on(img, 2 * row, x);
+          const bottom = 2 * row + 1 < half && on(img, 2 * row + 1, x);
+          line += top && bottom ? '█' : top ? '▀' : bottom ? '▄' : ' ';
+        }
+        line += '  ';
       }
-      line += '  ';
+      lines.push(line.trimEnd());
     }
-    lines.push(line.trimEnd());
+    lines.push('');
   }
   return lines.join('\n');
 }
