@@ -4,12 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BenchRecord } from './suite.ts';
+import { adapterKind, adapterLine } from '../src/runtime/device.ts';
 
 export interface BenchRun {
   date: string;
   runner: 'chromium' | 'node-dawn';
   browser: string | null;
-  adapter: { vendor: string; architecture: string; description: string; features: string[]; limits: Record<string, number> };
+  adapter: { kind?: string; vendor: string; architecture: string; description: string; features: string[]; limits: Record<string, number> };
   autotune: unknown;
   peers: string | null;
   records: BenchRecord[];
@@ -36,7 +37,7 @@ export function markdown(run: BenchRun): string {
   const lines = [
     `# Benchmark run ${run.date}`,
     '',
-    `Adapter: **${a.vendor} ${a.architecture}** (${a.description}); runner: ${run.runner}${run.browser ? ` (${run.browser})` : ''}; ` +
+    `Adapter: **${adapterLine(a)}**; runner: ${run.runner}${run.browser ? ` (${run.browser})` : ''}; ` +
       `timing: ${run.records[0]?.timing ?? '—'}; peers: ${run.peers ?? 'none'}.`,
     '',
     `Variants the runtime chose for this adapter by measurement (autotune): ${autotuneLine(run.autotune)}.`,
@@ -60,7 +61,7 @@ export function html(run: BenchRun): string {
   const labels = run.records.map((r) => `${r.name}.${r.direction} ${r.variant} [${r.shape.join('×')}]`);
   const data = { labels, ours: run.records.map((r) => r.gflops), tfjs: run.records.map((r) => (r.peers.tfjs_ms ? r.flops / r.peers.tfjs_ms / 1e6 : null)), jaxjs: run.records.map((r) => (r.peers.jaxjs_ms ? r.flops / r.peers.jaxjs_ms / 1e6 : null)) };
   return `<!doctype html><meta charset="utf-8"><title>webgpu-diffusion benchmark ${run.date}</title>
-<h1>GFLOP/s per kernel — ${run.adapter.vendor} ${run.adapter.architecture}</h1><p>${run.date}; ${run.runner}${run.browser ? ` (${run.browser})` : ''}</p>
+<h1>GFLOP/s per kernel — ${adapterLine(run.adapter)}</h1><p>${run.date}; ${run.runner}${run.browser ? ` (${run.browser})` : ''}</p>
 <div style="height:${40 + 18 * labels.length}px"><canvas id="c"></canvas></div>
 <script>${chartJs}</script>
 <script>const d = ${JSON.stringify(data)};
@@ -70,11 +71,12 @@ new Chart(document.getElementById('c'), { type: 'bar', options: { indexAxis: 'y'
 
 export function writeRun(dir: string, run: BenchRun): string[] {
   mkdirSync(dir, { recursive: true });
-  const stem = join(dir, `${run.date.replace(/[:.]/g, '-')}-${run.runner}`);
+  const tag = `${run.runner}-${run.adapter.kind ?? adapterKind(run.adapter)}`;
+  const stem = join(dir, `${run.date.replace(/[:.]/g, '-')}-${tag}`);
   const files = [`${stem}.json`, `${stem}.md`, `${stem}.html`];
   writeFileSync(files[0], JSON.stringify(run, null, 1));
   writeFileSync(files[1], markdown(run));
   writeFileSync(files[2], html(run));
-  writeFileSync(join(dir, `latest-${run.runner}.md`), markdown(run));
+  writeFileSync(join(dir, `latest-${tag}.md`), markdown(run));
   return files;
 }

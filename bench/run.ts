@@ -82,9 +82,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       e2e = { presets, batches, steps: o.e2eSteps, sampleN: o.sampleN };
     }
     const log = (l: string) => console.error(l);
-    const run = o.node ? await benchNode(sizes, kernels, o.reps, o.warmup, log, e2e, chosenAdapter(o.adapter)) : await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, log, e2e);
-    console.log(`adapter: ${adapterLine(run.adapter)}; ${run.runner}${run.browser ? ' ' + run.browser : ''}; timing ${run.records[0]?.timing}`);
-    for (const r of run.records as BenchRecord[]) console.log(formatRow(r));
-    for (const f of writeRun(o.out, run)) console.log(`wrote ${f}`);
+    // Default: the page in headless Chromium (SwiftShader there, with the peers), then Node on every other
+    // adapter this machine has (lavapipe, a GPU). --node: Node only, on --adapter (default auto).
+    const { availableAdapterKinds } = await import('../src/platform/node.ts');
+    const nodeKinds: (AdapterKind | 'auto')[] = o.node ? [chosenAdapter(o.adapter)] : (await availableAdapterKinds()).filter((k) => k !== 'swiftshader');
+    const show = (run: BenchRun) => {
+      console.log(`adapter: ${adapterLine(run.adapter)}; ${run.runner}${run.browser ? ' ' + run.browser : ''}; timing ${run.records[0]?.timing}`);
+      for (const r of run.records as BenchRecord[]) console.log(formatRow(r));
+      for (const f of writeRun(o.out, run)) console.log(`wrote ${f}`);
+    };
+    if (!o.node) show(await benchChromium(sizes, kernels, o.reps, o.warmup, o.peers, log, e2e));
+    for (const kind of nodeKinds) show(await benchNode(sizes, kernels, o.reps, o.warmup, log, e2e, kind));
   });
 }

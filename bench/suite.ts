@@ -134,7 +134,7 @@ function convShapes(sizes: SizeSet[]): { label: string; s: ConvShape }[] {
 
 function cases(sizes: SizeSet[]): Case[] {
   const list: Case[] = [];
-  const variants: ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm'];
+  const variants: ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes'];
   for (const { s } of convShapes(sizes)) {
     const OH = Math.floor((s.H + 2 * s.pad - s.K) / s.stride) + 1;
     const xs = [s.N, s.C_in, s.H, s.W];
@@ -171,7 +171,7 @@ function cases(sizes: SizeSet[]): Case[] {
         },
         peer: (p, reps) => p.conv2d?.('backward_input', s, reps) ?? null,
       });
-      if (variant !== 'blocked8') list.push({ // blocked8 shares blocked's weight-gradient kernels
+      if (variant !== 'blocked8' && variant !== 'lanes') list.push({ // blocked8 and lanes share blocked's weight-gradient kernels
         name: 'conv2d', direction: 'backward_weight', shape: [...xs, s.C_out, s.K, s.stride], variant, flops, bytes: 4 * (ny + nx + nw),
         setup: (gpu) => {
           const [tx, tw, tdy, tdw, tdb] = [gpu.upload(xs, x), gpu.upload(ws, w), gpu.upload(ys, dy), gpu.tensor(ws), gpu.tensor([s.C_out])];

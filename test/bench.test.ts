@@ -29,7 +29,7 @@ describe('bench runner', () => {
     const json = JSON.parse(readFileSync(files[0], 'utf8'));
     expect(json.adapter.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
     expect(readFileSync(files[1], 'utf8')).toMatch(/\| conv2d \| forward \| blocked \|/);
-    expect(readFileSync(files[1], 'utf8')).toMatch(/chose for this adapter by measurement \(autotune\): conv forward \*\*(direct|blocked|blocked8|gemm)\*\* \(direct \d+ ms/);
+    expect(readFileSync(files[1], 'utf8')).toMatch(/chose for this adapter by measurement \(autotune\): conv forward \*\*(direct|blocked|blocked8|gemm|lanes)\*\* \(direct \d+ ms/);
     expect(readFileSync(files[1], 'utf8')).toMatch(/attention \*\*(row|rows4)\*\* \(row \d+ ms, rows4 \d+ ms\)/);
     expect(readFileSync(files[2], 'utf8')).toContain('new Chart(');
   });

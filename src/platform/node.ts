@@ -121,3 +121,18 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   const device = await requestDeviceFor(adapter);
   return new Gpu(device, adapterSummary(adapter), nodeShaderSource, { instance, adapter });
 }
+
+/** The adapter kinds this machine offers to Dawn (each probed by creating an instance). */
+export async function availableAdapterKinds(): Promise<AdapterKind[]> {
+  const found: AdapterKind[] = [];
+  for (const kind of ADAPTER_KINDS) {
+    try {
+      const gpu = await createNodeGpu({ adapter: kind });
+      gpu.destroy();
+      found.push(kind);
+    } catch {
+      /* not here */
+    }
+  }
+  return found;
+}
