@@ -109,4 +109,20 @@ describe('browser trainer page', () => {
     await page.screenshot({ path: 'test/artifacts/browser-trainer.png', fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('loads the shipped model and draws with it at once', async () => {
+    await page.click('[data-testid="load-pretrained"]');
+    await waitText('status', 'pretrained model mnist-tiny: \\d+ training steps');
+    expect(await text('state')).toBe('paused');
+    // A fresh grid: most of the canvas differs from the background.
+    const drawn = await page.$eval('[data-testid="sample-grid"]', (c) => {
+      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] !== 40) n++;
+      return n / (d.length / 4);
+    });
+    expect(drawn).toBeGreaterThan(0.5);
+    await page.screenshot({ path: 'test/artifacts/browser-pretrained.png', fullPage: true });
+    expect(errors).toEqual([]);
+  });
 });

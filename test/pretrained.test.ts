@@ -57,6 +57,23 @@ describe('shipped model', () => {
     expect(await accuracy(blurImages(real.images, 20, 28, 3), real.labels)).toBeLessThan(0.8);
   });
 
+  it('keeps its digits at many DDIM steps: accuracy at 50 steps within a few points of 10 (default x̂0 handling)', async () => {
+    const gpu = await getGpu();
+    const bytes = new Uint8Array(readFileSync(MODEL));
+    const meta = readCheckpointMeta(bytes);
+    const model = new UNet(gpu, meta.config);
+    loadCheckpoint(model, bytes);
+    const { classifier } = loadClassifier(gpu, new Uint8Array(readFileSync(CLASSIFIER)));
+    const labels = Array.from({ length: 30 }, (_, i) => i % 10);
+    const acc = async (steps: number) => {
+      const imgs = await sample(gpu, model, new NoiseSchedule(meta.schedule), { ...DEFAULT_SAMPLING, sampler: 'ddim', n: 30, steps, classLabel: labels, seed: 8 });
+      const { predictions } = await classifier.run(Float32Array.from(imgs, (v) => (v + 1) / 2), 30);
+      return predictions.filter((p, i) => p === labels[i]).length / 30;
+    };
+    const [a10, a50] = [await acc(10), await acc(50)];
+    expect(a50, `DDIM-50 ${a50} vs DDIM-10 ${a10}`).toBeGreaterThanOrEqual(a10 - 0.1);
+  });
+
   it('npm run sample finds it by name and names it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wd-pre-'));
     const out = execFileSync(join('node_modules', '.bin', 'tsx'), ['cli/sample.ts', '--checkpoint', 'mnist-tiny', '--n', '2', '--steps', '2', '--no-autotune', '--out', join(dir, 'g.png')], { encoding: 'utf8', stdio: 'pipe' });
