@@ -47,6 +47,10 @@ await runCli(USAGE, async () => {
     .option('--steps <n>', 'training steps to run (in total, counting resumed ones)', int('steps', 1), 500)
     .option('--batch <n>', 'batch size', int('batch', 1, 4096), 16)
     .option('--lr <x>', 'AdamW learning rate', num('lr', 0, 1), 1e-3)
+    .option('--lr-warmup <n>', 'linear learning-rate warm-up over the first N steps', int('lr-warmup', 0), 0)
+    .option('--lr-decay <kind>', 'learning-rate decay: none, or cosine down to --lr-min × lr at --steps', oneOf('lr-decay', ['none', 'cosine'] as const), 'none')
+    .option('--lr-decay-start <step>', 'step where the cosine decay begins (default: the end of the warm-up)', int('lr-decay-start', 0))
+    .option('--lr-min <factor>', 'learning rate at the end of the decay, as a fraction of --lr', num('lr-min', 0, 1), 0.1)
     .option('--weight-decay <x>', 'AdamW weight decay', num('weight-decay', 0, 1), 0)
     .option('--ema-decay <x>', 'EMA decay of the weights', num('ema-decay', 0, 1), DEFAULT_TRAIN.emaDecay)
     .option('--out <dir>', 'output directory', 'runs/default')
@@ -65,6 +69,9 @@ await runCli(USAGE, async () => {
   program.parse(process.argv);
   const o = program.opts();
   if (program.args.length) throw new UsageError(`unexpected argument "${program.args[0]}"`);
+  const decayStart: number = o.lrDecayStart ?? o.lrWarmup;
+  if (o.lrDecay === 'cosine' && decayStart >= o.steps) throw new UsageError(`--lr-decay-start ${decayStart} must be below --steps ${o.steps}`);
+  const lrSchedule = { warmup: o.lrWarmup, decayStart, decayEnd: o.lrDecay === 'cosine' ? o.steps : 0, minFactor: o.lrMin };
 
   let resumeBytes: Uint8Array | null = null;
   let config: UNetConfig;
@@ -107,11 +114,11 @@ await runCli(USAGE, async () => {
   const schedule = new NoiseSchedule(schedCfg);
   // The held-out fifth (src/data/split.ts) is kept for `npm run eval`.
   const digits = splitDigits(loadMnist()).train;
-  const trainCfg = { batch: o.batch, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay, seed: o.seed, labelDropout: o.labelDropout, schedule: schedCfg };
+  const trainCfg = { batch: o.batch, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay, seed: o.seed, labelDropout: o.labelDropout, schedule: schedCfg, lrSchedule };
   const trainer = new Trainer(gpu, model, digits, trainCfg, startStep);
   console.log(
     `model: ${model.params.count.toLocaleString('en')} parameters, ${(model.flopsPerImage() / 1e6).toFixed(1)} MFLOP forward per image; ` +
-      `${digits.count} MNIST training digits; batch ${o.batch}, lr ${o.lr}, ${schedCfg.betaSchedule} schedule T=${schedCfg.numTrainTimesteps}`,
+      `${digits.count} MNIST training digits; batch ${o.batch}, lr ${o.lr}${o.lrWarmup ? ` (warm-up ${o.lrWarmup} steps)` : ''}${o.lrDecay === 'cosine' ? ` (cosine decay from step ${decayStart} to ${o.lrMin}× at ${o.steps})` : ''}, ${schedCfg.betaSchedule} schedule T=${schedCfg.numTrainTimesteps}`,
   );
   const ckptPath = join(o.out, 'checkpoint.safetensors');
   let lastGood: string | null = null;

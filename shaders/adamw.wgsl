@@ -1,6 +1,8 @@
 // adamw.wgsl — one dispatch updates every parameter of a model held in one flat buffer (AdamW, decoupled
 // weight decay, bias-corrected), and the EMA of the weights. The step t comes from the GPU step counter
-// state[0] (≥ 1), so nothing is written from the CPU per step.
+// state[0] (≥ 1), so nothing is written from the CPU per step — the learning-rate schedule is computed here
+// from t too: linear warm-up over the first `warmup` steps, then (when decay_end > decay_start) a cosine
+// from lr at decay_start down to lr·min_factor at decay_end, flat after it.
 
 struct Adam {
   n: u32,
@@ -9,6 +11,21 @@ struct Adam {
   beta2: f32,
   eps: f32,
   weight_decay: f32,
+  warmup: u32,
+  decay_start: u32,
+  decay_end: u32,
+  min_factor: f32,
+}
+
+// The learning rate at step t (≥ 1).
+fn scheduled_lr(t: u32) -> f32 {
+  var f = 1.0;
+  if (p.warmup > 0u) { f = min(1.0, f32(t) / f32(p.warmup)); }
+  if (p.decay_end > p.decay_start && t > p.decay_start) {
+    let r = min(1.0, f32(t - p.decay_start) / f32(p.decay_end - p.decay_start));
+    f *= p.min_factor + (1.0 - p.min_factor) * 0.5 * (1.0 + cos(3.141592653589793 * r));
+  }
+  return p.lr * f;
 }
 
 @group(0) @binding(0) var<uniform> p: Adam;
@@ -22,7 +39,9 @@ struct Adam {
 fn adamw(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = linear_index(gid, nwg, 64u);
   if (i >= p.n) { return; }
-  let t = f32(max(state[0], 1u));
+  let step = max(state[0], 1u);
+  let t = f32(step);
+  let lr = scheduled_lr(step);
   let g = grad[i];
   let mi = p.beta1 * m[i] + (1.0 - p.beta1) * g;
   let vi = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;
@@ -30,8 +49,8 @@ fn adamw(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
   v[i] = vi;
   let mhat = mi / (1.0 - pow(p.beta1, t));
   let vhat = vi / (1.0 - pow(p.beta2, t));
-  let w = param[i] * (1.0 - p.lr * p.weight_decay);
-  param[i] = w - p.lr * mhat / (sqrt(vhat) + p.eps);
+  let w = param[i] * (1.0 - lr * p.weight_decay);
+  param[i] = w - lr * mhat / (sqrt(vhat) + p.eps);
 }
 
 struct Ema {

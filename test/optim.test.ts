@@ -1,9 +1,9 @@
 // MSE loss (forward into the GPU loss ring, backward), AdamW over a flat buffer and EMA vs CPU twins.
 import { describe, expect, it } from 'vitest';
 import { mseBackward, mseForward } from '../src/ops/loss.ts';
-import { adamwStep, emaUpdate } from '../src/ops/adamw.ts';
+import { adamwStep, emaUpdate, scheduledLr } from '../src/ops/adamw.ts';
 import { advanceCounter, newCounter } from '../src/ops/random.ts';
-import { adamwRef, mseBackwardRef, mseRef } from './reference/optim.ts';
+import { adamwRef, lrRef, mseBackwardRef, mseRef } from './reference/optim.ts';
 import { finiteDiff } from './reference/gradcheck.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
 
@@ -57,6 +57,33 @@ describe('adamw', () => {
     expectClose('adamw v', await tv.read(), rv, 1e-9, 1e-4);
   });
 
+  it('learning-rate schedule: warm-up, cosine decay and the flat tail match the twin step by step', async () => {
+    const gpu = await getGpu();
+    const n = 37;
+    const schedule = { warmup: 3, decayStart: 4, decayEnd: 9, minFactor: 0.1 };
+    const cfg = { lr: 2e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, schedule };
+    const p0 = randArray(n, 76);
+    const tp = gpu.upload([n], p0);
+    const tm = gpu.upload([n], new Float32Array(n));
+    const tv = gpu.upload([n], new Float32Array(n));
+    const counter = newCounter(gpu, 0);
+    const rp = Float64Array.from(p0);
+    const rm = new Float64Array(n);
+    const rv = new Float64Array(n);
+    for (let step = 1; step <= 11; step++) {
+      const g = randArray(n, 180 + step);
+      advanceCounter(gpu, counter);
+      adamwStep(gpu, tp, gpu.upload([n], g), tm, tv, counter, cfg);
+      adamwRef(rp, g, rm, rv, step, cfg);
+      expect(scheduledLr(cfg.lr, schedule, step)).toBeCloseTo(lrRef(cfg.lr, schedule, step), 12);
+      expectClose(`adamw param at step ${step}`, await tp.read(), rp, 1e-6, 1e-5);
+    }
+    expect(lrRef(1, schedule, 1)).toBeCloseTo(1 / 3, 12);
+    expect(lrRef(1, schedule, 4)).toBe(1);
+    expect(lrRef(1, schedule, 9)).toBeCloseTo(0.1, 12);
+    expect(lrRef(1, schedule, 50)).toBeCloseTo(0.1, 12);
+  });
+
   it('ema update', async () => {
     const gpu = await getGpu();
     const e = randArray(33, 90);
@@ -70,5 +97,7 @@ describe('adamw', () => {
     const gpu = await getGpu();
     const c = newCounter(gpu);
     expect(() => adamwStep(gpu, gpu.tensor([10]), gpu.tensor([9]), gpu.tensor([10]), gpu.tensor([10]), c, { lr: 1 })).toThrow(/adamw: grad must have 10 elements, got \[9\] \(9\)/);
+    const t = gpu.tensor([10]);
+    expect(() => adamwStep(gpu, t, t, t, t, c, { lr: 1, schedule: { warmup: 0, decayStart: 0, decayEnd: 5, minFactor: 2 } })).toThrow(/adamw: schedule minFactor must be in \[0, 1\], got 2/);
   });
 });

@@ -10,7 +10,7 @@ import { advanceCounter, newCounter, randint } from '../ops/random.ts';
 import { gatherLabels, gatherRows } from '../ops/data.ts';
 import { qSample } from '../ops/diffusion.ts';
 import { mseBackward, mseForward } from '../ops/loss.ts';
-import { adamwStep, emaUpdate } from '../ops/adamw.ts';
+import { adamwStep, emaUpdate, type LrSchedule } from '../ops/adamw.ts';
 
 export interface TrainConfig {
   batch: number;
@@ -21,6 +21,8 @@ export interface TrainConfig {
   /** Probability of replacing the label by the null class (classifier-free guidance). */
   labelDropout: number;
   schedule: ScheduleConfig;
+  /** Learning-rate warm-up and decay by step (default constant). */
+  lrSchedule?: LrSchedule;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, 'schedule'> = { batch: 16, lr: 1e-3, weightDecay: 0, emaDecay: 0.995, seed: 0, labelDropout: 0.1 };
@@ -86,7 +88,7 @@ export class Trainer {
     mseForward(gpu, pass.out, this.eps, this.losses, this.counter, this.partial);
     mseBackward(gpu, pass.out, this.eps, 1, pass.graph.grad(pass.out));
     pass.graph.backward();
-    adamwStep(gpu, ps.flat('params'), ps.flat('grads'), ps.flat('m'), ps.flat('v'), this.counter, { lr: cfg.lr, weightDecay: cfg.weightDecay });
+    adamwStep(gpu, ps.flat('params'), ps.flat('grads'), ps.flat('m'), ps.flat('v'), this.counter, { lr: cfg.lr, weightDecay: cfg.weightDecay, schedule: cfg.lrSchedule });
     emaUpdate(gpu, ps.flat('ema'), ps.flat('params'), cfg.emaDecay);
     gpu.flush();
     this.step++;
