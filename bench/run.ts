@@ -84,6 +84,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const log = (l: string) => console.error(l);
     // Default: the page in headless Chromium (SwiftShader there, with the peers), then Node on every other
     // adapter this machine has (lavapipe, a GPU). --node: Node only, on --adapter (default auto).
+    if (!o.node && o.adapter !== undefined) throw new UsageError('--adapter needs --node (the default run covers Chromium and every Node adapter)');
     const { availableAdapterKinds } = await import('../src/platform/node.ts');
     const nodeKinds: (AdapterKind | 'auto')[] = o.node ? [chosenAdapter(o.adapter)] : (await availableAdapterKinds()).filter((k) => k !== 'swiftshader');
     const show = (run: BenchRun) => {

@@ -61,6 +61,9 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
   const bytes = readFileBytes(path, 'checkpoint');
   const meta = readCheckpointMeta(bytes);
   const n: number = o.n;
+  if (!meta.config.classes) throw new UsageError('the sweep scores digit accuracy: it needs a class-conditional checkpoint');
+  if (meta.config.imageSize !== 28 || meta.config.inChannels !== 1) throw new UsageError('the sweep scores 28×28 single-channel (MNIST) checkpoints only');
+  if (!String(o.out).endsWith('.json')) throw new UsageError(`--out must be a .json file (the table goes beside it as .md), got "${o.out}"`);
 
   const gpu = await setupGpu(true, false, o.adapter);
   const { classifier } = await ensureClassifier(gpu, DEFAULT_CLASSIFIER_PATH, { log: console.log });

@@ -82,7 +82,7 @@ export function chosenAdapter(flag: AdapterKind | 'auto' | undefined): AdapterKi
 }
 
 export async function setupGpu(tune = true, quiet = false, adapter?: AdapterKind | 'auto'): Promise<Gpu> {
-  const gpu = await createNodeGpu({ adapter: chosenAdapter(adapter) });
+  const gpu = await createNodeGpu({ adapter: chosenAdapter(adapter), source: adapter !== undefined ? '--adapter' : `${ADAPTER_ENV}=` });
   const line = `adapter: ${adapterLine(gpu.adapterInfo)}`;
   if (tune) {
     const t = await autotune(gpu, nodeTuneCache());
@@ -111,7 +111,7 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--no-clip', 'do not clamp x̂0 to [−1, 1] (clip_sample, on by default)')
     .option('--no-clipped-eps', "step with the model's raw ε̂ instead of the one re-derived from the clipped x̂0 (use_clipped_model_output)")
     .option('--dynamic-threshold <q>', "Imagen's dynamic thresholding at quantile q instead of the static clamp", num('dynamic-threshold', 0.5, 1))
-    .option('--threshold-max <s>', 'largest dynamic threshold (sample_max_value)', num('threshold-max', 1, 100), 1.5);
+    .option('--threshold-max <s>', "largest dynamic threshold (diffusers' sample_max_value; its default 1 would make it the static clamp)", num('threshold-max', 1, 100), 1.5);
 }
 
 /** Sampling options from the flags of addSamplingOptions (steps resolved against the schedule's T). */
@@ -119,6 +119,7 @@ export function samplingFromOpts(o: Record<string, any>, T: number, conditional:
   const steps: number = o.steps ?? (o.sampler === 'ddpm' ? T : DEFAULT_SAMPLING.steps);
   if (steps > T) throw new UsageError(`--steps ${steps} is more than the schedule's T = ${T}`);
   if (o.guidance !== undefined && !conditional) throw new UsageError('--guidance needs a class-conditional checkpoint');
+  if (o.dynamicThreshold === undefined && o.thresholdMax !== 1.5) throw new UsageError('--threshold-max needs --dynamic-threshold');
   return {
     sampler: o.sampler as 'ddim' | 'ddpm', steps, eta: o.eta as number, spacing: o.spacing as TimestepSpacing,
     guidance: conditional ? ((o.guidance as number | undefined) ?? DEFAULT_SAMPLING.guidance) : undefined,

@@ -9,6 +9,7 @@ import { addAdapterOption, adapterRecord, int, num, oneOf, resolveCheckpoint, ru
 import { PRESETS, validateConfig, type UNetConfig } from '../src/model/config.ts';
 import { UNet } from '../src/model/unet.ts';
 import { Trainer, DEFAULT_TRAIN } from '../src/train/trainer.ts';
+import { scheduledLr } from '../src/ops/adamw.ts';
 import { loadMnist } from '../src/data/mnist-node.ts';
 import { splitDigits } from '../src/data/split.ts';
 import { NoiseSchedule, type ScheduleConfig } from '../src/diffusion/schedule.ts';
@@ -70,7 +71,12 @@ await runCli(USAGE, async () => {
   const o = program.opts();
   if (program.args.length) throw new UsageError(`unexpected argument "${program.args[0]}"`);
   const decayStart: number = o.lrDecayStart ?? o.lrWarmup;
-  if (o.lrDecay === 'cosine' && decayStart >= o.steps) throw new UsageError(`--lr-decay-start ${decayStart} must be below --steps ${o.steps}`);
+  if (o.lrDecay === 'cosine' && decayStart >= o.steps) {
+    throw new UsageError(`${o.lrDecayStart !== undefined ? '--lr-decay-start' : '--lr-warmup'} ${decayStart} must be below --steps ${o.steps} for --lr-decay cosine`);
+  }
+  if (o.lrDecay !== 'cosine' && (o.lrDecayStart !== undefined || program.getOptionValueSource('lrMin') === 'cli')) {
+    throw new UsageError('--lr-decay-start and --lr-min need --lr-decay cosine');
+  }
   const lrSchedule = { warmup: o.lrWarmup, decayStart, decayEnd: o.lrDecay === 'cosine' ? o.steps : 0, minFactor: o.lrMin };
 
   let resumeBytes: Uint8Array | null = null;
@@ -91,6 +97,10 @@ await runCli(USAGE, async () => {
     config = meta.config;
     schedCfg = meta.schedule;
     startStep = meta.step;
+    const saved = (meta.train as { lrSchedule?: unknown } | undefined)?.lrSchedule;
+    if (saved && JSON.stringify(saved) !== JSON.stringify(lrSchedule)) {
+      console.warn(`note: the checkpoint was trained with learning-rate schedule ${JSON.stringify(saved)}; continuing with ${JSON.stringify(lrSchedule)} from the flags`);
+    }
   } else {
     config = resolveConfig(o.config, !!o.unconditional);
   }
@@ -138,10 +148,10 @@ await runCli(USAGE, async () => {
   };
 
   const bar = new cliProgress.SingleBar(
-    { format: 'step {value}/{total} |{bar}| loss {loss} | {sps} steps/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20, noTTYOutput: true, notTTYSchedule: 10000 },
+    { format: 'step {value}/{total} |{bar}| loss {loss} | lr {lr} | {sps} steps/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20, noTTYOutput: true, notTTYSchedule: 10000 },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(o.steps, startStep, { loss: '—', sps: '—' });
+  bar.start(o.steps, startStep, { loss: '—', sps: '—', lr: scheduledLr(o.lr, lrSchedule, startStep + 1).toExponential(1) });
   const t0 = performance.now();
   let lastPng = '';
   let recent: number[] = [];
@@ -157,7 +167,7 @@ await runCli(USAGE, async () => {
       }
       recent = [...recent, ...losses].slice(-50);
       const sps = (s - startStep) / ((performance.now() - t0) / 1000);
-      bar.update(s, { loss: (recent.reduce((a, b) => a + b, 0) / recent.length).toFixed(4), sps: sps.toFixed(2) });
+      bar.update(s, { loss: (recent.reduce((a, b) => a + b, 0) / recent.length).toFixed(4), sps: sps.toFixed(2), lr: scheduledLr(o.lr, lrSchedule, s).toExponential(1) });
     }
     if (s % o.sampleEvery === 0 || s === o.steps) {
       if (s % o.lossEvery !== 0) await trainer.readLosses();

@@ -2,7 +2,7 @@
 # One-time set-up on a fresh Debian/Ubuntu machine (idempotent):
 #   1. Chromium (the browser for the puppeteer tests; its package also ships SwiftShader, the software Vulkan
 #      driver a GPU-less browser uses) and the Vulkan loader;
-#   2. lavapipe, Mesa's LLVM-compiled software Vulkan driver (5-6x faster than SwiftShader here). Dawn needs
+#   2. lavapipe, Mesa's LLVM-compiled software Vulkan driver (4–6× faster than SwiftShader here). Dawn needs
 #      Mesa >= 24: on Debian 12 that is mesa-vulkan-drivers from bookworm-backports; distributions whose own
 #      Mesa is >= 24 (Debian 13, Ubuntu 24.04+) get their own package. Where neither works, set-up still
 #      finishes and WebGPU runs on SwiftShader (one line says so);

@@ -1,10 +1,9 @@
 // conv2d_lanes.wgsl — 3×3 (stride 1) and 1×1 conv2d with one output pixel per invocation and 8 output
-// channels per workgroup row, for adapters that run invocations as SIMD lanes (lavapipe compiles WGSL with
-// LLVM into 8 invocations per AVX2 vector; GPUs run 32-wide warps). Neighbouring invocations are
-// neighbouring pixels and the channel block comes from workgroup_id, so every weight load has one address
-// for the whole workgroup (a scalar load and a broadcast on lavapipe) and only the input loads differ per
-// lane: 8 multiply-adds per gathered input value. The 'blocked' kernels (4 channels × 4 columns per
-// invocation, conv2d_blocked.wgsl) win on SwiftShader instead; autotune picks per adapter.
+// channels per workgroup row, a GPU-style design: neighbouring invocations are neighbouring pixels
+// (coalesced input loads) and the channel block comes from workgroup_id, so every weight load has one
+// address for the whole workgroup (a broadcast on GPUs): 8 multiply-adds per input value. On lavapipe,
+// which runs 8 invocations per AVX2 vector, it measured 2.2× slower than the 'blocked' kernels for a whole
+// tiny training step (2026-12-01); it is kept for GPUs, and autotune decides per adapter.
 // Weights are packed by conv2d_blocked's `pack` / `pack_flip` (4 output channels per vec4), so with
 // pack_flip the 3×3 kernel computes the stride-1 input gradient like the blocked one does.
 // Grid: (ceil(OH·OW / 64), ceil(C_out / 8), N).

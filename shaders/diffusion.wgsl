@@ -154,6 +154,7 @@ fn sampler_step_dynamic(@builtin(workgroup_id) wid: vec3u, @builtin(local_invoca
   if (repeats || k + 1u >= ps.S) { vk1 = vk; }
   let s = clamp(vk + frac * (vk1 - vk), 1.0, ps.clip_range);
   // Every invocation has read x; only now is it overwritten.
+  storageBarrier();
   workgroupBarrier();
   for (var j = lid; j < ps.S; j += 64u) {
     let i = base + j;

@@ -77,6 +77,32 @@ describe('sampler_step', () => {
       });
     }
 
+  // The threshold itself: x built from a chosen x̂0 (so the quantile, not maxValue, decides s), with the top
+  // order statistics tied (identical x and ε̂ give bit-identical x̂0) and without ties.
+  for (const [N, S, q, ties, guidance] of [[2, 784, 0.995, 10, 2], [3, 49, 0.9, 10, null], [1, 49, 0.5, 0, null], [2, 100, 0.97, 0, 2]] as const) {
+    it(`dynamic threshold from the exact quantile (N${N} S${S} q${q}, ${ties ? `${ties} tied maxima` : 'no ties'}${guidance ? ', guidance 2' : ''})`, async () => {
+      const gpu = await getGpu();
+      const c = ddimStep(sched, 600, 580, 0, false);
+      const x0 = randArray(N * S, 110, -4, 4);
+      const epsC = randArray(N * S, 111);
+      const epsU = randArray(N * S, 112);
+      for (let b = 0; b < N; b++)
+        for (let j = 0; j < ties; j++) {
+          x0[b * S + j] = 4.5;
+          epsC[b * S + j] = 0.25;
+          epsU[b * S + j] = -0.5;
+        }
+      const g = guidance ?? 1;
+      const x = Float32Array.from(x0, (v, i) => c.sqrtA * v + c.sqrt1mA * (guidance ? epsU[i] + g * (epsC[i] - epsU[i]) : epsC[i]));
+      const eps = guidance ? Float32Array.from([...epsC, ...epsU]) : epsC;
+      const th = { mode: 'dynamic' as const, quantile: q, maxValue: 1000 };
+      const tx = gpu.upload([N, S], x);
+      samplerStep(gpu, tx, gpu.upload([eps.length / S, S], eps), c, 5, 4, guidance, th);
+      const ref = samplerStepRef(x, epsC, c, new Float64Array(N * S), guidance ? epsU : undefined, g, th, S);
+      expectClose('x_prev', await tx.read(), ref, 2e-4, 1e-4);
+    });
+  }
+
   it('dynamic threshold with a quantile below 1 leaves x̂0 unscaled (s = 1 is static clipping)', async () => {
     const gpu = await getGpu();
     const [N, S] = [2, 49];

@@ -111,6 +111,7 @@ describe('browser trainer page', () => {
   });
 
   it('loads the shipped model and draws with it at once', async () => {
+    const before = await page.$eval('[data-testid="sample-grid"]', (c) => (c as HTMLCanvasElement).toDataURL());
     await page.click('[data-testid="load-pretrained"]');
     await waitText('status', 'pretrained model mnist-tiny: \\d+ training steps');
     expect(await text('state')).toBe('paused');
@@ -122,6 +123,7 @@ describe('browser trainer page', () => {
       return n / (d.length / 4);
     });
     expect(drawn).toBeGreaterThan(0.5);
+    expect(await page.$eval('[data-testid="sample-grid"]', (c) => (c as HTMLCanvasElement).toDataURL())).not.toBe(before);
     await page.screenshot({ path: 'test/artifacts/browser-pretrained.png', fullPage: true });
     expect(errors).toEqual([]);
   });

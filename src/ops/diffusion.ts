@@ -46,7 +46,8 @@ export interface StepCoefs {
 export interface StepThreshold {
   /**
    * 'static': clamp to ±clipRange (when coefs.clip); 'dynamic': Imagen's per-sample threshold
-   * s = clamp(quantile_q |x̂0|, 1, maxValue), x̂0 ← clamp(x̂0, −s, s)/s (diffusers' thresholding).
+   * s = clamp(quantile_q |x̂0|, 1, maxValue), x̂0 ← clamp(x̂0, −s, s)/s (diffusers' thresholding; defaults
+   * q 0.995 and maxValue 1.5 — diffusers' sample_max_value 1 would make it the static clamp).
    */
   mode?: 'static' | 'dynamic';
   quantile?: number;
@@ -69,7 +70,7 @@ export function samplerStep(
   for (const [k, v] of Object.entries(c)) if (typeof v === 'number' && !Number.isFinite(v)) fail(op, `coefficient ${k} is ${v}`);
   const dynamic = th.mode === 'dynamic';
   const quantile = th.quantile ?? 0.995;
-  const maxValue = th.maxValue ?? 1;
+  const maxValue = th.maxValue ?? 1.5;
   if (dynamic && !(quantile > 0 && quantile <= 1)) fail(op, `dynamic threshold quantile must be in (0, 1], got ${quantile}`);
   if (dynamic && !(maxValue >= 1)) fail(op, `dynamic threshold max value must be ≥ 1, got ${maxValue}`);
   const N = x.shape[0];

@@ -9,7 +9,6 @@ import { Gpu } from '../runtime/gpu.ts';
 import { adapterKind, adapterSummary, requestDeviceFor, type AdapterKind } from '../runtime/device.ts';
 
 export const SHADER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shaders');
-const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 import { ADAPTER_KINDS } from '../runtime/device.ts';
 export { ADAPTER_KINDS, type AdapterKind };
@@ -17,12 +16,11 @@ export { ADAPTER_KINDS, type AdapterKind };
 export const ADAPTER_ENV = 'WEBGPU_ADAPTER';
 
 const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json'];
-/** System-wide (Mesa 25 names it lvp_icd.json, older Mesa lvp_icd.<arch>.json) and project-local (.local/lavapipe). */
+/** System-wide (Mesa 25 names it lvp_icd.json, older Mesa lvp_icd.<arch>.json). */
 const LAVAPIPE_ICDS = [
   '/usr/share/vulkan/icd.d/lvp_icd.json',
   '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json',
   '/usr/share/vulkan/icd.d/lvp_icd.aarch64.json',
-  join(PROJECT_DIR, '.local', 'lavapipe', 'lvp_icd.json'),
 ];
 const INSTALL_HINT: Record<AdapterKind, string> = {
   gpu: "install your GPU's Vulkan driver (NVIDIA's driver, or mesa-vulkan-drivers for AMD/Intel)",
@@ -57,6 +55,8 @@ export interface NodeGpuOptions {
   adapter?: AdapterKind | 'auto';
   /** Where to look for each kind's driver (tests); default DEFAULT_ICDS. */
   icds?: Partial<Record<AdapterKind, (string | null)[]>>;
+  /** How the adapter was asked for, for error messages ("--adapter" or the environment variable). */
+  source?: string;
 }
 
 type Webgpu = typeof import('webgpu');
@@ -68,29 +68,37 @@ interface Found { instance: ReturnType<Webgpu['create']>; adapter: GPUAdapter; k
  * later choice in this process starts from the user's environment.
  */
 async function tryIcd(webgpu: Webgpu, icd: string | null, power: GPUPowerPreference): Promise<Found | null> {
-  const before = process.env.VK_ICD_FILENAMES;
-  if (icd === null) delete process.env.VK_ICD_FILENAMES;
-  else process.env.VK_ICD_FILENAMES = icd;
+  // The loader prefers VK_DRIVER_FILES over VK_ICD_FILENAMES: both are set (or both cleared) here.
+  const names = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES'] as const;
+  const before = names.map((n) => process.env[n]);
+  for (const n of names) {
+    if (icd === null) delete process.env[n];
+    else process.env[n] = icd;
+  }
   try {
     const instance = webgpu.create([]);
     const adapter = await instance.requestAdapter({ powerPreference: power });
     return adapter ? { instance, adapter, kind: adapterKind(adapterSummary(adapter)) } : null;
   } finally {
-    if (before === undefined) delete process.env.VK_ICD_FILENAMES;
-    else process.env.VK_ICD_FILENAMES = before;
+    names.forEach((n, i) => {
+      if (before[i] === undefined) delete process.env[n];
+      else process.env[n] = before[i];
+    });
   }
 }
 
 /** Where each kind's Vulkan driver is looked for, in order (null: the loader's own search, for real GPUs). */
 export const DEFAULT_ICDS: Record<AdapterKind, (string | null)[]> = { gpu: [null], lavapipe: LAVAPIPE_ICDS, swiftshader: SWIFTSHADER_ICDS };
 
-async function findAdapter(webgpu: Webgpu, want: AdapterKind | 'auto', power: GPUPowerPreference, icds: Record<AdapterKind, (string | null)[]>): Promise<Found> {
-  const userIcd = process.env.VK_ICD_FILENAMES;
+async function findAdapter(
+  webgpu: Webgpu, want: AdapterKind | 'auto', power: GPUPowerPreference, icds: Record<AdapterKind, (string | null)[]>, source: string,
+): Promise<Found> {
+  const userIcd = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES;
   if (want === 'auto' && userIcd) {
     // The user pointed the Vulkan loader somewhere: honour it.
     const f = await tryIcd(webgpu, userIcd, power);
     if (f) return f;
-    throw new Error(`No WebGPU adapter from VK_ICD_FILENAMES=${userIcd}; unset it to let the engine choose (GPU, then lavapipe, then SwiftShader)`);
+    throw new Error(`No WebGPU adapter from the Vulkan driver file ${userIcd} (VK_ICD_FILENAMES / VK_DRIVER_FILES); unset it to let the engine choose (GPU, then lavapipe, then SwiftShader)`);
   }
   for (const kind of want === 'auto' ? ADAPTER_KINDS : [want]) {
     let why = kind === 'gpu' ? 'no hardware GPU adapter found' : `${kind} is not installed`;
@@ -101,7 +109,7 @@ async function findAdapter(webgpu: Webgpu, want: AdapterKind | 'auto', power: GP
       why = kind === 'gpu' ? `no hardware GPU adapter found${f ? ` (Dawn offers only ${f.kind})` : ''}`
         : `Dawn refused the ${kind} driver at ${icd}${kind === 'lavapipe' ? ' (Mesa older than 24?)' : ''}`;
     }
-    if (want !== 'auto') throw new Error(`--adapter ${kind}: ${why}; ${INSTALL_HINT[kind]}`);
+    if (want !== 'auto') throw new Error(`${source}${source.endsWith('=') ? '' : ' '}${kind}: ${why}; ${INSTALL_HINT[kind]}`);
   }
   throw new Error(
     'No WebGPU adapter found. Without a GPU, run ./scripts/setup.sh (installs lavapipe and SwiftShader), or: ' +
@@ -110,14 +118,16 @@ async function findAdapter(webgpu: Webgpu, want: AdapterKind | 'auto', power: GP
 }
 
 export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
+  const fromEnv = opts.adapter === undefined;
   const want = opts.adapter ?? parseAdapterKind(process.env[ADAPTER_ENV], ADAPTER_ENV);
+  const source = opts.source ?? (fromEnv ? ADAPTER_ENV + '=' : '--adapter');
   let webgpu: Webgpu;
   try {
     webgpu = await import('webgpu');
   } catch (e) {
     throw new Error(`The npm package "webgpu" (Dawn for Node) could not be loaded: ${(e as Error).message}. Run npm install.`);
   }
-  const { instance, adapter } = await findAdapter(webgpu, want, opts.powerPreference ?? 'high-performance', { ...DEFAULT_ICDS, ...opts.icds });
+  const { instance, adapter } = await findAdapter(webgpu, want, opts.powerPreference ?? 'high-performance', { ...DEFAULT_ICDS, ...opts.icds }, source);
   const device = await requestDeviceFor(adapter);
   return new Gpu(device, adapterSummary(adapter), nodeShaderSource, { instance, adapter });
 }
