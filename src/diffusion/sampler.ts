@@ -40,7 +40,7 @@ export interface SampleOptions {
 export const DEFAULT_SAMPLING = {
   sampler: 'ddim' as 'ddim' | 'ddpm',
   steps: 25,
-  eta: 0,
+  eta: 1,
   guidance: 2,
   clip: true,
   clippedModelOutput: true,
