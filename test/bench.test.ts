@@ -16,7 +16,7 @@ describe('bench runner', () => {
     for (const k of ['conv2d.forward', 'conv2d.backward_input', 'conv2d.backward_weight', 'groupnorm_silu.forward', 'groupnorm_silu.backward', 'linear.forward', 'linear.backward', 'attention.forward', 'attention.backward', 'adamw.update']) {
       expect(names.has(k), k).toBe(true);
     }
-    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'blocked8', 'gemm']));
+    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'blocked8', 'gemm', 'lanes']));
     expect(new Set(run.records.filter((r) => r.name === 'attention').map((r) => r.variant))).toEqual(new Set(['row', 'rows4']));
     for (const r of run.records) {
       expect(r.ms_median, `${r.name}.${r.direction}`).toBeGreaterThan(0);
