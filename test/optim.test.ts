@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mseBackward, mseForward } from '../src/ops/loss.ts';
 import { adamwStep, emaUpdate, scheduledLr } from '../src/ops/adamw.ts';
 import { advanceCounter, newCounter } from '../src/ops/random.ts';
-import { adamwRef, lrRef, mseBackwardRef, mseRef } from './reference/optim.ts';
+import { adamwRef, lrRef, mseBackwardRef, mseRef, type AdamRefCfg } from './reference/optim.ts';
 import { finiteDiff } from './reference/gradcheck.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
 
@@ -34,50 +34,43 @@ describe('mse', () => {
 });
 
 describe('adamw', () => {
-  it('three steps on a flat buffer match the CPU twin, with the step from the GPU counter', async () => {
+  /** Runs `steps` AdamW steps on the GPU and the twin side by side; `check` runs after each step. */
+  async function adamRun(n: number, cfg: AdamRefCfg, seed: number, gradSeed: number, steps: number, check: (step: number, gpuParam: () => Promise<Float32Array>, ref: Float64Array[]) => Promise<void>) {
     const gpu = await getGpu();
-    const n = 1000;
-    const cfg = { lr: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 };
-    const p0 = randArray(n, 75);
+    const p0 = randArray(n, seed);
     const tp = gpu.upload([n], p0);
     const tm = gpu.upload([n], new Float32Array(n));
     const tv = gpu.upload([n], new Float32Array(n));
     const counter = newCounter(gpu, 0);
-    const rp = Float64Array.from(p0);
-    const rm = new Float64Array(n);
-    const rv = new Float64Array(n);
-    for (let step = 1; step <= 3; step++) {
-      const g = randArray(n, 80 + step);
+    const ref = [Float64Array.from(p0), new Float64Array(n), new Float64Array(n)];
+    for (let step = 1; step <= steps; step++) {
+      const g = randArray(n, gradSeed + step);
       advanceCounter(gpu, counter);
       adamwStep(gpu, tp, gpu.upload([n], g), tm, tv, counter, cfg);
-      adamwRef(rp, g, rm, rv, step, cfg);
+      adamwRef(ref[0], g, ref[1], ref[2], step, cfg);
+      await check(step, () => tp.read(), ref);
     }
-    expectClose('adamw param', await tp.read(), rp, 1e-6, 1e-5);
-    expectClose('adamw m', await tm.read(), rm, 1e-7, 1e-5);
-    expectClose('adamw v', await tv.read(), rv, 1e-9, 1e-4);
+    return { tm, tv, ref };
+  }
+
+  it('three steps on a flat buffer match the CPU twin, with the step from the GPU counter', async () => {
+    const cfg = { lr: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 };
+    let last: Float32Array | null = null;
+    const { tm, tv, ref } = await adamRun(1000, cfg, 75, 80, 3, async (step, read) => {
+      if (step === 3) last = await read();
+    });
+    expectClose('adamw param', last!, ref[0], 1e-6, 1e-5);
+    expectClose('adamw m', await tm.read(), ref[1], 1e-7, 1e-5);
+    expectClose('adamw v', await tv.read(), ref[2], 1e-9, 1e-4);
   });
 
   it('learning-rate schedule: warm-up, cosine decay and the flat tail match the twin step by step', async () => {
-    const gpu = await getGpu();
-    const n = 37;
     const schedule = { warmup: 3, decayStart: 4, decayEnd: 9, minFactor: 0.1 };
     const cfg = { lr: 2e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, schedule };
-    const p0 = randArray(n, 76);
-    const tp = gpu.upload([n], p0);
-    const tm = gpu.upload([n], new Float32Array(n));
-    const tv = gpu.upload([n], new Float32Array(n));
-    const counter = newCounter(gpu, 0);
-    const rp = Float64Array.from(p0);
-    const rm = new Float64Array(n);
-    const rv = new Float64Array(n);
-    for (let step = 1; step <= 11; step++) {
-      const g = randArray(n, 180 + step);
-      advanceCounter(gpu, counter);
-      adamwStep(gpu, tp, gpu.upload([n], g), tm, tv, counter, cfg);
-      adamwRef(rp, g, rm, rv, step, cfg);
+    await adamRun(37, cfg, 76, 180, 11, async (step, read, ref) => {
       expect(scheduledLr(cfg.lr, schedule, step)).toBeCloseTo(lrRef(cfg.lr, schedule, step), 12);
-      expectClose(`adamw param at step ${step}`, await tp.read(), rp, 1e-6, 1e-5);
-    }
+      expectClose(`adamw param at step ${step}`, await read(), ref[0], 1e-6, 1e-5);
+    });
     expect(lrRef(1, schedule, 1)).toBeCloseTo(1 / 3, 12);
     expect(lrRef(1, schedule, 4)).toBe(1);
     expect(lrRef(1, schedule, 9)).toBeCloseTo(0.1, 12);

@@ -19,6 +19,17 @@ import { blurImages } from '../src/eval/swd.ts';
 import { useGpu } from './helpers.ts';
 
 const getGpu = useGpu();
+
+/** The shipped model on the file's Gpu, its schedule, and the shipped classifier. */
+async function shipped() {
+  const gpu = await getGpu();
+  const bytes = new Uint8Array(readFileSync(MODEL));
+  const meta = readCheckpointMeta(bytes);
+  const model = new UNet(gpu, meta.config);
+  loadCheckpoint(model, bytes);
+  const { classifier } = loadClassifier(gpu, new Uint8Array(readFileSync(CLASSIFIER)));
+  return { gpu, model, schedule: new NoiseSchedule(meta.schedule), classifier };
+}
 const MODEL = 'pretrained/mnist-tiny.safetensors';
 const CLASSIFIER = 'pretrained/mnist-classifier.safetensors';
 
@@ -36,14 +47,9 @@ describe('shipped model', () => {
   });
 
   it('draws digits the classifier recognises (≥ 80 % of 20 DDIM-20 samples; noise and blur do not)', async () => {
-    const gpu = await getGpu();
-    const bytes = new Uint8Array(readFileSync(MODEL));
-    const meta = readCheckpointMeta(bytes);
-    const model = new UNet(gpu, meta.config);
-    loadCheckpoint(model, bytes);
+    const { gpu, model, schedule, classifier } = await shipped();
     const labels = Array.from({ length: 20 }, (_, i) => i % 10);
-    const imgs = await sample(gpu, model, new NoiseSchedule(meta.schedule), { ...DEFAULT_SAMPLING, n: 20, steps: 20, classLabel: labels, seed: 3 });
-    const { classifier } = loadClassifier(gpu, new Uint8Array(readFileSync(CLASSIFIER)));
+    const imgs = await sample(gpu, model, schedule, { ...DEFAULT_SAMPLING, n: 20, steps: 20, classLabel: labels, seed: 3 });
     const accuracy = async (images: Float32Array, want: ArrayLike<number>) => {
       const { predictions } = await classifier.run(images, want.length);
       return predictions.filter((p, i) => p === want[i]).length / want.length;
@@ -58,15 +64,10 @@ describe('shipped model', () => {
   });
 
   it('keeps its digits at many DDIM steps: accuracy at 50 steps within a few points of 10 (default x̂0 handling)', async () => {
-    const gpu = await getGpu();
-    const bytes = new Uint8Array(readFileSync(MODEL));
-    const meta = readCheckpointMeta(bytes);
-    const model = new UNet(gpu, meta.config);
-    loadCheckpoint(model, bytes);
-    const { classifier } = loadClassifier(gpu, new Uint8Array(readFileSync(CLASSIFIER)));
+    const { gpu, model, schedule, classifier } = await shipped();
     const labels = Array.from({ length: 20 }, (_, i) => i % 10);
     const acc = async (steps: number) => {
-      const imgs = await sample(gpu, model, new NoiseSchedule(meta.schedule), { ...DEFAULT_SAMPLING, sampler: 'ddim', n: 20, steps, classLabel: labels, seed: 8 });
+      const imgs = await sample(gpu, model, schedule, { ...DEFAULT_SAMPLING, sampler: 'ddim', n: 20, steps, classLabel: labels, seed: 8 });
       const { predictions } = await classifier.run(Float32Array.from(imgs, (v) => (v + 1) / 2), 20);
       return predictions.filter((p, i) => p === labels[i]).length / 20;
     };
