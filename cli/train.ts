@@ -12,13 +12,13 @@ import { Trainer, DEFAULT_TRAIN } from '../src/train/trainer.ts';
 import { scheduledLr } from '../src/ops/adamw.ts';
 import { loadMnist } from '../src/data/mnist-node.ts';
 import { splitDigits } from '../src/data/split.ts';
-import { NoiseSchedule, type ScheduleConfig } from '../src/diffusion/schedule.ts';
+import { NoiseSchedule, type PredictionType, type ScheduleConfig } from '../src/diffusion/schedule.ts';
 import { DEFAULT_SAMPLING, sample } from '../src/diffusion/sampler.ts';
 import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { writeGridPng } from '../src/io/images-node.ts';
 
-const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE | --from MODEL] [--seed N] [--adapter gpu|lavapipe|swiftshader] [--schedule linear|cosine] [--sample-every N] [--loss-every N]';
+const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE | --from MODEL] [--seed N] [--adapter gpu|lavapipe|swiftshader] [--schedule linear|cosine] [--prediction eps|v] [--min-snr GAMMA] [--sample-every N] [--loss-every N]';
 
 function resolveConfig(name: string, unconditional: boolean): UNetConfig {
   let cfg: UNetConfig;
@@ -60,6 +60,8 @@ await runCli(USAGE, async () => {
     .option('--seed <n>', 'random seed (initial weights, batches, noise)', int('seed', 0, 0xffffffff), 0)
     .option('--schedule <name>', 'noise schedule', oneOf('schedule', ['linear', 'cosine'] as const), 'linear')
     .option('--timesteps <n>', 'diffusion steps T', int('timesteps', 2, 100000), 1000)
+    .option('--prediction <kind>', 'what the model learns to output: eps (the noise) or v (√ᾱ·ε − √(1−ᾱ)·x0)', oneOf('prediction', ['eps', 'v'] as const), 'eps')
+    .option('--min-snr <gamma>', 'min-SNR-γ loss weighting (Hang et al. 2023; the paper uses 5); 0: plain MSE', num('min-snr', 0, 1e6), 0)
     .option('--label-dropout <p>', 'probability of training on the null class (classifier-free guidance)', num('label-dropout', 0, 1), 0.1)
     .option('--unconditional', 'train without class labels')
     .option('--sample-every <n>', 'write a sample grid and a checkpoint every N steps', int('sample-every', 1), 250)
@@ -81,7 +83,17 @@ await runCli(USAGE, async () => {
 
   let resumeBytes: Uint8Array | null = null;
   let config: UNetConfig;
-  let schedCfg: ScheduleConfig = { numTrainTimesteps: o.timesteps, betaSchedule: o.schedule === 'cosine' ? 'squaredcos_cap_v2' : 'linear', betaStart: 1e-4, betaEnd: 0.02 };
+  const prediction: PredictionType = o.prediction === 'v' ? 'v_prediction' : 'epsilon';
+  let schedCfg: ScheduleConfig = {
+    numTrainTimesteps: o.timesteps, betaSchedule: o.schedule === 'cosine' ? 'squaredcos_cap_v2' : 'linear', betaStart: 1e-4, betaEnd: 0.02, predictionType: prediction,
+  };
+  // A checkpoint fixes what its model outputs; a flag that asks for the other is a mistake, not a switch.
+  const checkPrediction = (flag: string, meta: ScheduleConfig) => {
+    const saved = meta.predictionType ?? 'epsilon';
+    if (program.getOptionValueSource('prediction') === 'cli' && saved !== prediction) {
+      throw new UsageError(`--prediction ${o.prediction}: the model of ${flag} was trained with ${saved === 'epsilon' ? 'eps' : 'v'}-prediction`);
+    }
+  };
   let startStep = 0;
   let fromBytes: Uint8Array | null = null;
   if (o.resume && o.from) throw new UsageError('give --resume (continue a run) or --from (fine-tune from weights), not both');
@@ -90,11 +102,13 @@ await runCli(USAGE, async () => {
     fromBytes = readFileBytes(o.from, 'checkpoint');
     const meta = readCheckpointMeta(fromBytes);
     config = meta.config;
+    checkPrediction('--from', meta.schedule);
     schedCfg = meta.schedule;
   } else if (o.resume) {
     resumeBytes = readFileBytes(o.resume, 'checkpoint');
     const meta = readCheckpointMeta(resumeBytes);
     config = meta.config;
+    checkPrediction('--resume', meta.schedule);
     schedCfg = meta.schedule;
     startStep = meta.step;
     const saved = (meta.train as { lrSchedule?: unknown } | undefined)?.lrSchedule;
@@ -124,11 +138,12 @@ await runCli(USAGE, async () => {
   const schedule = new NoiseSchedule(schedCfg);
   // The held-out fifth (src/data/split.ts) is kept for `npm run eval`.
   const digits = splitDigits(loadMnist()).train;
-  const trainCfg = { batch: o.batch, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay, seed: o.seed, labelDropout: o.labelDropout, schedule: schedCfg, lrSchedule };
+  const trainCfg = { batch: o.batch, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay, seed: o.seed, labelDropout: o.labelDropout, schedule: schedCfg, lrSchedule, minSnrGamma: o.minSnr || null };
   const trainer = new Trainer(gpu, model, digits, trainCfg, startStep);
   console.log(
     `model: ${model.params.count.toLocaleString('en')} parameters, ${(model.flopsPerImage() / 1e6).toFixed(1)} MFLOP forward per image; ` +
-      `${digits.count} MNIST training digits; batch ${o.batch}, lr ${o.lr}${o.lrWarmup ? ` (warm-up ${o.lrWarmup} steps)` : ''}${o.lrDecay === 'cosine' ? ` (cosine decay from step ${decayStart} to ${o.lrMin}× at ${o.steps})` : ''}, ${schedCfg.betaSchedule} schedule T=${schedCfg.numTrainTimesteps}`,
+      `${digits.count} MNIST training digits; batch ${o.batch}, lr ${o.lr}${o.lrWarmup ? ` (warm-up ${o.lrWarmup} steps)` : ''}${o.lrDecay === 'cosine' ? ` (cosine decay from step ${decayStart} to ${o.lrMin}× at ${o.steps})` : ''}, ${schedCfg.betaSchedule} schedule T=${schedCfg.numTrainTimesteps}, ` +
+      `${schedule.predictionType === 'v_prediction' ? 'v' : 'ε'}-prediction, ${o.minSnr ? `min-SNR-${o.minSnr} weighted` : 'plain'} MSE`,
   );
   const ckptPath = join(o.out, 'checkpoint.safetensors');
   let lastGood: string | null = null;

@@ -1,8 +1,11 @@
 // diffusion.wgsl — the fused kernels of the diffusion process itself.
-//   q_sample:     x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε with ε ~ N(0, I) drawn here and kept (the loss target).
-//   sampler_step: one DDPM or DDIM update x_t → x_prev, in place, from the predicted ε̂ (optionally
+//   q_sample:     x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε with ε ~ N(0, I) drawn here; the loss target is kept:
+//                 ε itself, or v = √ᾱ_t·ε − √(1−ᾱ_t)·x_0 for v-prediction (Salimans & Ho 2022).
+//   sampler_step: one DDPM or DDIM update x_t → x_prev, in place, from the model output (optionally
 //                 classifier-free guided), drawing z here. Coefficients come from the CPU in float64:
-//     x̂_0    = (x_t − √(1−ᾱ_t)·ε̂) / √ᾱ_t, clamped to [−clip_range, clip_range] when clip = 1
+//     ε-prediction: ε̂ = out,  x̂_0 = (x_t − √(1−ᾱ_t)·ε̂) / √ᾱ_t
+//     v-prediction: x̂_0 = √ᾱ_t·x_t − √(1−ᾱ_t)·v̂,  ε̂ = √ᾱ_t·v̂ + √(1−ᾱ_t)·x_t
+//     x̂_0 clamped to [−clip_range, clip_range] when clip = 1
 //     x_prev = coef_x0·x̂_0 + coef_xt·x_t + coef_eps·ε̂ + sigma·z
 //   DDPM: coef_x0 = √ᾱ_prev·β̃_t/(1−ᾱ_t), coef_xt = √(ᾱ_t/ᾱ_prev)·(1−ᾱ_prev)/(1−ᾱ_t), coef_eps = 0.
 //   DDIM: coef_x0 = √ᾱ_prev, coef_xt = 0, coef_eps = √(1−ᾱ_prev−σ²).
@@ -12,6 +15,7 @@ struct QSample {
   S: u32,        // elements per sample
   seed: u32,
   stream: u32,
+  v_target: u32, // 1: the target is v (v-prediction), 0: ε
 }
 
 @group(0) @binding(0) var<uniform> p: QSample;
@@ -20,7 +24,7 @@ struct QSample {
 @group(0) @binding(3) var<storage, read> sched: array<f32>;   // [T, 2]: √ᾱ_t, √(1−ᾱ_t)
 @group(0) @binding(4) var<storage, read> state: array<u32>;   // GPU step counter
 @group(0) @binding(5) var<storage, read_write> xt: array<f32>;
-@group(0) @binding(6) var<storage, read_write> eps: array<f32>;
+@group(0) @binding(6) var<storage, read_write> eps: array<f32>;      // the loss target (ε or v)
 
 @compute @workgroup_size(64)
 fn q_sample(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -32,8 +36,10 @@ fn q_sample(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
     let i = blk * 4u + l;
     if (i >= total) { break; }
     let ti = t[i / p.S];
-    eps[i] = z[l];
-    xt[i] = sched[2u * ti] * x0[i] + sched[2u * ti + 1u] * z[l];
+    let sa = sched[2u * ti];
+    let s1ma = sched[2u * ti + 1u];
+    eps[i] = select(z[l], sa * z[l] - s1ma * x0[i], p.v_target != 0u);
+    xt[i] = sa * x0[i] + s1ma * z[l];
   }
 }
 
@@ -54,20 +60,29 @@ struct Step {
   quantile: f32,   // dynamic: s = clamp(quantile_q(|x̂_0|) of the sample, 1, clip_range)
   seed: u32,
   step: u32,       // index of this sampler step (keys the noise)
+  pred_v: u32,     // 1: the model predicts v, 0: ε
 }
 
 @group(0) @binding(0) var<uniform> ps: Step;
 @group(0) @binding(1) var<storage, read> eps_hat: array<f32>;
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
 
-// ε̂ of element i, guided when cfg = 1.
-fn guided_eps(gi: u32) -> f32 {
+// The model output for element i, guided when cfg = 1 (guidance is affine, so guiding v̂ guides ε̂ alike).
+fn guided_out(gi: u32) -> f32 {
   var e = eps_hat[gi];
   if (ps.cfg != 0u) {
     let eu = eps_hat[ps.n + gi];
     e = eu + ps.guidance * (e - eu);
   }
   return e;
+}
+
+// (ε̂, unbounded x̂_0) of element i at x_t = xv. x̂_0 from v̂ directly: no division by √ᾱ_t, which is
+// near 0 at the noisiest steps of the cosine schedule.
+fn predict(gi: u32, xv: f32) -> vec2f {
+  let o = guided_out(gi);
+  if (ps.pred_v != 0u) { return vec2f(ps.sqrt_a * o + ps.sqrt_1ma * xv, ps.sqrt_a * xv - ps.sqrt_1ma * o); }
+  return vec2f(o, (xv - ps.sqrt_1ma * o) / ps.sqrt_a);
 }
 
 // The update from x_t, ε̂ and the (already clipped or thresholded) x̂_0, with the step's noise zi.
@@ -91,11 +106,11 @@ fn sampler_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   for (var l = 0u; l < 4u; l++) {
     let i = blk * 4u + l;
     if (i >= ps.n) { break; }
-    let e = guided_eps(i);
     let xv = x[i];
-    var x0_hat = (xv - ps.sqrt_1ma * e) / ps.sqrt_a;
+    let pr = predict(i, xv);
+    var x0_hat = pr.y;
     if (ps.clip != 0u) { x0_hat = clamp(x0_hat, -ps.clip_range, ps.clip_range); }
-    x[i] = step_value(xv, e, x0_hat, z[l]);
+    x[i] = step_value(xv, pr.x, x0_hat, z[l]);
   }
 }
 
@@ -108,7 +123,7 @@ var<workgroup> dyn_count: atomic<u32>;
 var<workgroup> dyn_min: atomic<u32>;
 
 fn abs_x0_bits(gi: u32) -> u32 {
-  return bitcast<u32>(abs((x[gi] - ps.sqrt_1ma * guided_eps(gi)) / ps.sqrt_a));
+  return bitcast<u32>(abs(predict(gi, x[gi]).y));
 }
 
 // #{elements of sample `base` with |x̂_0| bits ≤ b}, the same value in every invocation.
@@ -158,9 +173,9 @@ fn sampler_step_dynamic(@builtin(workgroup_id) wid: vec3u, @builtin(local_invoca
   workgroupBarrier();
   for (var j = lid; j < ps.S; j += 64u) {
     let i = base + j;
-    let e = guided_eps(i);
     let xv = x[i];
-    let x0_hat = clamp((xv - ps.sqrt_1ma * e) / ps.sqrt_a, -s, s) / s;
-    x[i] = step_value(xv, e, x0_hat, step_noise4(i / 4u)[i % 4u]);
+    let pr = predict(i, xv);
+    let x0_hat = clamp(pr.y, -s, s) / s;
+    x[i] = step_value(xv, pr.x, x0_hat, step_noise4(i / 4u)[i % 4u]);
   }
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { qSample, samplerStep } from '../src/ops/diffusion.ts';
 import { newCounter } from '../src/ops/random.ts';
 import { NoiseSchedule, ddimStep, ddpmStep } from '../src/diffusion/schedule.ts';
-import { qSampleRef, samplerStepRef } from './reference/diffusion.ts';
+import { qSampleRef, samplerStepRef, vTargetRef } from './reference/diffusion.ts';
 import { randnRef, streamKey } from './reference/random.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
 
@@ -23,6 +23,18 @@ describe('q_sample', () => {
       const eps = await out.eps.read();
       expectClose('q_sample eps', eps, randnRef(N * S, streamKey(99, 7, 17)), 1e-3, 1e-3);
       expectClose('q_sample x_t', await out.xt.read(), qSampleRef(x0, t, sched.alphasCumprod, eps), 1e-5, 1e-5);
+    });
+
+    it(`v target: v = √ᾱ ε − √(1−ᾱ) x0, x_t unchanged (N${N} S${S})`, async () => {
+      const gpu = await getGpu();
+      const x0 = randArray(N * S, 101);
+      const t = Array.from({ length: N }, (_, i) => [0, 999, 500][i % 3]);
+      const args = [gpu.upload([N, S], x0), gpu.upload([N], t, 't', 'u32'), gpu.upload([1000, 2], sched.sqrtTable()), 99] as const;
+      const v = qSample(gpu, ...args, newCounter(gpu, 17), { xt: poisoned(gpu, [N, S]), eps: poisoned(gpu, [N, S]) }, 7, true);
+      const e = qSample(gpu, ...args, newCounter(gpu, 17), {}, 7, false);
+      const eps = await e.eps.read();
+      expectClose('q_sample v', await v.eps.read(), vTargetRef(x0, t, sched.alphasCumprod, eps), 1e-5, 1e-5);
+      expectClose('q_sample x_t (v)', await v.xt.read(), await e.xt.read(), 0, 0);
     });
   }
 });
@@ -102,6 +114,47 @@ describe('sampler_step', () => {
       expectClose('x_prev', await tx.read(), ref, 2e-4, 1e-4);
     });
   }
+
+  // v-prediction: the kernel turns v̂ into ε̂ and x̂0; the cosine schedule's last step has √ᾱ ≈ 0.006.
+  const vSched = new NoiseSchedule({ ...sched.config, predictionType: 'v_prediction' });
+  const vCos = new NoiseSchedule({ ...sched.config, betaSchedule: 'squaredcos_cap_v2', predictionType: 'v_prediction' });
+  const vCases = [
+    { name: 'v: DDPM 300→299', c: ddpmStep(vSched, 300, 299, 'fixed_small', true), th: {} },
+    { name: 'v: DDIM η=1 500→480, ε̂ from clipped x̂0', c: ddimStep(vSched, 500, 480, 1, true), th: { recomputeEps: true } },
+    { name: 'v: cosine DDIM η=0 999→959', c: ddimStep(vCos, 999, 959, 0, true), th: {} },
+    { name: 'v: dynamic q=0.9 max 3', c: ddimStep(vSched, 300, 280, 1, false), th: { mode: 'dynamic' as const, quantile: 0.9, maxValue: 3, recomputeEps: true } },
+  ];
+  for (const { name, c, th } of vCases)
+    for (const [N, S, guidance] of [[3, 49, null], [1, 7, 2]] as const) {
+      it(`${name} (N${N} S${S}${guidance ? ', guidance 2' : ''})`, async () => {
+        const gpu = await getGpu();
+        expect(c.vPrediction).toBe(true);
+        const x = randArray(N * S, 113, -2, 2);
+        const vC = randArray(N * S, 114);
+        const vU = randArray(N * S, 115);
+        const out = guidance ? Float32Array.from([...vC, ...vU]) : vC;
+        const tx = gpu.upload([N, S], x);
+        samplerStep(gpu, tx, gpu.upload([out.length / S, S], out), c, 5, 6, guidance, th);
+        const z = c.sigma > 0 ? randnRef(N * S, [5, Math.imul(6, 0x9e3779b9) >>> 0], 2) : new Float64Array(N * S);
+        expectClose('x_prev', await tx.read(), samplerStepRef(x, vC, c, z, guidance ? vU : undefined, guidance ?? 1, th, S), 2e-4, 1e-4);
+      });
+    }
+
+  it('v̂ and the ε̂ it implies give the same step (independent of the twin)', async () => {
+    const gpu = await getGpu();
+    const [N, S] = [3, 49];
+    const cEps = ddimStep(sched, 700, 660, 1, true);
+    const cV = ddimStep(vSched, 700, 660, 1, true);
+    const x = randArray(N * S, 116, -2, 2);
+    const eps = randArray(N * S, 117);
+    // v̂ = √ᾱ ε̂ − √(1−ᾱ) x̂0 with x̂0 = (x − √(1−ᾱ) ε̂)/√ᾱ.
+    const v = Float32Array.from(eps, (e, i) => cEps.sqrtA * e - cEps.sqrt1mA * ((x[i] - cEps.sqrt1mA * e) / cEps.sqrtA));
+    const a = gpu.upload([N, S], x);
+    const b = gpu.upload([N, S], x);
+    samplerStep(gpu, a, gpu.upload([N, S], eps), cEps, 5, 1, null, { recomputeEps: true });
+    samplerStep(gpu, b, gpu.upload([N, S], v), cV, 5, 1, null, { recomputeEps: true });
+    expectClose('v vs ε step', await b.read(), await a.read(), 2e-5, 1e-4);
+  });
 
   it('dynamic threshold with a quantile below 1 leaves x̂0 unscaled (s = 1 is static clipping)', async () => {
     const gpu = await getGpu();

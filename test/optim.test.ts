@@ -1,9 +1,9 @@
-// MSE loss (forward into the GPU loss ring, backward), AdamW over a flat buffer and EMA vs CPU twins.
+// MSE loss (forward into the GPU loss ring, backward; plain and weighted by timestep), AdamW over a flat buffer and EMA vs CPU twins.
 import { describe, expect, it } from 'vitest';
 import { mseBackward, mseForward } from '../src/ops/loss.ts';
 import { adamwStep, emaUpdate, scheduledLr } from '../src/ops/adamw.ts';
 import { advanceCounter, newCounter } from '../src/ops/random.ts';
-import { adamwRef, lrRef, mseBackwardRef, mseRef, type AdamRefCfg } from './reference/optim.ts';
+import { adamwRef, lrRef, mseBackwardRef, mseRef, mseWeightedBackwardRef, mseWeightedRef, type AdamRefCfg } from './reference/optim.ts';
 import { finiteDiff } from './reference/gradcheck.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
 
@@ -24,6 +24,42 @@ describe('mse', () => {
       expectClose('mse backward', await mseBackward(gpu, tp, tt, 0.5, poisoned(gpu, [n])).read(), mseBackwardRef(p, t, 0.5), 1e-9, 1e-5);
     });
   }
+
+  // Per-sample weights looked up by timestep (min-SNR-γ): odd sample sizes, batch 1 and 3.
+  for (const [N, S] of [[3, 49], [1, 5], [2, 784]]) {
+    it(`weighted by timestep: forward and backward N${N} S${S}`, async () => {
+      const gpu = await getGpu();
+      const p = randArray(N * S, 75);
+      const t = randArray(N * S, 76);
+      const table = randArray(1000, 77, 0, 2);
+      const ts = [3, 999, 500].slice(0, N);
+      const w = ts.map((ti) => table[ti]);
+      const weighted = { t: gpu.upload([N], ts, 't', 'u32'), weights: gpu.upload([1000], table) };
+      const tp = gpu.upload([N, S], p);
+      const tt = gpu.upload([N, S], t);
+      const losses = poisoned(gpu, [8]);
+      mseForward(gpu, tp, tt, losses, newCounter(gpu, 2), undefined, weighted);
+      expectClose('weighted mse', [(await losses.read())[2]], [mseWeightedRef(p, t, w)], 1e-6, 1e-5);
+      expectClose('weighted mse backward', await mseBackward(gpu, tp, tt, 0.5, poisoned(gpu, [N, S]), weighted).read(), mseWeightedBackwardRef(p, t, w, 0.5), 1e-9, 1e-5);
+    });
+  }
+
+  it('weighted: a t or weights of the wrong kind is refused before any GPU work', async () => {
+    const gpu = await getGpu();
+    const x = gpu.upload([2, 4], randArray(8, 78));
+    const losses = gpu.tensor([8], 'test');
+    expect(() => mseForward(gpu, x, x, losses, undefined, undefined, { t: gpu.upload([3], [0, 1, 2], 't', 'u32'), weights: gpu.upload([10], randArray(10, 1)) }))
+      .toThrow(/mse_weighted_forward: t has 3 entries but pred has batch 2/);
+    expect(() => mseBackward(gpu, x, x, 1, undefined, { t: gpu.upload([2], randArray(2, 1)), weights: gpu.upload([10], randArray(10, 1)) })).toThrow(/mse_weighted_backward.*t/);
+  });
+
+  it('weighted backward twin agrees with finite differences', () => {
+    const p = Float64Array.from(randArray(6, 79));
+    const t = randArray(6, 80);
+    const w = [0.3, 1.7];
+    const ref = mseWeightedBackwardRef(p, t, w);
+    expectClose('fd weighted mse', finiteDiff((v) => [mseWeightedRef(v, t, w)], p, [1], [0, 2, 5]), [ref[0], ref[2], ref[5]], 1e-8, 1e-6);
+  });
 
   it('backward twin agrees with finite differences', () => {
     const p = Float64Array.from(randArray(6, 73));

@@ -1,7 +1,7 @@
 // Noise schedules, timestep spacings and step coefficients against the reference values
 // (../shared/docs/reference-values.md, computed in float64 from the diffusers formulas).
 import { describe, expect, it } from 'vitest';
-import { NoiseSchedule, ddimStep, ddpmStep, inferenceTimesteps } from '../src/diffusion/schedule.ts';
+import { DEFAULT_SCHEDULE, NoiseSchedule, ddimStep, ddpmStep, inferenceTimesteps } from '../src/diffusion/schedule.ts';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 const close = (got: number, want: number, tol = 1e-6) => expect(rel(got, want), `${got} vs ${want}`).toBeLessThan(tol);
@@ -61,7 +61,25 @@ describe('schedules', () => {
     expect(inferenceTimesteps(1000, 3, 'linspace')).toEqual([999, 500, 0]);
   });
 
+  it('min-SNR-γ weights: min(SNR, γ)/SNR for ε, min(SNR, γ)/(SNR + 1) for v', () => {
+    const eps = new NoiseSchedule(DEFAULT_SCHEDULE);
+    const v = new NoiseSchedule({ ...DEFAULT_SCHEDULE, predictionType: 'v_prediction' });
+    const we = eps.minSnrWeights(5);
+    const wv = v.minSnrWeights(5);
+    for (const t of [0, 100, 300, 999]) {
+      const a = eps.alphasCumprod[t];
+      const snr = a / (1 - a);
+      expect(we[t]).toBeCloseTo(Math.min(snr, 5) / snr, 6);
+      expect(wv[t]).toBeCloseTo(Math.min(snr, 5) / (snr + 1), 6);
+    }
+    // Low noise (SNR ≫ γ) is down-weighted; high noise (SNR < γ) keeps weight 1 on ε.
+    expect(we[0]).toBeLessThan(1e-3);
+    expect(we[999]).toBe(1);
+    expect(() => eps.minSnrWeights(0)).toThrow(/min-SNR γ must be positive, got 0/);
+  });
+
   it('rejects bad configurations', () => {
+    expect(() => new NoiseSchedule({ ...DEFAULT_SCHEDULE, predictionType: 'sample' as never })).toThrow(/unknown prediction_type "sample"/);
     expect(() => new NoiseSchedule({ numTrainTimesteps: 1000, betaSchedule: 'quadratic' as never, betaStart: 1e-4, betaEnd: 0.02 })).toThrow(/unknown beta_schedule "quadratic"/);
     expect(() => inferenceTimesteps(1000, 0, 'leading')).toThrow(/number of steps must be in \[1, 1000\], got 0/);
   });

@@ -6,12 +6,17 @@ import type { StepCoefs } from '../ops/diffusion.ts';
 export type BetaSchedule = 'linear' | 'squaredcos_cap_v2';
 export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
 export type VarianceType = 'fixed_small' | 'fixed_large';
+/** What the model is trained to output (diffusers' prediction_type). */
+export type PredictionType = 'epsilon' | 'v_prediction';
+export const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'v_prediction'];
 
 export interface ScheduleConfig {
   numTrainTimesteps: number;
   betaSchedule: BetaSchedule;
   betaStart: number;
   betaEnd: number;
+  /** Absent in checkpoints written before v-prediction existed: 'epsilon'. */
+  predictionType?: PredictionType;
 }
 
 export const DEFAULT_SCHEDULE: ScheduleConfig = { numTrainTimesteps: 1000, betaSchedule: 'linear', betaStart: 1e-4, betaEnd: 0.02 };
@@ -21,9 +26,15 @@ export class NoiseSchedule {
   readonly betas: Float64Array;
   readonly alphasCumprod: Float64Array;
 
+  readonly predictionType: PredictionType;
+
   constructor(readonly config: ScheduleConfig = DEFAULT_SCHEDULE) {
     const T = config.numTrainTimesteps;
     if (!Number.isInteger(T) || T < 2) throw new Error(`schedule: numTrainTimesteps must be an integer ≥ 2, got ${T}`);
+    this.predictionType = config.predictionType ?? 'epsilon';
+    if (!PREDICTION_TYPES.includes(this.predictionType)) {
+      throw new Error(`schedule: unknown prediction_type "${this.predictionType}" (${PREDICTION_TYPES.join(', ')})`);
+    }
     this.T = T;
     const betas = new Float64Array(T);
     if (config.betaSchedule === 'linear') {
@@ -38,6 +49,19 @@ export class NoiseSchedule {
     this.alphasCumprod = new Float64Array(T);
     let acc = 1;
     for (let i = 0; i < T; i++) this.alphasCumprod[i] = acc *= 1 - betas[i];
+  }
+
+  /**
+   * Min-SNR-γ loss weights per timestep (Hang et al. 2023): the loss on x̂0 weighted by min(SNR_t, γ),
+   * SNR_t = ᾱ_t/(1−ᾱ_t). Expressed on the trained target, that is min(SNR, γ)/SNR for ε and
+   * min(SNR, γ)/(SNR + 1) for v.
+   */
+  minSnrWeights(gamma: number): Float32Array {
+    if (!(gamma > 0)) throw new Error(`schedule: min-SNR γ must be positive, got ${gamma}`);
+    return Float32Array.from(this.alphasCumprod, (a) => {
+      const snr = a / (1 - a);
+      return Math.min(snr, gamma) / (this.predictionType === 'v_prediction' ? snr + 1 : snr);
+    });
   }
 
   /** [T, 2] table of √ᾱ_t, √(1−ᾱ_t) for the forward-noising kernel. */
@@ -96,6 +120,7 @@ export function ddpmStep(s: NoiseSchedule, t: number, prev: number, varianceType
     coefXt: (Math.sqrt(a / ap) * (1 - ap)) / (1 - a),
     coefEps: 0,
     sigma: t > 0 ? Math.sqrt(variance) : 0,
+    vPrediction: s.predictionType === 'v_prediction',
     clip,
   };
 }
@@ -112,6 +137,7 @@ export function ddimStep(s: NoiseSchedule, t: number, prev: number, eta = 0, cli
     coefXt: 0,
     coefEps: Math.sqrt(Math.max(1 - ap - sigma * sigma, 0)),
     sigma,
+    vPrediction: s.predictionType === 'v_prediction',
     clip,
   };
 }

@@ -1,5 +1,6 @@
-// The fused diffusion kernels: forward noising (ε drawn in the kernel and kept) and the sampler step
-// (DDPM or DDIM, optional classifier-free guidance, z drawn in the kernel), in place on x.
+// The fused diffusion kernels: forward noising (ε drawn in the kernel, the ε or v target kept) and the
+// sampler step (DDPM or DDIM from an ε or v output, optional classifier-free guidance, z drawn in the
+// kernel), in place on x.
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
@@ -8,11 +9,12 @@ import { zeroCounter } from './random.ts';
 
 /**
  * x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε for each sample n with its own t[n]. `sched` is [T, 2] (√ᾱ, √(1−ᾱ)).
- * Returns x_t and ε (both [N, ...] like x0).
+ * Returns x_t and the loss target (both [N, ...] like x0) as `eps`: ε, or with vTarget
+ * v = √ᾱ_t·ε − √(1−ᾱ_t)·x_0 (v-prediction).
  */
 export function qSample(
   gpu: Gpu, x0: Tensor, t: Tensor, sched: Tensor, seed: number, counter?: Tensor,
-  into: { xt?: Tensor; eps?: Tensor } = {}, stream = 7,
+  into: { xt?: Tensor; eps?: Tensor } = {}, stream = 7, vTarget = false,
 ): { xt: Tensor; eps: Tensor } {
   const op = 'q_sample';
   expectDtype(op, 't', t, 'u32');
@@ -22,7 +24,7 @@ export function qSample(
   const xt = output(op, 'xt', into.xt, x0.shape, () => gpu.tensor(x0.shape, op));
   const eps = output(op, 'eps', into.eps, x0.shape, () => gpu.tensor(x0.shape, op));
   gpu.run(gpu.kernel('diffusion', 'q_sample'), {
-    params: { N, S: x0.size / N, seed, stream },
+    params: { N, S: x0.size / N, seed, stream, v_target: vTarget ? 1 : 0 },
     bind: { x0, t, sched, state: counter ?? zeroCounter(gpu), xt, eps },
     workgroups: gpu.grid(Math.ceil(x0.size / 4), 64),
   });
@@ -37,6 +39,8 @@ export interface StepCoefs {
   coefXt: number;
   coefEps: number;
   sigma: number;
+  /** The model output is v (v-prediction) rather than ε. */
+  vPrediction?: boolean;
   /** Clamp x̂0 to ±clipRange (diffusers' clip_sample). */
   clip: boolean;
   clipRange?: number;
@@ -80,7 +84,7 @@ export function samplerStep(
       n: x.size, S, cfg: cfg ? 1 : 0, guidance: guidance ?? 0,
       sqrt_a: c.sqrtA, sqrt_1ma: c.sqrt1mA, coef_x0: c.coefX0, coef_xt: c.coefXt, coef_eps: c.coefEps, sigma: c.sigma,
       clip: c.clip || dynamic ? 1 : 0, clip_range: dynamic ? maxValue : (c.clipRange ?? 1),
-      recompute_eps: th.recomputeEps && (c.clip || dynamic) ? 1 : 0, quantile, seed, step,
+      recompute_eps: th.recomputeEps && (c.clip || dynamic) ? 1 : 0, quantile, seed, step, pred_v: c.vPrediction ? 1 : 0,
     },
     bind: { eps_hat: epsHat, x },
     workgroups: dynamic ? [N, 1, 1] : gpu.grid(Math.ceil(x.size / 4), 64),

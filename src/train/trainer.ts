@@ -1,7 +1,8 @@
 // Trainer: one DDPM training step encoded entirely on the GPU into one command buffer — advance the step
 // counter, draw a batch of digit indices, timesteps and label dropout, noise the images (ε drawn in the
-// kernel), UNet forward, MSE into the loss ring, backward, AdamW, EMA. The CPU writes nothing per step;
-// it reads the loss ring only when asked (every N steps).
+// kernel; the target is ε or v), UNet forward, MSE (optionally min-SNR-γ weighted) into the loss ring,
+// backward, AdamW, EMA. The CPU writes nothing per step; it reads the loss ring only when asked (every N
+// steps).
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { UNet } from '../model/unet.ts';
@@ -23,6 +24,8 @@ export interface TrainConfig {
   schedule: ScheduleConfig;
   /** Learning-rate warm-up and decay by step (default constant). */
   lrSchedule?: LrSchedule;
+  /** Min-SNR-γ loss weighting (Hang et al. 2023); absent or null: plain MSE on the target. */
+  minSnrGamma?: number | null;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, 'schedule'> = { batch: 16, lr: 1e-3, weightDecay: 0, emaDecay: 0.995, seed: 0, labelDropout: 0.1 };
@@ -48,6 +51,7 @@ export class Trainer {
   private readonly sched: Tensor;
   private readonly losses: Tensor;
   private readonly partial: Tensor;
+  private readonly lossWeights: Tensor | null;
   private lastRead = 0;
 
   constructor(readonly gpu: Gpu, readonly model: UNet, dataset: Dataset, readonly cfg: TrainConfig, startStep = 0) {
@@ -68,6 +72,7 @@ export class Trainer {
     this.sched = gpu.upload([this.schedule.T, 2], this.schedule.sqrtTable(), 'trainer');
     this.losses = gpu.upload([LOSS_RING], new Float32Array(LOSS_RING).fill(NaN), 'trainer');
     this.partial = gpu.tensor([64], 'trainer');
+    this.lossWeights = cfg.minSnrGamma ? gpu.upload([this.schedule.T], this.schedule.minSnrWeights(cfg.minSnrGamma), 'trainer') : null;
     this.count = dataset.count;
   }
 
@@ -83,10 +88,12 @@ export class Trainer {
     gatherRows(gpu, this.data, this.idx, this.x0);
     randint(gpu, pass.t, this.schedule.T, cfg.seed, 2, this.counter);
     if (pass.labels) gatherLabels(gpu, this.dataLabels, this.idx, pass.labels, model.config.classes, cfg.labelDropout, cfg.seed, 3, this.counter);
-    qSample(gpu, this.x0, pass.t, this.sched, cfg.seed, this.counter, { xt: pass.x, eps: this.eps }, 4);
+    // this.eps holds the target: ε, or v for v-prediction.
+    qSample(gpu, this.x0, pass.t, this.sched, cfg.seed, this.counter, { xt: pass.x, eps: this.eps }, 4, this.schedule.predictionType === 'v_prediction');
     pass.graph.forward();
-    mseForward(gpu, pass.out, this.eps, this.losses, this.counter, this.partial);
-    mseBackward(gpu, pass.out, this.eps, 1, pass.graph.grad(pass.out));
+    const weighted = this.lossWeights ? { t: pass.t, weights: this.lossWeights } : undefined;
+    mseForward(gpu, pass.out, this.eps, this.losses, this.counter, this.partial, weighted);
+    mseBackward(gpu, pass.out, this.eps, 1, pass.graph.grad(pass.out), weighted);
     pass.graph.backward();
     adamwStep(gpu, ps.flat('params'), ps.flat('grads'), ps.flat('m'), ps.flat('v'), this.counter, { lr: cfg.lr, weightDecay: cfg.weightDecay, schedule: cfg.lrSchedule });
     emaUpdate(gpu, ps.flat('ema'), ps.flat('params'), cfg.emaDecay);

@@ -1,4 +1,5 @@
-// CPU twins of shaders/diffusion.wgsl (given the noise), float64.
+// CPU twins of shaders/diffusion.wgsl (given the noise), float64: forward noising, the v target, and the
+// sampler step from an ε or v output.
 export function qSampleRef(x0: ArrayLike<number>, t: ArrayLike<number>, alphasCumprod: ArrayLike<number>, eps: ArrayLike<number>): Float64Array {
   const S = x0.length / t.length;
   return Float64Array.from(x0, (v, i) => {
@@ -7,7 +8,16 @@ export function qSampleRef(x0: ArrayLike<number>, t: ArrayLike<number>, alphasCu
   });
 }
 
-export interface RefCoefs { sqrtA: number; sqrt1mA: number; coefX0: number; coefXt: number; coefEps: number; sigma: number; clip: boolean }
+/** The v-prediction target v = √ᾱ_t·ε − √(1−ᾱ_t)·x_0 (Salimans & Ho 2022). */
+export function vTargetRef(x0: ArrayLike<number>, t: ArrayLike<number>, alphasCumprod: ArrayLike<number>, eps: ArrayLike<number>): Float64Array {
+  const S = x0.length / t.length;
+  return Float64Array.from(x0, (v, i) => {
+    const a = alphasCumprod[t[Math.floor(i / S)]];
+    return Math.sqrt(a) * eps[i] - Math.sqrt(1 - a) * v;
+  });
+}
+
+export interface RefCoefs { sqrtA: number; sqrt1mA: number; coefX0: number; coefXt: number; coefEps: number; sigma: number; clip: boolean; vPrediction?: boolean }
 export interface RefThreshold { mode?: 'static' | 'dynamic'; quantile?: number; maxValue?: number; recomputeEps?: boolean }
 
 /** torch.quantile (linear interpolation) of one row. */
@@ -27,8 +37,10 @@ export function samplerStepRef(
   x: ArrayLike<number>, eps: ArrayLike<number>, c: RefCoefs, z: ArrayLike<number>, epsU?: ArrayLike<number>, guidance = 1,
   th: RefThreshold = {}, S = x.length,
 ): Float64Array {
-  const e = Float64Array.from(x, (_, i) => (epsU ? epsU[i] + guidance * (eps[i] - epsU[i]) : eps[i]));
-  const x0 = Float64Array.from(x, (xt, i) => (xt - c.sqrt1mA * e[i]) / c.sqrtA);
+  const out = Float64Array.from(x, (_, i) => (epsU ? epsU[i] + guidance * (eps[i] - epsU[i]) : eps[i]));
+  // v-prediction: the output is v̂; ε̂ and x̂0 follow from x_t = √ᾱ x0 + √(1−ᾱ) ε and v = √ᾱ ε − √(1−ᾱ) x0.
+  const e = c.vPrediction ? Float64Array.from(x, (xt, i) => c.sqrtA * out[i] + c.sqrt1mA * xt) : out;
+  const x0 = Float64Array.from(x, (xt, i) => (c.vPrediction ? c.sqrtA * xt - c.sqrt1mA * out[i] : (xt - c.sqrt1mA * e[i]) / c.sqrtA));
   const bounded = th.mode === 'dynamic' || c.clip;
   if (th.mode === 'dynamic') {
     for (let b = 0; b < x.length; b += S) {

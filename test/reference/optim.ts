@@ -8,6 +8,17 @@ export function mseRef(pred: ArrayLike<number>, target: ArrayLike<number>): numb
 export const mseBackwardRef = (pred: ArrayLike<number>, target: ArrayLike<number>, scale = 1) =>
   Float64Array.from(pred, (v, i) => (scale * 2 * (v - target[i])) / pred.length);
 
+/** Σ_i w[i / S]·(pred_i − target_i)² / n: each sample's squared errors scaled by its weight. */
+export function mseWeightedRef(pred: ArrayLike<number>, target: ArrayLike<number>, w: ArrayLike<number>): number {
+  const S = pred.length / w.length;
+  let s = 0;
+  for (let i = 0; i < pred.length; i++) s += w[Math.floor(i / S)] * (pred[i] - target[i]) ** 2;
+  return s / pred.length;
+}
+
+export const mseWeightedBackwardRef = (pred: ArrayLike<number>, target: ArrayLike<number>, w: ArrayLike<number>, scale = 1) =>
+  Float64Array.from(pred, (v, i) => (scale * 2 * w[Math.floor(i / (pred.length / w.length))] * (v - target[i])) / pred.length);
+
 export interface LrScheduleRef { warmup: number; decayStart: number; decayEnd: number; minFactor: number }
 export interface AdamRefCfg { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; schedule?: LrScheduleRef }
 
