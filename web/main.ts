@@ -10,7 +10,7 @@ import { autotune, type TuneCache } from '../src/runtime/autotune.ts';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS, type UNetConfig } from '../src/model/config.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { NoiseSchedule, type ScheduleConfig } from '../src/diffusion/schedule.ts';
+import { NoiseSchedule, type PredictionType, type ScheduleConfig } from '../src/diffusion/schedule.ts';
 import { DEFAULT_SAMPLING, sample } from '../src/diffusion/sampler.ts';
 import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { decodeMnistBinary } from '../src/data/mnist-binary.ts';
@@ -65,7 +65,10 @@ function setState(s: string): void {
 function currentConfig(): { config: UNetConfig; schedCfg: ScheduleConfig } {
   const config = { ...PRESETS[val('preset')] };
   if (!($('conditional') as HTMLInputElement).checked) config.classes = 0;
-  const schedCfg: ScheduleConfig = { numTrainTimesteps: 1000, betaSchedule: val('schedule') as ScheduleConfig['betaSchedule'], betaStart: 1e-4, betaEnd: 0.02 };
+  const schedCfg: ScheduleConfig = {
+    numTrainTimesteps: 1000, betaSchedule: val('schedule') as ScheduleConfig['betaSchedule'], betaStart: 1e-4, betaEnd: 0.02,
+    predictionType: val('prediction') as PredictionType,
+  };
   return { config, schedCfg };
 }
 
@@ -74,10 +77,12 @@ function newSession(config: UNetConfig, schedCfg: ScheduleConfig, startStep = 0,
   const lr = numVal('lr');
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer, got ${val('batch')}`);
   if (!(lr > 0 && lr < 1)) throw new Error(`learning rate must be in (0, 1), got ${val('lr')}`);
+  const minSnr = numVal('minSnr');
+  if (!(minSnr >= 0)) throw new Error(`min-SNR γ must be 0 (off) or positive, got ${val('minSnr')}`);
   const model = new UNet(gpu, config);
   if (weights) loadCheckpoint(model, weights);
   else model.params.initialize(Math.floor(Math.random() * 1e9));
-  const trainCfg = { batch, lr, weightDecay: 0, emaDecay: 0.995, seed: Math.floor(Math.random() * 1e9), labelDropout: 0.1, schedule: schedCfg };
+  const trainCfg = { batch, lr, weightDecay: 0, emaDecay: 0.995, seed: Math.floor(Math.random() * 1e9), labelDropout: 0.1, schedule: schedCfg, minSnrGamma: minSnr || null };
   const trainer = new Trainer(gpu, model, digits, trainCfg, startStep);
   return { model, trainer, schedule: new NoiseSchedule(schedCfg), schedCfg, trainCfg };
 }
@@ -407,6 +412,9 @@ async function init(): Promise<void> {
 /** Makes `next` the current session (loaded from a file): fresh chart, paused. */
 function adoptSession(next: Session, step: number): void {
   session = next;
+  // A loaded model fixes its schedule and what it predicts: show them.
+  ($('schedule') as HTMLSelectElement).value = next.schedCfg.betaSchedule;
+  ($('prediction') as HTMLSelectElement).value = next.schedCfg.predictionType ?? 'epsilon';
   losses = [[], []];
   lastGridStep = -1;
   updateChart();
