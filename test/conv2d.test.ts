@@ -21,12 +21,15 @@ const cases: ConvShape[] = [
   { N: 2, C_in: 3, H: 8, W: 8, C_out: 3, K: 1, stride: 2, pad: 0 }, // 1×1 stride 2
   { N: 1, C_in: 3, H: 9, W: 11, C_out: 9, K: 3, stride: 1, pad: 1 }, // 99 pixels (two pixel blocks), 9 channels (two blocks of 8)
   { N: 2, C_in: 4, H: 7, W: 7, C_out: 12, K: 3, stride: 1, pad: 0 }, // 3×3 without padding (input gradient pads by 2)
+  { N: 2, C_in: 3, H: 5, W: 6, C_out: 5, K: 3, stride: 1, pad: 3 }, // pad ≥ K: the input gradient cannot pad by K − 1 − pad
+  { N: 3, C_in: 3, H: 7, W: 7, C_out: 4, K: 3, stride: 2, pad: 2 }, // stride 2, pad 2
+  { N: 1, C_in: 2, H: 4, W: 5, C_out: 3, K: 1, stride: 1, pad: 1 }, // 1×1 with padding (a zero border)
 ];
 
 describe('conv2d', () => {
   for (const variant of ['direct', 'blocked', 'blocked8', 'gemm', 'lanes'] as const)
   for (const s of cases) {
-    const label = `N${s.N} ${s.C_in}→${s.C_out} ${s.H}×${s.W} K${s.K} s${s.stride}`;
+    const label = `N${s.N} ${s.C_in}→${s.C_out} ${s.H}×${s.W} K${s.K} s${s.stride} p${s.pad}`;
     it(`${variant}: forward and backward match the CPU twin (${label})`, async () => {
       const gpu = await getGpu();
       const [OH, OW] = convOut(s);

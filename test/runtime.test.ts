@@ -2,7 +2,10 @@
 // folding for large problems, limits, WebGPU errors surfaced with the kernel name, timestamp profiling.
 import { describe, expect, it } from 'vitest';
 import { Gpu } from '../src/runtime/gpu.ts';
-import { nodeShaderSource } from '../src/platform/node.ts';
+import { SHADER_DIR, nodeShaderSource } from '../src/platform/node.ts';
+import { joinWithCommon, sourceLocation } from '../src/runtime/wgsl-source.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { conv2dForward } from '../src/ops/conv2d.ts';
 import { fill } from '../src/ops/elementwise.ts';
 import { poisoned, randArray, useGpu } from './helpers.ts';
@@ -82,6 +85,17 @@ describe('runtime', () => {
     const gpu = new Gpu(base.device, base.adapterInfo, (f) => (f === 'broken' ? broken : nodeShaderSource(f)));
     gpu.kernel('broken', 'main');
     await expect(gpu.sync()).rejects.toThrow(/kernel broken.main: pipeline creation failed/);
+  });
+
+  it('compile errors name the kernel file and its own line, past the common.wgsl prefix', async () => {
+    const base = await getGpu();
+    const common = readFileSync(join(SHADER_DIR, 'common.wgsl'), 'utf8');
+    const body = ['@group(0) @binding(0) var<storage, read_write> out: array<f32>;', '', '@compute @workgroup_size(1) fn main() { out[0] = undefined_thing; }'].join('\n');
+    const gpu = new Gpu(base.device, base.adapterInfo, (f) => (f === 'broken' ? joinWithCommon(common, f, body) : nodeShaderSource(f)));
+    gpu.kernel('broken', 'main');
+    await expect(gpu.sync()).rejects.toThrow(/broken\.wgsl:3:\d+ error: .*undefined_thing/);
+    expect(sourceLocation(joinWithCommon('a\nb\n', 'f', 'x\ny'), 'f', 2)).toBe('common.wgsl:2');
+    expect(sourceLocation(joinWithCommon('a\nb', 'f', 'x\ny'), 'f', 5)).toBe('f.wgsl:2');
   });
 
   it('times kernels with timestamp queries when the adapter has them', async () => {

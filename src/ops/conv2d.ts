@@ -114,9 +114,9 @@ export function conv2dBackward(
     const vi = opts.variant ?? convDefaults.backwardInput;
     if (vi === 'gemm') {
       gemmBackwardInput(gpu, dy, w, dx, g);
-    } else if (vi === 'lanes' && blockedApplies(g)) {
+    } else if (vi === 'lanes' && flippedApplies(g)) {
       lanesBackwardInput(gpu, dy, w, dx, g);
-    } else if (isBlocked(vi) && blockedApplies(g)) {
+    } else if (isBlocked(vi) && flippedApplies(g)) {
       blockedBackwardInput(gpu, dy, w, dx, g, vi === 'blocked8');
     } else if (isBlocked(vi) && blockedStride2(g) && g.pad === 1) {
       blockedBackwardInputStride2(gpu, dy, w, dx, g);
@@ -149,6 +149,14 @@ export function conv2dBackward(
 
 function blockedApplies(g: ConvGeom): boolean {
   return g.stride === 1 && (g.K === 3 || (g.K === 1 && g.pad === 0));
+}
+
+/**
+ * The input gradient as a forward convolution of dy with the flipped weights needs padding K − 1 − pad,
+ * so it exists only for pad < K (a larger pad crops dy instead; the direct kernel handles that).
+ */
+function flippedApplies(g: ConvGeom): boolean {
+  return blockedApplies(g) && g.pad < g.K;
 }
 
 /** 3×3 stride 2 has blocked forward and (pad 1) input-gradient kernels and an NCHW weight kernel. */

@@ -1,6 +1,7 @@
 // Browser entry to the runtime: a Gpu on navigator.gpu, shaders bundled by Vite as strings.
 import { Gpu } from '../runtime/gpu.ts';
 import { adapterSummary, requestDeviceFor } from '../runtime/device.ts';
+import { joinWithCommon } from '../runtime/wgsl-source.ts';
 
 const files = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 const common = files['../../shaders/common.wgsl'];
@@ -8,7 +9,7 @@ const common = files['../../shaders/common.wgsl'];
 export function browserShaderSource(file: string): string {
   const s = files[`../../shaders/${file}.wgsl`];
   if (s === undefined) throw new Error(`shader ${file}.wgsl is not bundled`);
-  return common + '\n' + s;
+  return joinWithCommon(common, file, s);
 }
 
 /** Why WebGPU is unavailable, in words a user can act on; null when it is available. */

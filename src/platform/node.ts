@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Gpu } from '../runtime/gpu.ts';
 import { adapterKind, adapterSummary, requestDeviceFor, type AdapterKind } from '../runtime/device.ts';
+import { joinWithCommon } from '../runtime/wgsl-source.ts';
 
 export const SHADER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shaders');
 
@@ -35,7 +36,7 @@ export function nodeShaderSource(file: string): string {
     const common = readFileSync(join(SHADER_DIR, 'common.wgsl'), 'utf8');
     const path = join(SHADER_DIR, `${file}.wgsl`);
     if (!existsSync(path)) throw new Error(`shader ${file}.wgsl not found in ${SHADER_DIR}`);
-    s = common + '\n' + readFileSync(path, 'utf8');
+    s = joinWithCommon(common, file, readFileSync(path, 'utf8'));
     sources.set(file, s);
   }
   return s;

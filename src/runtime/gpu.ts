@@ -2,6 +2,7 @@
 // groups (by buffers bound) and uniform blocks (by content), records many dispatches into one command
 // buffer, pools storage buffers, times kernels with timestamp queries when asked, and turns WebGPU errors
 // into exceptions that name the kernels involved.
+import { sourceLocation } from './wgsl-source.ts';
 import type { AdapterSummary } from './device.ts';
 import { reflectKernel, packParams, type KernelInfo } from './kernel.ts';
 import { Tensor, shapeStr, type DType } from './tensor.ts';
@@ -140,7 +141,7 @@ export class Gpu {
       d.popErrorScope().then(async (err) => {
         if (!err) return;
         const info = await module.getCompilationInfo();
-        const msgs = info.messages.map((m) => `${file}.wgsl:${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`).join('\n');
+        const msgs = info.messages.map((m) => `${sourceLocation(source, file, m.lineNum)}:${m.linePos} ${m.type}: ${m.message}`).join('\n');
         this.errors.push(`kernel ${key}: pipeline creation failed: ${err.message}${msgs ? '\n' + msgs : ''}`);
       }),
     );
