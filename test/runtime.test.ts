@@ -6,7 +6,9 @@ import { SHADER_DIR, nodeShaderSource } from '../src/platform/node.ts';
 import { joinWithCommon, sourceLocation } from '../src/runtime/wgsl-source.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { conv2dForward } from '../src/ops/conv2d.ts';
+import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
+import { groupNormForward } from '../src/ops/groupnorm.ts';
+import { linearForward } from '../src/ops/linear.ts';
 import { fill } from '../src/ops/elementwise.ts';
 import { poisoned, randArray, useGpu } from './helpers.ts';
 
@@ -70,6 +72,37 @@ describe('runtime', () => {
     expect(v[n - 1]).toBe(2.5);
     expect(v.every((e) => e === 2.5)).toBe(true);
     t.release();
+  });
+
+  it('an op that fails halfway returns the pooled buffers it took', async () => {
+    const gpu = await getGpu();
+    const x = gpu.upload([1, 3, 5, 5], randArray(75, 7));
+    const w = gpu.upload([4, 3, 3, 3], randArray(108, 8));
+    const dy = gpu.upload([1, 4, 5, 5], randArray(100, 9));
+    // dw and db are taken from the pool, then the wrongly shaped dx is refused.
+    const badDx = gpu.upload([1, 3, 4, 4], randArray(48, 1));
+    const failing = () => conv2dBackward(gpu, dy, x, w, {}, { dx: badDx });
+    expect(failing).toThrow(/conv2d_backward: dx must have shape \[1, 3, 5, 5\], got \[1, 3, 4, 4\]/);
+    const created = gpu.cacheStats().buffersCreated;
+    for (let i = 0; i < 5; i++) expect(failing).toThrow(/dx must have shape/);
+    // Without the scope, each try would leave dw and db taken and create two more buffers.
+    expect(gpu.cacheStats().buffersCreated).toBe(created);
+  });
+
+  it('an output that aliases an input is refused before anything is recorded', async () => {
+    const gpu = await getGpu();
+    const x = gpu.upload([2, 4, 3, 3], randArray(72, 10));
+    const gamma = gpu.upload([4], randArray(4, 11));
+    const beta = gpu.upload([4], randArray(4, 12));
+    const w = gpu.upload([4, 4, 3, 3], randArray(144, 13));
+    const dy = gpu.upload([2, 4, 3, 3], randArray(72, 14));
+    const before = gpu.dispatchCount;
+    expect(() => groupNormForward(gpu, x, gamma, beta, { groups: 2 }, { y: x })).toThrow(/groupnorm_forward: output y shares GPU memory with input x/);
+    // dx is computed first; the aliased dw must be refused before dx's kernel is recorded.
+    expect(() => conv2dBackward(gpu, dy, x, w, {}, { dw: w })).toThrow(/conv2d_backward: output dw shares GPU memory with input w/);
+    const a = gpu.upload([2, 4], randArray(8, 15));
+    expect(() => linearForward(gpu, a, gpu.upload([4, 4], randArray(16, 16)), gamma, a)).toThrow(/linear_forward: output y shares GPU memory with input x/);
+    expect(gpu.dispatchCount).toBe(before);
   });
 
   it('refuses tensors over the device limits with the op name', async () => {

@@ -3,7 +3,7 @@
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
-import { expectShape, fail, output } from './check.ts';
+import { expectDistinct, expectShape, fail, output, scopedOp } from './check.ts';
 
 export const ATTENTION_MAX_HEAD_DIM = 64;
 
@@ -41,18 +41,19 @@ function plan(variant: AttentionVariant, p: { N: number; L: number; heads: numbe
     : { suffix: '', invocations: p.N * p.heads * p.L };
 }
 
-export function attentionForward(gpu: Gpu, qkv: Tensor, heads = 1, into: Partial<AttentionOut> = {}, variant = attentionDefaults.variant): AttentionOut {
+export const attentionForward = scopedOp(function attentionForward(gpu: Gpu, qkv: Tensor, heads = 1, into: Partial<AttentionOut> = {}, variant = attentionDefaults.variant): AttentionOut {
   const op = 'attention_forward';
   const p = geometry(op, qkv, heads);
+  expectDistinct(op, { o: into.o, lse: into.lse }, { qkv });
   const oShape = [p.N, p.C, ...qkv.shape.slice(2)];
   const o = output(op, 'o', into.o, oShape, () => gpu.tensor(oShape, op));
   const lse = output(op, 'lse', into.lse, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
   const k = plan(variant, p);
   gpu.run(gpu.kernel('attention', `forward${k.suffix}`), { params: p, bind: { qkv, o, lse }, workgroups: gpu.grid(k.invocations, 64) });
   return { o, lse };
-}
+});
 
-export function attentionBackward(
+export const attentionBackward = scopedOp(function attentionBackward(
   gpu: Gpu, dout: Tensor, qkv: Tensor, fwd: AttentionOut, heads = 1,
   into: { dqkv?: Tensor; delta?: Tensor } = {}, variant = attentionDefaults.variant,
 ): Tensor {
@@ -60,6 +61,7 @@ export function attentionBackward(
   const p = geometry(op, qkv, heads);
   expectShape(op, 'dout', dout, fwd.o.shape);
   expectShape(op, 'lse', fwd.lse, [p.N, heads, p.L]);
+  expectDistinct(op, { dqkv: into.dqkv, delta: into.delta }, { dout, qkv, o: fwd.o, lse: fwd.lse });
   const dqkv = output(op, 'dqkv', into.dqkv, qkv.shape, () => gpu.tensor(qkv.shape, op));
   const ownDelta = !into.delta;
   const delta = output(op, 'delta', into.delta, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
@@ -70,4 +72,4 @@ export function attentionBackward(
   gpu.run(gpu.kernel('attention', `backward_kv${k.suffix}`), { params: p, bind: { ...common, delta_b: delta }, workgroups: wg });
   if (ownDelta) delta.release();
   return dqkv;
-}
+});

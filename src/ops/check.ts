@@ -1,6 +1,7 @@
 // Input checks shared by the ops: every failure names the op, what was expected and what came, and is
 // thrown before anything is recorded on the GPU.
 import { Tensor, shapeStr } from '../runtime/tensor.ts';
+import type { Gpu } from '../runtime/gpu.ts';
 
 export function fail(op: string, msg: string): never {
   throw new Error(`${op}: ${msg}`);
@@ -33,4 +34,24 @@ export function output(op: string, name: string, given: Tensor | undefined, shap
     return given;
   }
   return make();
+}
+
+/**
+ * Refuses outputs that share GPU memory with an input (checked at the op's start, so nothing of it is
+ * recorded): these ops read their inputs while writing, so an aliased output would be wrong or invalid.
+ */
+export function expectDistinct(op: string, outputs: Record<string, Tensor | undefined>, inputs: Record<string, Tensor>): void {
+  for (const [on, o] of Object.entries(outputs)) {
+    if (!o) continue;
+    for (const [inName, i] of Object.entries(inputs)) {
+      if (o.buffer === i.buffer && o.byteOffset < i.byteOffset + i.byteLength && i.byteOffset < o.byteOffset + o.byteLength) {
+        fail(op, `output ${on} shares GPU memory with input ${inName}; pass a separate tensor`);
+      }
+    }
+  }
+}
+
+/** An exported op whose pooled allocations are returned if it throws (see Gpu.scoped). */
+export function scopedOp<A extends [Gpu, ...any[]], R>(body: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => args[0].scoped(() => body(...args));
 }

@@ -2,7 +2,7 @@
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
-import { expectRank, expectShape, fail, output } from './check.ts';
+import { expectDistinct, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
 import { sumChannels, sumOuter } from './reduce.ts';
 
 /**
@@ -65,10 +65,11 @@ export function conv2dOutputShape(x: readonly number[], w: readonly number[], op
 }
 
 /** y = conv2d(x, w) + b. x [N, C_in, H, W], w [C_out, C_in, K, K], b [C_out] → y [N, C_out, OH, OW]. */
-export function conv2dForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, opts: Conv2dOpts = {}, out?: Tensor): Tensor {
+export const conv2dForward = scopedOp(function conv2dForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, opts: Conv2dOpts = {}, out?: Tensor): Tensor {
   const op = 'conv2d_forward';
   const g = geometry(op, x, w, opts);
   expectShape(op, 'bias', b, [g.C_out]);
+  expectDistinct(op, { y: out }, { x, w, bias: b });
   const y = output(op, 'y', out, [g.N, g.C_out, g.OH, g.OW], () => gpu.tensor([g.N, g.C_out, g.OH, g.OW], op));
   const variant = opts.variant ?? convDefaults.forward;
   if (variant === 'gemm') {
@@ -86,7 +87,7 @@ export function conv2dForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, opts: C
   const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
   gpu.run(gpu.kernel('conv2d', 'forward'), { params: { ...g }, bind: { x, w, bias: b, y }, workgroups: gpu.grid(n, 64) });
   return y;
-}
+});
 
 export interface Conv2dGrads {
   dx?: Tensor;
@@ -99,13 +100,14 @@ export interface Conv2dGrads {
  * skipWeight computes dx alone (benchmarks time the two directions separately).
  * Pass preallocated outputs in `into` to avoid allocation.
  */
-export function conv2dBackward(
+export const conv2dBackward = scopedOp(function conv2dBackward(
   gpu: Gpu, dy: Tensor, x: Tensor, w: Tensor, opts: Conv2dOpts = {},
   into: Partial<Conv2dGrads> = {}, skipInput = false, skipWeight = false,
 ): Conv2dGrads {
   const op = 'conv2d_backward';
   const g = geometry(op, x, w, opts);
   expectShape(op, 'dy', dy, [g.N, g.C_out, g.OH, g.OW]);
+  expectDistinct(op, { dx: into.dx, dw: into.dw, db: into.db }, { dy, x, w });
   const dw = output(op, 'dw', into.dw, w.shape, () => gpu.tensor(w.shape, op));
   const db = output(op, 'db', into.db, [g.C_out], () => gpu.tensor([g.C_out], op));
   let dx: Tensor | undefined;
@@ -143,7 +145,7 @@ export function conv2dBackward(
   }
   sumChannels(gpu, dy, g.N, g.C_out, g.OH * g.OW, db);
   return { dx, dw, db };
-}
+});
 
 // ---------- blocked variant (3×3 and 1×1 at stride 1; other shapes use the direct kernels) ----------
 

@@ -2,7 +2,7 @@
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
-import { expectShape, fail, output } from './check.ts';
+import { expectDistinct, expectShape, fail, output, scopedOp } from './check.ts';
 import { reduceDefaults } from './reduce.ts';
 
 export interface GroupNormOpts {
@@ -30,9 +30,10 @@ export interface GroupNormOut {
   stats: Tensor;
 }
 
-export function groupNormForward(gpu: Gpu, x: Tensor, gamma: Tensor, beta: Tensor, opts: GroupNormOpts, into: Partial<GroupNormOut> = {}): GroupNormOut {
+export const groupNormForward = scopedOp(function groupNormForward(gpu: Gpu, x: Tensor, gamma: Tensor, beta: Tensor, opts: GroupNormOpts, into: Partial<GroupNormOut> = {}): GroupNormOut {
   const op = opts.silu ? 'groupnorm_silu_forward' : 'groupnorm_forward';
   const p = geometry(op, x, gamma, beta, opts);
+  expectDistinct(op, { y: into.y, stats: into.stats }, { x, gamma, beta });
   const y = output(op, 'y', into.y, x.shape, () => gpu.tensor(x.shape, op));
   const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
   if (reduceDefaults.style === 'serial') {
@@ -41,7 +42,7 @@ export function groupNormForward(gpu: Gpu, x: Tensor, gamma: Tensor, beta: Tenso
     gpu.run(gpu.kernel('groupnorm', 'forward'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
   }
   return { y, stats };
-}
+});
 
 export interface GroupNormGrads {
   dx: Tensor;
@@ -49,7 +50,7 @@ export interface GroupNormGrads {
   dbeta: Tensor;
 }
 
-export function groupNormBackward(
+export const groupNormBackward = scopedOp(function groupNormBackward(
   gpu: Gpu, dy: Tensor, x: Tensor, gamma: Tensor, beta: Tensor, stats: Tensor, opts: GroupNormOpts,
   into: Partial<GroupNormGrads> = {},
 ): GroupNormGrads {
@@ -57,6 +58,7 @@ export function groupNormBackward(
   const p = geometry(op, x, gamma, beta, opts);
   expectShape(op, 'dy', dy, x.shape);
   expectShape(op, 'stats', stats, [p.N * p.G, 2]);
+  expectDistinct(op, { dx: into.dx, dgamma: into.dgamma, dbeta: into.dbeta }, { dy, x, gamma, beta, stats });
   const dx = output(op, 'dx', into.dx, x.shape, () => gpu.tensor(x.shape, op));
   const dgamma = output(op, 'dgamma', into.dgamma, [p.C], () => gpu.tensor([p.C], op));
   const dbeta = output(op, 'dbeta', into.dbeta, [p.C], () => gpu.tensor([p.C], op));
@@ -69,4 +71,4 @@ export function groupNormBackward(
     gpu.run(gpu.kernel('groupnorm', 'backward_params'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: gpu.grid(p.C, 1) });
   }
   return { dx, dgamma, dbeta };
-}
+});

@@ -3,7 +3,7 @@
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
-import { expectRank, expectShape, fail, output } from './check.ts';
+import { expectDistinct, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
 import { sumChannels } from './reduce.ts';
 
 interface Strided {
@@ -61,14 +61,15 @@ function check(op: string, x: Tensor, w: Tensor) {
 }
 
 /** x [M, in] · Wᵀ + b → [M, out]. */
-export function linearForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, out?: Tensor): Tensor {
+export const linearForward = scopedOp(function linearForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, out?: Tensor): Tensor {
   const op = 'linear_forward';
   const { M, K, N } = check(op, x, w);
   expectShape(op, 'bias', b, [N]);
+  expectDistinct(op, { y: out }, { x, w, bias: b });
   const y = output(op, 'y', out, [M, N], () => gpu.tensor([M, N], op));
   stridedMatmul(gpu, 1, M, N, K, { t: x, bs: 0, rs: K, cs: 1 }, { t: w, bs: 0, rs: 1, cs: K }, y, b);
   return y;
-}
+});
 
 export interface LinearGrads {
   dx?: Tensor;
@@ -77,10 +78,11 @@ export interface LinearGrads {
 }
 
 /** dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy. */
-export function linearBackward(gpu: Gpu, dy: Tensor, x: Tensor, w: Tensor, into: Partial<LinearGrads> = {}, skipInput = false): LinearGrads {
+export const linearBackward = scopedOp(function linearBackward(gpu: Gpu, dy: Tensor, x: Tensor, w: Tensor, into: Partial<LinearGrads> = {}, skipInput = false): LinearGrads {
   const op = 'linear_backward';
   const { M, K, N } = check(op, x, w);
   expectShape(op, 'dy', dy, [M, N]);
+  expectDistinct(op, { dx: into.dx, dw: into.dw, db: into.db }, { dy, x, w });
   const dw = output(op, 'dw', into.dw, [N, K], () => gpu.tensor([N, K], op));
   const db = output(op, 'db', into.db, [N], () => gpu.tensor([N], op));
   let dx: Tensor | undefined;
@@ -92,4 +94,4 @@ export function linearBackward(gpu: Gpu, dy: Tensor, x: Tensor, w: Tensor, into:
   stridedMatmul(gpu, 1, N, K, M, { t: dy, bs: 0, rs: 1, cs: N }, { t: x, bs: 0, rs: K, cs: 1 }, dw);
   sumChannels(gpu, dy, M, N, 1, db);
   return { dx, dw, db };
-}
+});

@@ -81,6 +81,8 @@ export class Gpu {
   private batchKernels = new Set<string>();
   private pending: Promise<void>[] = [];
   private errors: string[] = [];
+  /** Tensors taken inside each open scoped() call, innermost last. */
+  private scopes: Tensor[][] = [];
   private lost: string | null = null;
 
   private querySet: GPUQuerySet | null = null;
@@ -251,6 +253,23 @@ export class Gpu {
     return buf;
   }
 
+  /**
+   * Runs an op's body; if it throws, every pooled tensor it took goes back to the pool (an op that fails
+   * halfway leaks nothing). Nested calls each own what they took.
+   */
+  scoped<R>(body: () => R): R {
+    const taken: Tensor[] = [];
+    this.scopes.push(taken);
+    try {
+      return body();
+    } catch (e) {
+      for (const t of taken) t.release();
+      throw e;
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
   /** A pooled tensor; contents are whatever the buffer held before (poison it in tests). */
   tensor(shape: readonly number[], op = 'tensor', dtype: DType = 'f32'): Tensor {
     for (const d of shape) {
@@ -260,7 +279,9 @@ export class Gpu {
     const bytes = n * 4;
     const max = Math.min(this.limits.maxBufferSize, this.limits.maxStorageBufferBindingSize);
     if (bytes > max) throw new Error(`${op}: tensor ${shapeStr(shape)} needs ${bytes} bytes, over the device limit of ${max} bytes`);
-    return new Tensor(this, this.pool.take(bytes), shape, dtype);
+    const t = new Tensor(this, this.pool.take(bytes), shape, dtype);
+    this.scopes[this.scopes.length - 1]?.push(t);
+    return t;
   }
 
   upload(shape: readonly number[], data: ArrayLike<number>, op = 'upload', dtype: DType = 'f32'): Tensor {
