@@ -36,9 +36,13 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
       const before = gpu.cacheStats();
       let encode = 0;
       const t0 = performance.now();
+      let kernels: string[] = [];
       for (let i = 0; i < o.steps; i++) {
         const e0 = performance.now();
+        gpu.trace = i === 0 ? [] : null; // what one step runs
         tr.encodeStep();
+        if (i === 0) kernels = [...new Set(gpu.trace)];
+        gpu.trace = null;
         encode += performance.now() - e0;
         await gpu.sync();
       }
@@ -50,7 +54,7 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
         name: 'train_step', direction: `${preset} (encode ${(encode / o.steps).toFixed(1)} ms CPU; ${(memory / 2 ** 20).toFixed(0)} MiB GPU; ${allocatedDuringSteps} buffers created after warm-up)`,
         shape: [batch, cfg.inChannels, cfg.imageSize, cfg.imageSize], variant: 'one command buffer', flops: 3 * fl * batch, bytes: 4 * 5 * model.params.total,
         ms_median: ms, ms_min: ms, gflops: (3 * fl * batch) / ms / 1e6, gbps: 0, max_abs_err: 0, max_rel_err: 0, cpu_ms: 0, timing: 'wall',
-        ms_wall_readback: ms, peers: { tfjs_ms: null, jaxjs_ms: null },
+        ms_wall_readback: ms, kernels, peers: { tfjs_ms: null, jaxjs_ms: null },
       };
       if (o.peerStep) {
         try {
@@ -66,12 +70,15 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
     const sched = new NoiseSchedule();
     await sample(gpu, model, sched, { n, sampler: 'ddim', steps: 2, classLabel: null });
     const s0 = performance.now();
+    gpu.trace = [];
     await sample(gpu, model, sched, { n, sampler: 'ddim', steps: 50, classLabel: null });
+    const sampleKernels = [...new Set(gpu.trace)];
+    gpu.trace = null;
     const sms = performance.now() - s0;
     out.push({
       name: 'ddim50_sampling', direction: `${preset} (${((1000 * n) / sms).toFixed(2)} images/s)`, shape: [n, cfg.inChannels, cfg.imageSize, cfg.imageSize], variant: 'fused sampler step',
       flops: 50 * fl * n, bytes: 0, ms_median: sms, ms_min: sms, gflops: (50 * fl * n) / sms / 1e6, gbps: 0, max_abs_err: 0, max_rel_err: 0, cpu_ms: 0, timing: 'wall',
-      ms_wall_readback: sms, peers: { tfjs_ms: null, jaxjs_ms: null },
+      ms_wall_readback: sms, kernels: sampleKernels, peers: { tfjs_ms: null, jaxjs_ms: null },
     });
     o.log?.(`ddim50 ${preset} n=${n}: ${((1000 * n) / sms).toFixed(2)} images/s`);
   }

@@ -1,7 +1,7 @@
 // The benchmark page: runs the suite on navigator.gpu with TensorFlow.js as the peer, logs rows as they
 // come, and leaves the whole run in window.__bench for the puppeteer runner (bench/run.ts) to collect.
 import { createBrowserGpu } from '../src/platform/browser.ts';
-import { autotune } from '../src/runtime/autotune.ts';
+import { autotune } from '../src/tune/autotune.ts';
 import { runSuite, type SizeSet } from './suite.ts';
 import { tfjsPeer } from './peers-tfjs.ts';
 import { jaxjsPeer } from './peers-jaxjs.ts';
@@ -20,7 +20,7 @@ const log = (line: string) => {
 async function main() {
   const gpu = await createBrowserGpu();
   const tune = await autotune(gpu, undefined, 3);
-  log(`adapter ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}; autotune ${JSON.stringify({ conv: tune.conv, reduce: tune.reduce, attention: tune.attention })}`);
+  log(`adapter ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}; autotune ${JSON.stringify(tune.policy)}`);
   // ?peers=0 runs none; ?peers=tfjs or ?peers=jaxjs one of them; default both.
   const wanted = q.get('peers') === '0' ? [] : (q.get('peers') ?? 'tfjs,jaxjs').split(',');
   const peers: PeerRunner[] = [];

@@ -18,18 +18,38 @@ export interface BenchRun {
 
 const fmt = (v: number | null, d = 2) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
 
-/** "conv forward blocked8 (direct 244 ms, blocked 45 ms, …); …" from the autotune record. */
-function autotuneLine(t: unknown): string {
-  const r = t as { conv?: Record<string, string>; reduce?: string; attention?: string; ms?: Record<string, number> } | null;
-  if (!r?.conv) return 'not recorded';
-  const timed = (prefix: string) =>
-    Object.entries(r.ms ?? {})
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(0)} ms`)
-      .join(', ');
-  const dirs = Object.entries(r.conv).map(([d, v]) => `conv ${d} **${v}** (${timed(`conv.${d}.`)})`);
-  const att = r.attention ? [`attention **${r.attention}** (${timed('attention.')})`] : [];
-  return [...dirs, `reductions **${r.reduce}** (${timed('reduce.')})`, ...att].join('; ');
+interface TuneRecord {
+  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; attention?: string };
+  ms?: Record<string, number>;
+}
+
+/** "variant 12 ms, …" for every candidate whose key starts with prefix. */
+function timed(r: TuneRecord, prefix: string): string {
+  return Object.entries(r.ms ?? {})
+    .filter(([k]) => k.startsWith(prefix))
+    .map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(1)} ms`)
+    .join(', ');
+}
+
+/** The autotune choices: reductions and attention in a line, then conv per shape class as a table. */
+function autotuneSection(t: unknown): string[] {
+  const r = t as TuneRecord | null;
+  const p = r?.policy;
+  if (!r || !p?.conv) return ['Kernel choices (autotune): not recorded.'];
+  const lines = [
+    `Kernel choices the runtime made for this adapter by measurement (autotune): reductions **${p.reduce}** (${timed(r, 'reduce.')}); ` +
+      `attention **${p.attention}** (${timed(r, 'attention.')}); conv default ${p.conv.forward}/${p.conv.backwardInput}/${p.conv.backwardWeight} ` +
+      '(forward / input gradient / weight gradient), and per shape class (kernel, stride, channel bucket, output-plane bucket):',
+    '',
+    '| shape class | forward | input gradient | weight gradient |',
+    '|---|---|---|---|',
+  ];
+  const classes = [...new Set(Object.keys(p.convByShape ?? {}).map((k) => k.split('|')[1]))];
+  for (const cls of classes) {
+    const cell = (dir: string) => `**${p.convByShape![`${dir}|${cls}`]}** (${timed(r, `conv.${dir}.${cls}.`)})`;
+    lines.push(`| ${cls} | ${cell('forward')} | ${cell('backwardInput')} | ${cell('backwardWeight')} |`);
+  }
+  return lines;
 }
 
 export function markdown(run: BenchRun): string {
@@ -40,15 +60,17 @@ export function markdown(run: BenchRun): string {
     `Adapter: **${adapterLine(a)}**; runner: ${run.runner}${run.browser ? ` (${run.browser})` : ''}; ` +
       `timing: ${run.records[0]?.timing ?? '—'}; peers: ${run.peers ?? 'none'}.`,
     '',
-    `Variants the runtime chose for this adapter by measurement (autotune): ${autotuneLine(run.autotune)}.`,
+    ...autotuneSection(run.autotune),
     '',
-    '| kernel | direction | variant | shape | ms (median) | ms (min) | GFLOP/s | GB/s | max abs err | max rel err | CPU twin ms | ours + readback ms | tfjs ms | tfjs / ours | jax-js ms | jax-js / ours |',
-    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '`variant` is the design asked for; `kernels that ran` lists the entry points actually dispatched (a variant that does not apply to a shape runs another kernel).',
+    '',
+    '| kernel | direction | variant | kernels that ran | shape | ms (median) | ms (min) | GFLOP/s | GB/s | max abs err | max rel err | CPU twin ms | ours + readback ms | tfjs ms | tfjs / ours | jax-js ms | jax-js / ours |',
+    '|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of run.records) {
     const ratio = (ms: number | null) => (ms !== null ? ms / r.ms_wall_readback : null);
     lines.push(
-      `| ${r.name} | ${r.direction} | ${r.variant} | ${r.shape.join('×')} | ${fmt(r.ms_median)} | ${fmt(r.ms_min)} | ${fmt(r.gflops)} | ${fmt(r.gbps)} | ` +
+      `| ${r.name} | ${r.direction} | ${r.variant} | ${r.kernels?.length > 8 ? `${r.kernels.length} kernels` : (r.kernels ?? []).join(', ')} | ${r.shape.join('×')} | ${fmt(r.ms_median)} | ${fmt(r.ms_min)} | ${fmt(r.gflops)} | ${fmt(r.gbps)} | ` +
         `${r.max_abs_err.toExponential(1)} | ${r.max_rel_err.toExponential(1)} | ${fmt(r.cpu_ms, 0)} | ${fmt(r.ms_wall_readback)} | ${fmt(r.peers.tfjs_ms)} | ${fmt(ratio(r.peers.tfjs_ms))} | ${fmt(r.peers.jaxjs_ms)} | ${fmt(ratio(r.peers.jaxjs_ms))} |`,
     );
   }

@@ -15,7 +15,7 @@ export interface E2EArgs { presets: string[]; batches: number[]; steps: number; 
 
 export async function benchNode(sizes: SizeSet[], kernels: string[], reps: number, warmup: number, log = console.log, e2e: E2EArgs | null = null, adapter: AdapterKind | 'auto' = 'auto'): Promise<BenchRun> {
   const { createNodeGpu } = await import('../src/platform/node.ts');
-  const { autotune } = await import('../src/runtime/autotune.ts');
+  const { autotune } = await import('../src/tune/autotune.ts');
   const gpu = await createNodeGpu({ adapter });
   const tune = await autotune(gpu, undefined, 3);
   const records = await runSuite(gpu, { sizes, kernels, reps, warmup, log });

@@ -8,7 +8,8 @@ import { mulberry32 } from '../src/runtime/mulberry.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
 import { conv2dBackward, conv2dForward, type ConvVariant } from '../src/ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../src/ops/groupnorm.ts';
-import { reduceDefaults, type ReduceStyle } from '../src/ops/reduce.ts';
+import type { ReduceStyle } from '../src/ops/reduce.ts';
+import type { PolicyState } from '../src/runtime/policy.ts';
 import { linearBackward, linearForward } from '../src/ops/linear.ts';
 import { attentionBackward, attentionForward } from '../src/ops/attention.ts';
 import { adamwStep } from '../src/ops/adamw.ts';
@@ -36,6 +37,8 @@ export interface BenchRecord {
   timing: 'gpu-timestamp' | 'wall';
   /** Wall time of one call including a readback, comparable with the peers' numbers. */
   ms_wall_readback: number;
+  /** The kernels that actually ran (file.entry), which may differ from `variant` where it does not apply. */
+  kernels: string[];
   peers: { tfjs_ms: number | null; jaxjs_ms: number | null };
 }
 
@@ -85,6 +88,8 @@ const now = () => performance.now();
 interface Case extends Pick<BenchRecord, 'name' | 'direction' | 'shape' | 'variant' | 'flops' | 'bytes'> {
   setup: (gpu: Gpu) => { run: () => void; out: Tensor; ref: () => ArrayLike<number>; before?: () => void; free: Tensor[] };
   peer?: (p: PeerRunner, reps: number) => Promise<number | null> | null;
+  /** Kernel-policy choices the case runs under (restored after it). */
+  policy?: Partial<PolicyState>;
 }
 
 async function measure(gpu: Gpu, run: () => void, reps: number, warmup: number): Promise<{ times: number[]; timing: 'gpu-timestamp' | 'wall' }> {
@@ -192,12 +197,9 @@ function cases(sizes: SizeSet[]): Case[] {
     const dy = rand(n, 8);
     const spec = { N, C, S: H * H, G, eps: 1e-5, silu: true };
     for (const style of ['tree', 'serial'] as ReduceStyle[]) {
-      const prep = (gpu: Gpu) => {
-        reduceDefaults.style = style;
-        return { tx: gpu.upload([N, C, H, H], x), tg: gpu.upload([C], gamma), tb: gpu.upload([C], beta) };
-      };
+      const prep = (gpu: Gpu) => ({ tx: gpu.upload([N, C, H, H], x), tg: gpu.upload([C], gamma), tb: gpu.upload([C], beta) });
       list.push({
-        name: 'groupnorm_silu', direction: 'forward', shape: [N, C, H, H, G], variant: style, flops: 10 * n, bytes: 8 * n,
+        name: 'groupnorm_silu', direction: 'forward', shape: [N, C, H, H, G], variant: style, flops: 10 * n, bytes: 8 * n, policy: { reduce: style },
         setup: (gpu) => {
           const { tx, tg, tb } = prep(gpu);
           const y = gpu.tensor([N, C, H, H]);
@@ -207,7 +209,7 @@ function cases(sizes: SizeSet[]): Case[] {
         peer: (p, reps) => p.groupNormSilu?.('forward', N, C, H, G, reps) ?? null,
       });
       list.push({
-        name: 'groupnorm_silu', direction: 'backward', shape: [N, C, H, H, G], variant: style, flops: 20 * n, bytes: 12 * n,
+        name: 'groupnorm_silu', direction: 'backward', shape: [N, C, H, H, G], variant: style, flops: 20 * n, bytes: 12 * n, policy: { reduce: style },
         setup: (gpu) => {
           const { tx, tg, tb } = prep(gpu);
           const y = gpu.tensor([N, C, H, H]);
@@ -316,8 +318,17 @@ export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]
   const out: BenchRecord[] = [];
   const peerMemo = new Map<string, number | null>();
   const keep = (c: Case) => !o.kernels.length || o.kernels.some((k) => `${c.name}.${c.direction}`.includes(k));
-  const savedStyle = reduceDefaults.style;
   for (const c of cases(o.sizes).filter(keep)) {
+    const rec = await gpu.policy.using(c.policy ?? {}, () => runCase(gpu, c, o, peerMemo, log));
+    out.push(rec);
+    log(formatRow(rec));
+  }
+  return out;
+}
+
+/** Times one case, checks it against its CPU twin, runs the peers; under the case's policy. */
+async function runCase(gpu: Gpu, c: Case, o: BenchOptions, peerMemo: Map<string, number | null>, log: (line: string) => void): Promise<BenchRecord> {
+  {
     const s = c.setup(gpu);
     const { times, timing } = await measure(gpu, s.run, o.reps, o.warmup);
     // Wall time of one call including the readback (what a peer's `await t.data()` costs).
@@ -327,7 +338,10 @@ export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]
     const wall = now() - w0;
     // Correctness on the same inputs: a fresh run from the initial state, then the CPU twin.
     s.before?.();
+    gpu.trace = [];
     s.run();
+    const kernels = [...new Set(gpu.trace)];
+    gpu.trace = null;
     const got = await s.out.read();
     const c0 = now();
     const ref = s.ref();
@@ -354,14 +368,11 @@ export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]
       name: c.name, direction: c.direction, shape: c.shape, variant: c.variant, flops: c.flops, bytes: c.bytes,
       ms_median: med, ms_min: times[0], gflops: c.flops / med / 1e6, gbps: c.bytes / med / 1e6,
       max_abs_err: err.abs, max_rel_err: err.rel, cpu_ms: cpuMs, timing, ms_wall_readback: wall,
-      peers,
+      kernels, peers,
     };
-    out.push(rec);
-    log(formatRow(rec));
     for (const t of s.free) t.release();
+    return rec;
   }
-  reduceDefaults.style = savedStyle;
-  return out;
 }
 
 export function formatRow(r: BenchRecord): string {

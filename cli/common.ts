@@ -10,7 +10,7 @@ import type { CheckpointMeta } from '../src/io/checkpoint.ts';
 import { ADAPTER_ENV, ADAPTER_KINDS, createNodeGpu, parseAdapterKind, type AdapterKind } from '../src/platform/node.ts';
 import { adapterLine } from '../src/runtime/device.ts';
 import { nodeTuneCache } from '../src/platform/tune-node.ts';
-import { autotune } from '../src/runtime/autotune.ts';
+import { autotune } from '../src/tune/autotune.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
 
 export class UsageError extends Error {}
@@ -86,7 +86,7 @@ export async function setupGpu(tune = true, quiet = false, adapter?: AdapterKind
   const line = `adapter: ${adapterLine(gpu.adapterInfo)}`;
   if (tune) {
     const t = await autotune(gpu, nodeTuneCache());
-    if (!quiet) console.log(`${line}; kernels: conv ${t.conv.forward}/${t.conv.backwardInput}/${t.conv.backwardWeight}, reductions ${t.reduce}, attention ${t.attention}`);
+    if (!quiet) console.log(`${line}; kernels: ${gpu.policy.describe()}`);
   } else if (!quiet) {
     console.log(line);
   }

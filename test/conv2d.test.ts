@@ -1,7 +1,7 @@
 // conv2d forward and backward (input, weight, bias) against the CPU twin; the twin's backward against
 // finite differences; bad input rejected before any GPU work.
 import { describe, expect, it } from 'vitest';
-import { conv2dBackward, conv2dForward, weightGradient } from '../src/ops/conv2d.ts';
+import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
 import { conv2dBackwardRef, conv2dForwardRef, convOut, type ConvShape } from './reference/conv2d.ts';
 import { finiteDiff } from './reference/gradcheck.ts';
 import { expectClose, poisoned, prod, randArray, useGpu } from './helpers.ts';
@@ -57,25 +57,22 @@ describe('conv2d', () => {
 
   it('blocked weight gradient: one partial per image and rows split across invocations agree with the twin', async () => {
     const gpu = await getGpu();
-    const saved = weightGradient.targetInvocations;
-    try {
-      for (const s of [cases[0], cases[5], cases[6], cases[7], cases[8]]) { // 3×3 s1, s2, 1×1, 1×1 vec4, s2 pad 0
-        const [OH, OW] = convOut(s);
-        const x = randArray(s.N * s.C_in * s.H * s.W, 5);
-        const w = randArray(s.C_out * s.C_in * s.K * s.K, 6);
-        const dy = randArray(s.N * s.C_out * OH * OW, 7);
-        const ref = conv2dBackwardRef(dy, x, w, s);
-        for (const target of [1, 1 << 20]) {
-          weightGradient.targetInvocations = target; // 1: no split; 2^20: as many splits as rows/positions
+    for (const s of [cases[0], cases[5], cases[6], cases[7], cases[8]]) { // 3×3 s1, s2, 1×1, 1×1 vec4, s2 pad 0
+      const [OH, OW] = convOut(s);
+      const x = randArray(s.N * s.C_in * s.H * s.W, 5);
+      const w = randArray(s.C_out * s.C_in * s.K * s.K, 6);
+      const dy = randArray(s.N * s.C_out * OH * OW, 7);
+      const ref = conv2dBackwardRef(dy, x, w, s);
+      for (const target of [1, 1 << 20]) {
+        // 1: no split; 2^20: as many splits as rows/positions
+        await gpu.policy.using({ weightGradientTarget: target }, async () => {
           const g = conv2dBackward(gpu, gpu.upload([s.N, s.C_out, OH, OW], dy), gpu.upload([s.N, s.C_in, s.H, s.W], x),
             gpu.upload([s.C_out, s.C_in, s.K, s.K], w), { stride: s.stride, pad: s.pad, variant: 'blocked' },
             { dw: poisoned(gpu, [s.C_out, s.C_in, s.K, s.K]), db: poisoned(gpu, [s.C_out]) }, true);
           expectClose(`dw target ${target}`, await g.dw.read(), ref.dw, 1e-3, 1e-4);
           expectClose(`db target ${target}`, await g.db.read(), ref.db, 1e-3, 1e-4);
-        }
+        });
       }
-    } finally {
-      weightGradient.targetInvocations = saved;
     }
   });
 

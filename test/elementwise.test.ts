@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { add, axpby, mul, scale, siluBackward, siluForward } from '../src/ops/elementwise.ts';
 import { addChannel, addChannelBackward, concat, split, upsample2x, upsample2xBackward } from '../src/ops/channels.ts';
-import { reduceDefaults, sumChannels } from '../src/ops/reduce.ts';
+import { sumChannels } from '../src/ops/reduce.ts';
 import { axpbyRef, mulRef, siluBackwardRef, siluForwardRef, silu, sumChannelsRef } from './reference/elementwise.ts';
 import { addChannelRef, concatRef, upsample2xBackwardRef, upsample2xRef } from './reference/channels.ts';
 import { finiteDiff } from './reference/gradcheck.ts';
@@ -54,11 +54,12 @@ describe('channel ops', () => {
       expectClose('add_channel', await addChannel(gpu, ta, gpu.upload([N, Ca], e), poisoned(gpu, [N, Ca, H, W])).read(), addChannelRef(a, e, N, Ca, S), 1e-6, 1e-6);
       const deRef = new Float64Array(N * Ca).map((_, r) => a.slice(r * S, (r + 1) * S).reduce((x, y) => x + y, 0));
       for (const style of ['tree', 'serial'] as const) {
-        reduceDefaults.style = style;
-        const de = addChannelBackward(gpu, ta, poisoned(gpu, [N, Ca]));
-        expectClose(`add_channel backward (${style})`, await de.read(), deRef, 1e-4, 1e-5);
-        const sc = sumChannels(gpu, ta, N, Ca, S, poisoned(gpu, [Ca]));
-        expectClose(`sum_channels (${style})`, await sc.read(), sumChannelsRef(a, N, Ca, S), 1e-4, 1e-5);
+        await gpu.policy.using({ reduce: style }, async () => {
+          const de = addChannelBackward(gpu, ta, poisoned(gpu, [N, Ca]));
+          expectClose(`add_channel backward (${style})`, await de.read(), deRef, 1e-4, 1e-5);
+          const sc = sumChannels(gpu, ta, N, Ca, S, poisoned(gpu, [Ca]));
+          expectClose(`sum_channels (${style})`, await sc.read(), sumChannelsRef(a, N, Ca, S), 1e-4, 1e-5);
+        });
       }
       const cat = concat(gpu, ta, tb, poisoned(gpu, [N, Ca + Cb, H, W]));
       const catRef = concatRef(a, b, N, Ca, Cb, S);

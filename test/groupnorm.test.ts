@@ -1,7 +1,6 @@
 // GroupNorm and fused GroupNorm→SiLU, forward and backward (input, γ, β), against the CPU twin.
 import { describe, expect, it } from 'vitest';
 import { groupNormBackward, groupNormForward } from '../src/ops/groupnorm.ts';
-import { reduceDefaults } from '../src/ops/reduce.ts';
 import { groupNormBackwardRef, groupNormForwardRef, type GNShape } from './reference/groupnorm.ts';
 import { finiteDiff } from './reference/gradcheck.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
@@ -22,31 +21,32 @@ describe('groupnorm', () => {
     for (const silu of [false, true]) {
       it(`${style}: ${silu ? 'GroupNorm→SiLU' : 'GroupNorm'} N${c.N} C${c.C} S${c.S} G${c.G}`, async () => {
         const gpu = await getGpu();
-        reduceDefaults.style = style;
-        const s: GNShape = { ...c, eps: 1e-5, silu };
-        const shape = [c.N, c.C, c.S];
-        const n = c.N * c.C * c.S;
-        const x = randArray(n, 11, -2, 3);
-        const gamma = randArray(c.C, 12, 0.5, 1.5);
-        const beta = randArray(c.C, 13);
-        const dy = randArray(n, 14);
-        const tx = gpu.upload(shape, x);
-        const tg = gpu.upload([c.C], gamma);
-        const tb = gpu.upload([c.C], beta);
-        const opts = { groups: c.G, silu };
-        const f = groupNormForward(gpu, tx, tg, tb, opts, { y: poisoned(gpu, shape), stats: poisoned(gpu, [c.N * c.G, 2]) });
-        const g = groupNormBackward(gpu, gpu.upload(shape, dy), tx, tg, tb, f.stats, opts, {
-          dx: poisoned(gpu, shape), dgamma: poisoned(gpu, [c.C]), dbeta: poisoned(gpu, [c.C]),
+        await gpu.policy.using({ reduce: style }, async () => {
+          const s: GNShape = { ...c, eps: 1e-5, silu };
+          const shape = [c.N, c.C, c.S];
+          const n = c.N * c.C * c.S;
+          const x = randArray(n, 11, -2, 3);
+          const gamma = randArray(c.C, 12, 0.5, 1.5);
+          const beta = randArray(c.C, 13);
+          const dy = randArray(n, 14);
+          const tx = gpu.upload(shape, x);
+          const tg = gpu.upload([c.C], gamma);
+          const tb = gpu.upload([c.C], beta);
+          const opts = { groups: c.G, silu };
+          const f = groupNormForward(gpu, tx, tg, tb, opts, { y: poisoned(gpu, shape), stats: poisoned(gpu, [c.N * c.G, 2]) });
+          const g = groupNormBackward(gpu, gpu.upload(shape, dy), tx, tg, tb, f.stats, opts, {
+            dx: poisoned(gpu, shape), dgamma: poisoned(gpu, [c.C]), dbeta: poisoned(gpu, [c.C]),
+          });
+          const rf = groupNormForwardRef(x, gamma, beta, s);
+          const rb = groupNormBackwardRef(dy, x, gamma, beta, s);
+          expectClose('groupnorm y', await f.y.read(), rf.y, 1e-4, 1e-4);
+          const stats = await f.stats.read();
+          expectClose('groupnorm mean', stats.filter((_, i) => i % 2 === 0), rf.mean, 1e-5, 1e-4);
+          expectClose('groupnorm rstd', stats.filter((_, i) => i % 2 === 1), rf.rstd, 1e-5, 1e-4);
+          expectClose('groupnorm dx', await g.dx.read(), rb.dx, 2e-4, 1e-3);
+          expectClose('groupnorm dgamma', await g.dgamma.read(), rb.dgamma, 1e-3, 1e-4);
+          expectClose('groupnorm dbeta', await g.dbeta.read(), rb.dbeta, 1e-3, 1e-4);
         });
-        const rf = groupNormForwardRef(x, gamma, beta, s);
-        const rb = groupNormBackwardRef(dy, x, gamma, beta, s);
-        expectClose('groupnorm y', await f.y.read(), rf.y, 1e-4, 1e-4);
-        const stats = await f.stats.read();
-        expectClose('groupnorm mean', stats.filter((_, i) => i % 2 === 0), rf.mean, 1e-5, 1e-4);
-        expectClose('groupnorm rstd', stats.filter((_, i) => i % 2 === 1), rf.rstd, 1e-5, 1e-4);
-        expectClose('groupnorm dx', await g.dx.read(), rb.dx, 2e-4, 1e-3);
-        expectClose('groupnorm dgamma', await g.dgamma.read(), rb.dgamma, 1e-3, 1e-4);
-        expectClose('groupnorm dbeta', await g.dbeta.read(), rb.dbeta, 1e-3, 1e-4);
       });
     }
 

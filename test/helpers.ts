@@ -3,14 +3,18 @@
 import { afterAll, afterEach } from 'vitest';
 import { createNodeGpu } from '../src/platform/node.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
+import type { PolicyState } from '../src/runtime/policy.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
 import { fill } from '../src/ops/elementwise.ts';
 import { mulberry32 } from '../src/runtime/mulberry.ts';
 
 let gpuPromise: Promise<Gpu> | null = null;
 
-/** The file's Gpu; every test ends with a check that no WebGPU error was raised. */
-export function useGpu(): () => Promise<Gpu> {
+/**
+ * The file's Gpu; every test ends with a check that no WebGPU error was raised. `policy` fixes kernel
+ * choices for the whole file.
+ */
+export function useGpu(policy: Partial<PolicyState> = {}): () => Promise<Gpu> {
   afterEach(async () => {
     if (gpuPromise) await (await gpuPromise).sync();
   });
@@ -18,7 +22,11 @@ export function useGpu(): () => Promise<Gpu> {
     if (gpuPromise) (await gpuPromise).destroy();
     gpuPromise = null;
   });
-  return () => (gpuPromise ??= createNodeGpu());
+  return () =>
+    (gpuPromise ??= createNodeGpu().then((gpu) => {
+      gpu.policy.set(policy);
+      return gpu;
+    }));
 }
 
 export { mulberry32 as rng } from '../src/runtime/mulberry.ts';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Gpu } from '../src/runtime/gpu.ts';
 import { SHADER_DIR, nodeShaderSource } from '../src/platform/node.ts';
 import { joinWithCommon, sourceLocation } from '../src/runtime/wgsl-source.ts';
+import { convShapeClass } from '../src/runtime/policy.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
@@ -103,6 +104,28 @@ describe('runtime', () => {
     const a = gpu.upload([2, 4], randArray(8, 15));
     expect(() => linearForward(gpu, a, gpu.upload([4, 4], randArray(16, 16)), gamma, a)).toThrow(/linear_forward: output y shares GPU memory with input x/);
     expect(gpu.dispatchCount).toBe(before);
+  });
+
+  it('the Gpu policy picks the conv design per shape class; using() restores it; the trace shows what ran', async () => {
+    const gpu = await getGpu();
+    const before = gpu.policy.snapshot();
+    const at = (C: number, S: number) => {
+      const x = gpu.upload([1, C, S, S], randArray(C * S * S, 17));
+      const w = gpu.upload([C, C, 3, 3], randArray(C * C * 9, 18));
+      gpu.trace = [];
+      conv2dForward(gpu, x, w, gpu.upload([C], randArray(C, 19)));
+      const ran = [...new Set(gpu.trace)];
+      gpu.trace = null;
+      return ran;
+    };
+    const small = convShapeClass({ K: 3, stride: 1, C_in: 4, C_out: 4, OH: 7, OW: 7 });
+    await gpu.policy.using({ conv: { forward: 'blocked', backwardInput: 'blocked', backwardWeight: 'blocked' }, convByShape: { [`forward|${small}`]: 'direct' } }, () => {
+      expect(at(4, 7)).toEqual(['conv2d.forward']);
+      expect(at(16, 28)).toEqual(['conv2d_blocked.pack', 'conv2d_blocked.forward_k3s1']);
+    });
+    expect(gpu.policy.snapshot()).toEqual(before);
+    expect(convShapeClass({ K: 3, stride: 1, C_in: 16, C_out: 16, OH: 28, OW: 28 })).toBe('k3s1c16p784');
+    expect(convShapeClass({ K: 1, stride: 1, C_in: 16, C_out: 32, OH: 7, OW: 7 })).toBe('k1s1c32p49');
   });
 
   it('refuses tensors over the device limits with the op name', async () => {

@@ -14,12 +14,8 @@ import { sample } from '../src/diffusion/sampler.ts';
 import { checkpointBytes, loadCheckpoint } from '../src/io/checkpoint.ts';
 import { encodeSafetensors, decodeSafetensors } from '../src/io/safetensors.ts';
 import { useGpu } from './helpers.ts';
-import { reduceDefaults } from '../src/ops/reduce.ts';
-
 // The barrier-free reductions are the fast ones on SwiftShader; both styles are checked in groupnorm.test.ts.
-reduceDefaults.style = 'serial';
-
-const getGpu = useGpu();
+const getGpu = useGpu({ reduce: 'serial' });
 // 28×28 like MNIST, but few channels so a few dozen steps run in seconds on SwiftShader.
 const MINI: UNetConfig = { imageSize: 28, inChannels: 1, channels: [8, 8], blocksPerLevel: 1, attentionLevels: [1], groups: 4, heads: 1, timeEmbedDim: 16, classes: 10 };
 

@@ -6,7 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import { createBrowserGpu, webgpuProblem } from '../src/platform/browser.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
 import { adapterLine } from '../src/runtime/device.ts';
-import { autotune, type TuneCache } from '../src/runtime/autotune.ts';
+import { autotune, type TuneCache } from '../src/tune/autotune.ts';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS, type UNetConfig } from '../src/model/config.ts';
 import { Trainer } from '../src/train/trainer.ts';
@@ -303,7 +303,7 @@ async function init(): Promise<void> {
   }
   status('measuring kernel variants for this adapter…');
   const tune = await autotune(gpu, localTuneCache, 2);
-  status(`${digits.count} training digits loaded (${heldOut.count} held out); kernels: conv ${tune.conv.forward}/${tune.conv.backwardInput}/${tune.conv.backwardWeight}, reductions ${tune.reduce}. Press Start.`);
+  status(`${digits.count} training digits loaded (${heldOut.count} held out); kernels: ${gpu.policy.describe()}. Press Start.`);
   setState('idle');
 
   $('start').onclick = () => {

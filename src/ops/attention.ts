@@ -2,18 +2,18 @@
 // o [N, C, L], plus the log-sum-exp per query row saved for backward; backward gives dqkv [N, 3C, L].
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
+import type { AttentionVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDistinct, expectShape, fail, output, scopedOp } from './check.ts';
 
 export const ATTENTION_MAX_HEAD_DIM = 64;
 
 /**
- * Kernel designs: 'row' (one query or key row per invocation, its vectors in f32 arrays) and 'rows4' (four
- * rows in the lanes of vec4s: each q/k/v/dO element read feeds four rows, a quarter of the invocations).
- * Chosen per adapter by measurement (src/runtime/autotune.ts).
+ * Kernel designs (gpu.policy.attention unless a call names one): 'row' (one query or key row per
+ * invocation, its vectors in f32 arrays) and 'rows4' (four rows in the lanes of vec4s: each q/k/v/dO element
+ * read feeds four rows, a quarter of the invocations). Chosen per adapter by measurement (src/tune/).
  */
-export type AttentionVariant = 'row' | 'rows4';
-export const attentionDefaults: { variant: AttentionVariant } = { variant: 'rows4' };
+export type { AttentionVariant } from '../runtime/policy.ts';
 
 function geometry(op: string, qkv: Tensor, heads: number) {
   if (qkv.rank !== 3 && qkv.rank !== 4) fail(op, `qkv must be [N, 3C, L] or [N, 3C, H, W], got ${shapeStr(qkv.shape)}`);
@@ -41,21 +41,21 @@ function plan(variant: AttentionVariant, p: { N: number; L: number; heads: numbe
     : { suffix: '', invocations: p.N * p.heads * p.L };
 }
 
-export const attentionForward = scopedOp(function attentionForward(gpu: Gpu, qkv: Tensor, heads = 1, into: Partial<AttentionOut> = {}, variant = attentionDefaults.variant): AttentionOut {
+export const attentionForward = scopedOp(function attentionForward(gpu: Gpu, qkv: Tensor, heads = 1, into: Partial<AttentionOut> = {}, variant?: AttentionVariant): AttentionOut {
   const op = 'attention_forward';
   const p = geometry(op, qkv, heads);
   expectDistinct(op, { o: into.o, lse: into.lse }, { qkv });
   const oShape = [p.N, p.C, ...qkv.shape.slice(2)];
   const o = output(op, 'o', into.o, oShape, () => gpu.tensor(oShape, op));
   const lse = output(op, 'lse', into.lse, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
-  const k = plan(variant, p);
+  const k = plan(variant ?? gpu.policy.attention, p);
   gpu.run(gpu.kernel('attention', `forward${k.suffix}`), { params: p, bind: { qkv, o, lse }, workgroups: gpu.grid(k.invocations, 64) });
   return { o, lse };
 });
 
 export const attentionBackward = scopedOp(function attentionBackward(
   gpu: Gpu, dout: Tensor, qkv: Tensor, fwd: AttentionOut, heads = 1,
-  into: { dqkv?: Tensor; delta?: Tensor } = {}, variant = attentionDefaults.variant,
+  into: { dqkv?: Tensor; delta?: Tensor } = {}, variant?: AttentionVariant,
 ): Tensor {
   const op = 'attention_backward';
   const p = geometry(op, qkv, heads);
@@ -65,7 +65,7 @@ export const attentionBackward = scopedOp(function attentionBackward(
   const dqkv = output(op, 'dqkv', into.dqkv, qkv.shape, () => gpu.tensor(qkv.shape, op));
   const ownDelta = !into.delta;
   const delta = output(op, 'delta', into.delta, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
-  const k = plan(variant, p);
+  const k = plan(variant ?? gpu.policy.attention, p);
   const wg = gpu.grid(k.invocations, 64);
   const common = { qkv_b: qkv, lse_b: fwd.lse, dout, dqkv };
   gpu.run(gpu.kernel('attention', `backward_q${k.suffix}`), { params: p, bind: { ...common, o_b: fwd.o, delta }, workgroups: wg });

@@ -1,6 +1,7 @@
 // conv2d forward and backward (input, weight, bias): NCHW, OIHW weights, square K ≤ 3, any stride, zero pad.
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
+import type { ConvVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDistinct, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
 import { sumChannels, sumOuter } from './reduce.ts';
@@ -12,23 +13,16 @@ import { sumChannels, sumOuter } from './reduce.ts';
  * 'blocked8' (the same with 8 output channels per invocation for 3×3 forward and input gradient: more reuse
  * per load, more registers) and 'gemm' (conv2d_gemm.wgsl + gemm.wgsl: im2col / packed weights feeding vec4
  * 4×8-tile GEMMs, col2im for the input gradient, split-K for the weight gradient). Which is fastest depends
- * on the adapter; bench/ measures them and src/runtime/autotune.ts picks per adapter. 'lanes'
+ * on the adapter and the shape; bench/ measures them and src/tune/autotune.ts picks per adapter and shape class. 'lanes'
  * (conv2d_lanes.wgsl: one pixel per invocation, 8 output channels per workgroup so weight loads are uniform)
  * covers 3×3 and 1×1 stride-1 forward and input gradient, for SIMD-lane adapters (lavapipe, GPUs); its
  * stride-2 and weight-gradient work runs the blocked kernels.
  */
-export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm' | 'lanes';
+export type { ConvVariant } from '../runtime/policy.ts';
 const isBlocked = (v: ConvVariant) => v === 'blocked' || v === 'blocked8' || v === 'lanes';
 
-/** Process-wide default per direction (the autotuner in bench/ may change it per adapter). */
-export const convDefaults: { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant } = {
-  forward: 'blocked',
-  backwardInput: 'blocked',
-  backwardWeight: 'blocked',
-};
-
 export interface Conv2dOpts {
-  /** Overrides convDefaults for this call. */
+  /** Overrides the Gpu's policy (gpu.policy.conv) for this call. */
   variant?: ConvVariant;
   stride?: number;
   /** Zero padding; default K/2 floored ("same" for stride 1, odd K). */
@@ -71,7 +65,7 @@ export const conv2dForward = scopedOp(function conv2dForward(gpu: Gpu, x: Tensor
   expectShape(op, 'bias', b, [g.C_out]);
   expectDistinct(op, { y: out }, { x, w, bias: b });
   const y = output(op, 'y', out, [g.N, g.C_out, g.OH, g.OW], () => gpu.tensor([g.N, g.C_out, g.OH, g.OW], op));
-  const variant = opts.variant ?? convDefaults.forward;
+  const variant = opts.variant ?? gpu.policy.conv('forward', g);
   if (variant === 'gemm') {
     gemmForward(gpu, x, w, b, y, g);
     return y;
@@ -113,7 +107,7 @@ export const conv2dBackward = scopedOp(function conv2dBackward(
   let dx: Tensor | undefined;
   if (!skipInput) {
     dx = output(op, 'dx', into.dx, x.shape, () => gpu.tensor(x.shape, op));
-    const vi = opts.variant ?? convDefaults.backwardInput;
+    const vi = opts.variant ?? gpu.policy.conv('backwardInput', g);
     if (vi === 'gemm') {
       gemmBackwardInput(gpu, dy, w, dx, g);
     } else if (vi === 'lanes' && flippedApplies(g)) {
@@ -128,7 +122,7 @@ export const conv2dBackward = scopedOp(function conv2dBackward(
     }
   }
   if (skipWeight) return { dx, dw, db };
-  const vw = opts.variant ?? convDefaults.backwardWeight;
+  const vw = opts.variant ?? gpu.policy.conv('backwardWeight', g);
   // The per-image partials of the blocked path must fit one binding; past that (huge batches) the chunked
   // GEMM path runs instead.
   const partialsFit = g.N * dw.size * 4 <= gpu.limits.maxStorageBufferBindingSize;
@@ -252,12 +246,6 @@ function weightKernel(g: ConvGeom): string | null {
   return null;
 }
 
-/**
- * Invocations the weight-gradient dispatch aims for: below this, each image's reduction is split into
- * ranges of rows (or positions) so that small problems still fill the adapter.
- */
-export const weightGradient = { targetInvocations: 1024 };
-
 /** dw and db from NCHW dy and x in one dispatch of partials, then a sum over the partials for each. */
 function registerWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
   const entry = weightKernel(g)!;
@@ -266,7 +254,7 @@ function registerWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor,
   const units = g.K === 3 ? g.OH : entry === 'weight_k1v4' ? (g.OH * g.OW) / 4 : g.OH * g.OW;
   const perImage = Math.ceil(g.C_out / 4) * cinBlocks;
   const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
-  const wanted = Math.min(units, Math.floor(maxSlots / g.N), Math.ceil(weightGradient.targetInvocations / (g.N * perImage)));
+  const wanted = Math.min(units, Math.floor(maxSlots / g.N), Math.ceil(gpu.policy.weightGradientTarget / (g.N * perImage)));
   const unitsPerSplit = Math.ceil(units / Math.max(1, wanted));
   const splits = Math.ceil(units / unitsPerSplit);
   const slots = g.N * splits;

@@ -3,7 +3,6 @@ import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDistinct, expectShape, fail, output, scopedOp } from './check.ts';
-import { reduceDefaults } from './reduce.ts';
 
 export interface GroupNormOpts {
   groups: number;
@@ -36,7 +35,7 @@ export const groupNormForward = scopedOp(function groupNormForward(gpu: Gpu, x: 
   expectDistinct(op, { y: into.y, stats: into.stats }, { x, gamma, beta });
   const y = output(op, 'y', into.y, x.shape, () => gpu.tensor(x.shape, op));
   const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
-  if (reduceDefaults.style === 'serial') {
+  if (gpu.policy.reduce === 'serial') {
     gpu.run(gpu.kernel('groupnorm', 'forward_serial'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 64) });
   } else {
     gpu.run(gpu.kernel('groupnorm', 'forward'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
@@ -63,7 +62,7 @@ export const groupNormBackward = scopedOp(function groupNormBackward(
   const dgamma = output(op, 'dgamma', into.dgamma, [p.C], () => gpu.tensor([p.C], op));
   const dbeta = output(op, 'dbeta', into.dbeta, [p.C], () => gpu.tensor([p.C], op));
   const common = { xb: x, gb: gamma, bb: beta, sb: stats, dy };
-  if (reduceDefaults.style === 'serial') {
+  if (gpu.policy.reduce === 'serial') {
     gpu.run(gpu.kernel('groupnorm', 'backward_input_serial'), { params: p, bind: { ...common, dx }, workgroups: gpu.grid(p.N * p.G, 64) });
     gpu.run(gpu.kernel('groupnorm', 'backward_params_serial'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: gpu.grid(p.C, 64) });
   } else {

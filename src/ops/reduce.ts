@@ -5,19 +5,18 @@ import type { Tensor } from '../runtime/tensor.ts';
 import { expectSize, fail, output } from './check.ts';
 
 /**
- * Reduction design: 'tree' (a workgroup of 64 per output, tree in workgroup memory: suits GPUs) or
- * 'serial' (one invocation per output, a plain loop: suits software adapters where barriers are costly).
- * Used by the sums here and by GroupNorm; chosen per adapter by measurement (src/runtime/autotune.ts).
+ * Reduction design (gpu.policy.reduce): 'tree' (a workgroup of 64 per output, tree in workgroup memory:
+ * suits GPUs) or 'serial' (one invocation per output, a plain loop: suits software adapters where barriers
+ * are costly). Used by the sums here and by GroupNorm; chosen per adapter by measurement (src/tune/).
  */
-export type ReduceStyle = 'tree' | 'serial';
-export const reduceDefaults: { style: ReduceStyle } = { style: 'tree' };
+export type { ReduceStyle } from '../runtime/policy.ts';
 
 /** out[c] = Σ_a Σ_s src[a, c, s] for src viewed as [A, C, S]. */
 export function sumChannels(gpu: Gpu, src: Tensor, A: number, C: number, S: number, out?: Tensor): Tensor {
   const op = 'sum_channels';
   expectSize(op, 'src', src, A * C * S);
   const dst = output(op, 'out', out, [C], () => gpu.tensor([C], op));
-  if (reduceDefaults.style === 'serial') {
+  if (gpu.policy.reduce === 'serial') {
     gpu.run(gpu.kernel('reduce', 'sum_channels_serial'), { params: { A, C, S }, bind: { src, dst }, workgroups: gpu.grid(C, 64) });
   } else {
     gpu.run(gpu.kernel('reduce', 'sum_channels'), { params: { A, C, S }, bind: { src, dst }, workgroups: gpu.grid(C, 1) });
@@ -31,7 +30,7 @@ export function sumRows(gpu: Gpu, src: Tensor, R: number, S: number, outShape: r
   expectSize(op, 'src', src, R * S);
   if (outShape.reduce((a, b) => a * b, 1) !== R) fail(op, `output shape ${shapeStr(outShape)} does not hold ${R} rows`);
   const dst = output(op, 'out', out, outShape, () => gpu.tensor(outShape, op));
-  if (reduceDefaults.style === 'serial') {
+  if (gpu.policy.reduce === 'serial') {
     gpu.run(gpu.kernel('reduce', 'sum_rows_serial'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 64) });
   } else {
     gpu.run(gpu.kernel('reduce', 'sum_rows'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 1) });

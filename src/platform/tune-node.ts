@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TuneCache } from '../runtime/autotune.ts';
+import type { TuneCache } from '../tune/autotune.ts';
 
 const FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules', '.cache', 'webgpu-diffusion', 'autotune.json');
 

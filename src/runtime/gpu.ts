@@ -3,6 +3,7 @@
 // buffer, pools storage buffers, times kernels with timestamp queries when asked, and turns WebGPU errors
 // into exceptions that name the kernels involved.
 import { sourceLocation } from './wgsl-source.ts';
+import { KernelPolicy } from './policy.ts';
 import type { AdapterSummary } from './device.ts';
 import { reflectKernel, packParams, type KernelInfo } from './kernel.ts';
 import { Tensor, shapeStr, type DType } from './tensor.ts';
@@ -68,6 +69,10 @@ export class Gpu {
   readonly hasTimestamps: boolean;
   /** When true (and timestamp-query exists), every dispatch gets its own pass with timestamps. */
   profile = false;
+  /** Which kernel design each op runs on this adapter (filled by autotune). */
+  readonly policy = new KernelPolicy();
+  /** When set, every recorded dispatch appends its kernel key: what actually ran, for benchmarks. */
+  trace: string[] | null = null;
 
   private kernels = new Map<string, Kernel>();
   private bindGroups = new Map<string, GPUBindGroup>();
@@ -234,6 +239,7 @@ export class Gpu {
     pass.setBindGroup(0, bg);
     pass.dispatchWorkgroups(x, y, z);
     if (timed) this.endPass();
+    this.trace?.push(kernel.key);
     this.batchKernels.add(info.name);
     this.dispatchCount++;
   }

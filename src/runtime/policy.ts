@@ -1,0 +1,105 @@
+// The kernel-design choices of one Gpu (one adapter): which conv2d variant runs per direction and shape
+// class, which reduction style, which attention kernel, how far weight gradients split. Ops read it from
+// the Gpu they run on; autotune (src/tune/) fills it by measurement; tests and benchmarks override it for
+// one call (`using`) instead of changing process-wide state.
+
+/**
+ * conv2d designs (src/ops/conv2d.ts has the details): 'direct' (generic K and stride), 'blocked' /
+ * 'blocked8' (3×3 and 1×1 specialised, 4 or 8 output channels per invocation in registers), 'gemm'
+ * (im2col + vec4 GEMM), 'lanes' (one pixel per invocation, uniform weight loads: SIMD-lane adapters).
+ */
+export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm' | 'lanes';
+export const CONV_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes'];
+export type ConvDirection = 'forward' | 'backwardInput' | 'backwardWeight';
+/** Reductions: a workgroup tree per output (GPUs) or one serial loop per output (software adapters). */
+export type ReduceStyle = 'tree' | 'serial';
+/** Attention: one query/key row per invocation, or four rows in vec4 lanes. */
+export type AttentionVariant = 'row' | 'rows4';
+
+/** The geometry a conv2d choice depends on. */
+export interface ConvShapeInfo {
+  K: number;
+  stride: number;
+  C_in: number;
+  C_out: number;
+  OH: number;
+  OW: number;
+}
+
+const bucket = (v: number, edges: number[]) => edges.find((e) => v <= e) ?? Infinity;
+
+/**
+ * The shape class a conv2d choice is kept for: kernel size, stride, channel bucket (the larger side, ≤ 8,
+ * 16, 32, 64, more) and output-plane bucket (≤ 7×7, 14×14, 28×28, more). The UNet's levels fall in
+ * different classes, so each level can run the design that is fastest for it.
+ */
+export function convShapeClass(g: ConvShapeInfo): string {
+  const c = bucket(Math.max(g.C_in, g.C_out), [8, 16, 32, 64]);
+  const p = bucket(g.OH * g.OW, [49, 196, 784]);
+  return `k${g.K}s${g.stride}c${c}p${p}`;
+}
+
+export interface PolicyState {
+  /** Per direction, for shapes without a measured choice. */
+  conv: Record<ConvDirection, ConvVariant>;
+  /** `${direction}|${convShapeClass}` → variant, from measurement. */
+  convByShape: Record<string, ConvVariant>;
+  reduce: ReduceStyle;
+  attention: AttentionVariant;
+  /** Invocations the weight-gradient dispatch aims for before it splits each image's reduction. */
+  weightGradientTarget: number;
+}
+
+export const DEFAULT_POLICY: PolicyState = {
+  conv: { forward: 'blocked', backwardInput: 'blocked', backwardWeight: 'blocked' },
+  convByShape: {},
+  reduce: 'tree',
+  attention: 'rows4',
+  weightGradientTarget: 1024,
+};
+
+export class KernelPolicy {
+  private state: PolicyState = structuredClone(DEFAULT_POLICY);
+
+  get reduce(): ReduceStyle {
+    return this.state.reduce;
+  }
+  get attention(): AttentionVariant {
+    return this.state.attention;
+  }
+  get weightGradientTarget(): number {
+    return this.state.weightGradientTarget;
+  }
+
+  /** The variant for one conv2d direction at this geometry: the measured one for its class, else the default. */
+  conv(direction: ConvDirection, g: ConvShapeInfo): ConvVariant {
+    return this.state.convByShape[`${direction}|${convShapeClass(g)}`] ?? this.state.conv[direction];
+  }
+
+  /** Replaces the choices given (a tune result, or a test's fixed setting). */
+  set(change: Partial<PolicyState>): void {
+    this.state = { ...this.state, ...structuredClone(change) };
+  }
+
+  snapshot(): PolicyState {
+    return structuredClone(this.state);
+  }
+
+  /** Runs `body` with some choices changed, then restores the previous ones (also when it throws). */
+  async using<R>(change: Partial<PolicyState>, body: () => R | Promise<R>): Promise<R> {
+    const saved = this.state;
+    this.set(change);
+    try {
+      return await body();
+    } finally {
+      this.state = saved;
+    }
+  }
+
+  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, attention. */
+  describe(): string {
+    const s = this.state;
+    const n = Object.keys(s.convByShape).length;
+    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, attention ${s.attention}`;
+  }
+}

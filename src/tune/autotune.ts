@@ -1,0 +1,166 @@
+// Per-adapter, per-shape choice of kernel designs by measurement. Software adapters (SwiftShader), lavapipe
+// and GPUs reward different designs (register blocking and serial loops vs workgroup-memory trees vs SIMD
+// lanes), and on one adapter the best conv design changes with the shape, so instead of guessing: time each
+// variant on the UNet presets' own conv shapes once, keep the fastest per direction and shape class, and
+// cache the result per adapter. The result goes into gpu.policy (runtime/policy.ts).
+import type { Gpu } from '../runtime/gpu.ts';
+import { CONV_VARIANTS, convShapeClass, type ConvDirection, type ConvVariant, type PolicyState } from '../runtime/policy.ts';
+import { conv2dBackward, conv2dForward, conv2dOutputShape } from '../ops/conv2d.ts';
+import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
+import { attentionBackward, attentionForward } from '../ops/attention.ts';
+
+export interface TuneResult {
+  adapter: string;
+  /** What gpu.policy is set to. */
+  policy: Partial<PolicyState>;
+  /** Fastest milliseconds per candidate over the interleaved rounds, for the record. */
+  ms: Record<string, number>;
+}
+
+export interface TuneCache {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+}
+
+export function adapterKey(gpu: Gpu): string {
+  const a = gpu.adapterInfo;
+  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unknown adapter';
+}
+
+/** A conv2d shape to measure: [C_in, C_out, H (= W), K, stride]. */
+type ConvProbe = [number, number, number, number, number];
+
+/**
+ * The conv shapes of the `tiny` (8/16/32 channels) and `small` (32/64/64) UNets at 28, 14 and 7 pixels:
+ * 3×3 stride 1 in the residual blocks, 3×3 stride 2 downsampling, 1×1 channel-changing shortcuts. The first
+ * one (level 0 of `small`-like width) also sets the per-direction default for shapes outside these classes.
+ */
+const CONV_PROBES: ConvProbe[] = [
+  [16, 16, 28, 3, 1], [8, 8, 28, 3, 1], [32, 32, 28, 3, 1],
+  [16, 16, 14, 3, 1], [64, 64, 14, 3, 1], [32, 32, 7, 3, 1], [64, 64, 7, 3, 1],
+  [8, 8, 28, 3, 2], [32, 32, 28, 3, 2], [16, 16, 14, 3, 2], [64, 64, 14, 3, 2],
+  [8, 16, 14, 1, 1], [16, 32, 7, 1, 1], [32, 64, 14, 1, 1],
+];
+const PROBE_BATCH = 8;
+/** blocked8 and lanes differ from blocked only in the forward-shaped kernels (forward, input gradient). */
+const WEIGHT_VARIANTS: ConvVariant[] = CONV_VARIANTS.filter((v) => v !== 'blocked8' && v !== 'lanes');
+
+/**
+ * Fastest time of each candidate. Candidates are timed in interleaved rounds and the minimum is kept: on a
+ * shared machine interference only ever adds time, so the minimum is the estimate least moved by it, and
+ * interleaving spreads a slow spell over all candidates instead of one.
+ */
+async function timeAll(gpu: Gpu, candidates: Record<string, () => void>, rounds: number): Promise<Record<string, number>> {
+  const best: Record<string, number> = {};
+  for (const f of Object.values(candidates)) f(); // warm-up: pipelines, pooled buffers
+  await gpu.sync();
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, f] of Object.entries(candidates)) {
+      const t0 = performance.now();
+      f();
+      await gpu.sync();
+      best[k] = Math.min(best[k] ?? Infinity, performance.now() - t0);
+    }
+  }
+  return best;
+}
+
+/** Conv candidates for every probe, direction and variant; returns the tensors to free. */
+function convCandidates(gpu: Gpu, candidates: Record<string, () => void>): { free: { release(): void }[]; classes: string[] } {
+  const free: { release(): void }[] = [];
+  const classes: string[] = [];
+  for (const [ci, co, s, K, stride] of CONV_PROBES) {
+    const opts = { stride, pad: Math.floor(K / 2) };
+    const xs = [PROBE_BATCH, ci, s, s];
+    const ys = conv2dOutputShape(xs, [co, ci, K, K], opts);
+    const cls = convShapeClass({ K, stride, C_in: ci, C_out: co, OH: ys[2], OW: ys[3] });
+    if (classes.includes(cls)) continue;
+    classes.push(cls);
+    const x = gpu.tensor(xs, 'autotune');
+    const w = gpu.tensor([co, ci, K, K], 'autotune');
+    const b = gpu.tensor([co], 'autotune');
+    const y = gpu.tensor(ys, 'autotune');
+    const g = { dx: gpu.tensor(xs, 'autotune'), dw: gpu.tensor(w.shape, 'autotune'), db: gpu.tensor([co], 'autotune') };
+    free.push(x, w, b, y, g.dx, g.dw, g.db);
+    for (const v of CONV_VARIANTS) {
+      candidates[`conv.forward.${cls}.${v}`] = () => conv2dForward(gpu, x, w, b, { ...opts, variant: v }, y);
+      candidates[`conv.backwardInput.${cls}.${v}`] = () => conv2dBackward(gpu, y, x, w, { ...opts, variant: v }, g, false, true);
+      if (WEIGHT_VARIANTS.includes(v)) {
+        candidates[`conv.backwardWeight.${cls}.${v}`] = () => conv2dBackward(gpu, y, x, w, { ...opts, variant: v }, { dw: g.dw, db: g.db }, true);
+      }
+    }
+  }
+  return { free, classes };
+}
+
+/** Measures the variants (seconds), sets gpu.policy to the fastest, and caches the choice per adapter. */
+export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<TuneResult> {
+  const key = `autotune-v5:${adapterKey(gpu)}`; // v5: per shape class, into gpu.policy
+  const hit = cache?.get(key);
+  if (hit) {
+    try {
+      const t = JSON.parse(hit) as TuneResult;
+      gpu.policy.set(t.policy);
+      return t;
+    } catch {
+      /* measure again */
+    }
+  }
+  const candidates: Record<string, () => void> = {};
+  const conv = convCandidates(gpu, candidates);
+  // GroupNorm(+SiLU) forward and backward at level 0 of `small`, under each reduction style. Each candidate
+  // sets the style for its own run only, so the conv candidates (whose bias sums use it) all run under the
+  // same style.
+  const [N, C, S] = [PROBE_BATCH, 16, 28];
+  const x = gpu.tensor([N, C, S, S], 'autotune');
+  const y = gpu.tensor([N, C, S, S], 'autotune');
+  const dx = gpu.tensor([N, C, S, S], 'autotune');
+  const gamma = gpu.tensor([C], 'autotune');
+  const beta = gpu.tensor([C], 'autotune');
+  const dgamma = gpu.tensor([C], 'autotune');
+  const dbeta = gpu.tensor([C], 'autotune');
+  const gn = { groups: 8, silu: true };
+  const styleBefore = gpu.policy.reduce;
+  for (const style of ['tree', 'serial'] as const) {
+    candidates[`reduce.${style}`] = () => {
+      gpu.policy.set({ reduce: style });
+      const f = groupNormForward(gpu, x, gamma, beta, gn, { y });
+      groupNormBackward(gpu, y, x, gamma, beta, f.stats, gn, { dx, dgamma, dbeta });
+      f.stats.release();
+      gpu.policy.set({ reduce: styleBefore });
+    };
+  }
+  // Attention at a 7×7 bottleneck, forward and backward.
+  const [aN, aC, aL] = [4, 32, 49];
+  const qkv = gpu.tensor([aN, 3 * aC, aL], 'autotune');
+  const dout = gpu.tensor([aN, aC, aL], 'autotune');
+  const att = { o: gpu.tensor([aN, aC, aL], 'autotune'), lse: gpu.tensor([aN, 1, aL], 'autotune') };
+  const dq = { dqkv: gpu.tensor(qkv.shape, 'autotune'), delta: gpu.tensor([aN, 1, aL], 'autotune') };
+  for (const v of ['row', 'rows4'] as const) {
+    candidates[`attention.${v}`] = () => {
+      attentionForward(gpu, qkv, 1, att, v);
+      attentionBackward(gpu, dout, qkv, att, 1, dq, v);
+    };
+  }
+  const ms = await timeAll(gpu, candidates, reps);
+  for (const t of [...conv.free, x, y, dx, gamma, beta, dgamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta]) t.release();
+
+  const fastest = (dir: ConvDirection, cls: string): ConvVariant => {
+    const vs = dir === 'backwardWeight' ? WEIGHT_VARIANTS : CONV_VARIANTS;
+    return vs.reduce((a, v) => (ms[`conv.${dir}.${cls}.${v}`] < ms[`conv.${dir}.${cls}.${a}`] ? v : a));
+  };
+  const directions: ConvDirection[] = ['forward', 'backwardInput', 'backwardWeight'];
+  const convByShape: Record<string, ConvVariant> = {};
+  for (const cls of conv.classes) for (const d of directions) convByShape[`${d}|${cls}`] = fastest(d, cls);
+  const first = conv.classes[0];
+  const policy: Partial<PolicyState> = {
+    conv: { forward: fastest('forward', first), backwardInput: fastest('backwardInput', first), backwardWeight: fastest('backwardWeight', first) },
+    convByShape,
+    reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
+    attention: ms['attention.rows4'] < ms['attention.row'] ? 'rows4' : 'row',
+  };
+  gpu.policy.set(policy);
+  const result: TuneResult = { adapter: adapterKey(gpu), policy, ms };
+  cache?.set(key, JSON.stringify(result));
+  return result;
+}
