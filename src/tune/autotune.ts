@@ -41,7 +41,7 @@ const CONV_PROBES: ConvProbe[] = [
   [8, 8, 28, 3, 2], [32, 32, 28, 3, 2], [16, 16, 14, 3, 2], [64, 64, 14, 3, 2],
   [8, 16, 14, 1, 1], [16, 32, 7, 1, 1], [32, 64, 14, 1, 1],
 ];
-const PROBE_BATCH = 8;
+const PROBE_BATCH = 4;
 /** blocked8 and lanes differ from blocked only in the forward-shaped kernels (forward, input gradient). */
 const WEIGHT_VARIANTS: ConvVariant[] = CONV_VARIANTS.filter((v) => v !== 'blocked8' && v !== 'lanes');
 
