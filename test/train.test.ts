@@ -66,6 +66,27 @@ describe('training', () => {
   });
 });
 
+describe('lifecycle', () => {
+  it('destroy() returns every buffer: the same model and trainer built again create no new ones', async () => {
+    const gpu = await getGpu();
+    const digits = loadMnist();
+    const round = async () => {
+      const model = new UNet(gpu, MINI);
+      model.params.initialize(0);
+      const tr = new Trainer(gpu, model, digits, { ...DEFAULT_TRAIN, batch: 4, schedule: DEFAULT_SCHEDULE, minSnrGamma: 5 });
+      tr.encodeStep();
+      await tr.readLosses();
+      tr.destroy();
+      model.destroy();
+      await gpu.sync();
+    };
+    await round();
+    const created = gpu.cacheStats().buffersCreated;
+    await round();
+    expect(gpu.cacheStats().buffersCreated).toBe(created);
+  });
+});
+
 describe('sampling', () => {
   it('a seed gives the same images; another seed other images', async () => {
     const gpu = await getGpu();

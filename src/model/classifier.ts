@@ -43,6 +43,13 @@ export class Classifier {
     probe.graph.release();
   }
 
+  /** Returns every buffer: each built pass's activations and gradients to the pool, the parameters freed. */
+  destroy(): void {
+    for (const b of this.built.values()) b.graph.release();
+    this.built.clear();
+    this.params.destroy();
+  }
+
   pass(batch: number, training: boolean): BuiltClassifier {
     const key = `${batch}:${training}`;
     let b = this.built.get(key);

@@ -58,6 +58,13 @@ export class ParamStore {
     }
   }
 
+  /** Frees the five flat buffers; the store (and every view of it) is unusable afterwards. */
+  destroy(): void {
+    if (!this.bufs) return;
+    for (const b of Object.values(this.bufs)) b.destroy();
+    this.bufs = null;
+  }
+
   /** The whole flat buffer of one kind as a tensor. */
   flat(kind: 'params' | 'grads' | 'm' | 'v' | 'ema'): Tensor {
     if (!this.bufs) throw new Error('params: not allocated');

@@ -66,6 +66,13 @@ export class UNet {
   }
 
   /** The recorded pass for this batch size (built on first use, then reused). */
+  /** Returns every buffer: each built pass's activations and gradients to the pool, the parameters freed. */
+  destroy(): void {
+    for (const b of this.built.values()) b.graph.release();
+    this.built.clear();
+    this.params.destroy();
+  }
+
   pass(batch: number, training: boolean): BuiltUNet {
     const key = `${batch}:${training}`;
     let b = this.built.get(key);

@@ -101,6 +101,11 @@ export class Trainer {
     this.step++;
   }
 
+  /** Returns the trainer's own buffers (dataset, batch, schedule, losses) to the pool; the model is the caller's. */
+  destroy(): void {
+    for (const t of [this.data, this.dataLabels, this.counter, this.idx, this.x0, this.eps, this.sched, this.losses, this.partial, this.lossWeights]) t?.release();
+  }
+
   /** Losses of the steps since the last call (at most LOSS_RING of them), oldest first. */
   async readLosses(): Promise<number[]> {
     const ring = await this.losses.read();
