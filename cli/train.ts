@@ -15,7 +15,7 @@ import { splitDigits } from '../src/data/split.ts';
 import { NoiseSchedule, type PredictionType, type ScheduleConfig } from '../src/diffusion/schedule.ts';
 import { DEFAULT_SAMPLING, sample } from '../src/diffusion/sampler.ts';
 import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
-import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
+import { ensureWritableDir, readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { writeGridPng } from '../src/io/images-node.ts';
 
 const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE | --from MODEL] [--seed N] [--adapter gpu|lavapipe|swiftshader] [--schedule linear|cosine] [--prediction eps|v] [--min-snr GAMMA] [--sample-every N] [--loss-every N]';
@@ -79,7 +79,7 @@ await runCli(USAGE, async () => {
   if (o.lrDecay !== 'cosine' && (o.lrDecayStart !== undefined || program.getOptionValueSource('lrMin') === 'cli')) {
     throw new UsageError('--lr-decay-start and --lr-min need --lr-decay cosine');
   }
-  const lrSchedule = { warmup: o.lrWarmup, decayStart, decayEnd: o.lrDecay === 'cosine' ? o.steps : 0, minFactor: o.lrMin };
+  let lrSchedule = { warmup: o.lrWarmup, decayStart, decayEnd: o.lrDecay === 'cosine' ? o.steps : 0, minFactor: o.lrMin };
 
   let resumeBytes: Uint8Array | null = null;
   let config: UNetConfig;
@@ -111,14 +111,33 @@ await runCli(USAGE, async () => {
     checkPrediction('--resume', meta.schedule);
     schedCfg = meta.schedule;
     startStep = meta.step;
-    const saved = (meta.train as { lrSchedule?: unknown } | undefined)?.lrSchedule;
-    if (saved && JSON.stringify(saved) !== JSON.stringify(lrSchedule)) {
-      console.warn(`note: the checkpoint was trained with learning-rate schedule ${JSON.stringify(saved)}; continuing with ${JSON.stringify(lrSchedule)} from the flags`);
+    if (o.steps <= startStep) {
+      throw new UsageError(`--steps ${o.steps} is the total to reach, but ${o.resume} is already at step ${startStep}; give a larger --steps`);
+    }
+    if (program.getOptionValueSource('config') === 'cli') console.warn('note: --config is ignored with --resume: the checkpoint fixes the model');
+    // Training settings come from the checkpoint unless a flag says otherwise (then the flag wins, said once).
+    const saved = (meta.train ?? {}) as Record<string, unknown>;
+    for (const [flag, key] of [['batch', 'batch'], ['lr', 'lr'], ['weightDecay', 'weightDecay'], ['emaDecay', 'emaDecay'], ['seed', 'seed'], ['labelDropout', 'labelDropout']] as const) {
+      if (saved[key] === undefined) continue;
+      if (program.getOptionValueSource(flag) !== 'cli') o[flag] = saved[key];
+      else if (saved[key] !== o[flag]) console.warn(`note: continuing with --${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} ${o[flag]} (the checkpoint trained with ${saved[key]})`);
+    }
+    if (program.getOptionValueSource('minSnr') !== 'cli' && saved.minSnrGamma !== undefined) o.minSnr = saved.minSnrGamma ?? 0;
+    const lrFlags = ['lrWarmup', 'lrDecay', 'lrDecayStart', 'lrMin'].some((f) => program.getOptionValueSource(f) === 'cli');
+    if (saved.lrSchedule && !lrFlags) lrSchedule = saved.lrSchedule as typeof lrSchedule;
+    else if (saved.lrSchedule && JSON.stringify(saved.lrSchedule) !== JSON.stringify(lrSchedule)) {
+      console.warn(`note: the checkpoint was trained with learning-rate schedule ${JSON.stringify(saved.lrSchedule)}; continuing with ${JSON.stringify(lrSchedule)} from the flags`);
     }
   } else {
     config = resolveConfig(o.config, !!o.unconditional);
   }
 
+  // Before any GPU work: a run that cannot save is refused now, not after training.
+  try {
+    ensureWritableDir(o.out, '--out');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const gpu = await setupGpu(o.autotune, false, o.adapter);
   const model = new UNet(gpu, config);
   if (resumeBytes) {
@@ -170,9 +189,27 @@ await runCli(USAGE, async () => {
   const t0 = performance.now();
   let lastPng = '';
   let recent: number[] = [];
+  // Ctrl-C / SIGTERM: finish the step in hand, save, say where; a second signal quits at once.
+  let interrupted: string | null = null;
+  const onSignal = (sig: string) => {
+    if (interrupted) process.exit(130);
+    interrupted = sig;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   while (trainer.step < o.steps) {
     trainer.encodeStep();
     const s = trainer.step;
+    await new Promise(setImmediate); // lets a signal in between steps
+    if (interrupted) {
+      bar.stop();
+      await trainer.readLosses();
+      lastPng = await writeOutputs(s);
+      console.log(`interrupted (${interrupted}) at step ${s}; checkpoint: ${ckptPath}`);
+      console.log(`continue with: npm run train -- --resume ${ckptPath} --steps ${o.steps}`);
+      gpu.destroy();
+      process.exit(130);
+    }
     if (s % o.lossEvery === 0 || s === o.steps) {
       const losses = await trainer.readLosses();
       const bad = losses.findIndex((l) => !Number.isFinite(l));

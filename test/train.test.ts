@@ -1,7 +1,7 @@
 // Training, sampling and checkpoints end to end on small configs: the loss falls on real MNIST digits,
 // a seed reproduces samples, checkpoints round-trip and bad ones are refused with the model untouched.
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,9 +183,51 @@ describe('command line', () => {
     expect(second).toMatch(/v-prediction/);
     expect(second).toMatch(/done: 1 steps/);
     expect(decodeSafetensors(new Uint8Array(readFileSync(ck))).metadata.step).toBe('3');
+    const done = spawnSync(tsx, ['cli/train.ts', '--resume', ck, '--steps', '3', '--out', dir], { encoding: 'utf8' });
+    expect(done.status).toBe(2);
+    expect(done.stderr).toMatch(/^error: --steps 3 is the total to reach, but .* is already at step 3; give a larger --steps/);
     const bad = spawnSync(tsx, ['cli/train.ts', '--config', 'huge'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^error: --config must be a preset \(tiny, small, test\) or a \.json file, got "huge"\nusage: npm run train/);
+  });
+
+  it('an --out that cannot be written is refused before any GPU work', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wd-out-'));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    for (const [out, why] of [[join(file, 'run'), /is not a directory/], ['/proc/wd-runs/x', /ENOENT|EACCES|EROFS|EPERM/]] as const) {
+      const r = spawnSync(tsx, ['cli/train.ts', '--out', out], { encoding: 'utf8' });
+      expect(r.status, out).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^error: --out ${out} cannot be written \\(`));
+      expect(r.stderr).toMatch(why);
+      expect(r.stdout).not.toMatch(/adapter:/); // no GPU was set up
+    }
+  });
+
+  it('Ctrl-C saves a checkpoint at the step reached, says where, and --resume continues from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wd-sig-'));
+    const cfg = join(dir, 'mini.json');
+    writeFileSync(cfg, JSON.stringify(MINI));
+    const child = spawn(tsx, ['cli/train.ts', '--config', cfg, '--batch', '2', '--steps', '100000', '--sample-every', '100000', '--sample-steps', '2', '--loss-every', '1', '--no-autotune', '--out', dir]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      // The progress bar (stderr) says a few steps have run: interrupt.
+      const steps = [...err.matchAll(/step (\d+)\/100000/g)].map((m) => Number(m[1]));
+      if (steps.some((n) => n >= 3) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(code).toBe(130);
+    const m = out.match(/interrupted \(SIGINT\) at step (\d+); checkpoint: (.*checkpoint\.safetensors)/);
+    expect(m, out).not.toBeNull();
+    const step = Number(m![1]);
+    expect(decodeSafetensors(new Uint8Array(readFileSync(m![2]))).metadata.step).toBe(String(step));
+    const resumed = execFileSync(tsx, ['cli/train.ts', '--resume', m![2], '--steps', String(step + 1), '--sample-steps', '2', '--no-autotune', '--out', dir], { encoding: 'utf8', stdio: 'pipe' });
+    expect(resumed).toMatch(new RegExp(`resumed .* at step ${step}`));
+    expect(resumed).toMatch(/batch 2,/); // the checkpoint's batch, not the CLI default
+    expect(resumed).toMatch(/done: 1 steps/);
   });
 
   it('sample writes a PNG and .npy from a checkpoint; bad flags get a one-line usage error', async () => {
