@@ -16,7 +16,10 @@ export class Sink {
   get needed(): boolean {
     return this.mode !== 'none';
   }
-  /** Where the consumer's backward should write its contribution. */
+  /**
+   * Where the consumer's backward should write its contribution. For an input that needs no gradient this
+   * is a graph-owned discard buffer, so an op that must write it allocates nothing per replay.
+   */
   get out(): Tensor {
     return this.mode === 'write' ? this.target! : this.scratchT!;
   }
@@ -88,11 +91,13 @@ export class Graph {
     if (this.finalized) throw new Error('graph: sink after finalize');
     const needs = this.training && !this.noGrad.has(t) && this.gradOf.has(t);
     let scratch: Tensor | null = null;
-    if (needs) {
-      const key = `${t.shape.join('x')}#${slot}`;
+    // Accumulating sinks add their scratch into the gradient; sinks of inputs without a gradient discard
+    // into it. Either way one buffer per shape and slot, made now, never during a replay.
+    if (this.training) {
+      const key = `${t.shape.join('x')}#${slot}${t.dtype === 'u32' ? 'u' : ''}`;
       scratch = this.scratch.get(key) ?? null;
       if (!scratch) {
-        scratch = this.gpu.tensor(t.shape, 'graph');
+        scratch = this.gpu.tensor(t.shape, 'graph', t.dtype);
         this.owned.push(scratch);
         this.scratch.set(key, scratch);
       }
@@ -104,6 +109,24 @@ export class Graph {
       this.sinks.set(t, list);
     }
     return s;
+  }
+
+  /**
+   * Records one layer: its forward closure, and when training one sink per input and a backward closure
+   * that receives them. `identity` lists inputs whose gradient is the output's gradient itself (residual
+   * adds). Layers without parameters skip backward when no input needs a gradient.
+   */
+  record(o: { inputs: Tensor[]; output: Tensor; forward: () => void; backward?: (sinks: Sink[]) => void; identity?: number[]; params?: boolean }): void {
+    this.fwd.push(o.forward);
+    if (!this.training) return;
+    const sinks = o.inputs.map((t, i) => this.sink(t, i));
+    const identity = o.identity ?? [];
+    this.bwd.push(() => {
+      if (!o.params && !sinks.some((s) => s.needed)) return;
+      for (const i of identity) sinks[i].receive(this.grad(o.output));
+      o.backward?.(sinks);
+      sinks.forEach((s, i) => identity.includes(i) || s.commit());
+    });
   }
 
   /** Fixes each sink's mode: backward runs consumers in reverse, so the last-recorded consumer writes. */

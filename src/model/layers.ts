@@ -40,14 +40,11 @@ export class Layers {
     const shape = conv2dOutputShape(x.shape, w.spec.shape, opts);
     const y = g.act(shape);
     g.flops += 2 * shape[0] * cout * shape[2] * shape[3] * cin * k * k;
-    g.fwd.push(() => conv2dForward(gpu, x, w.value, b.value, opts, y));
-    if (g.training) {
-      const sx = g.sink(x);
-      g.bwd.push(() => {
-        conv2dBackward(gpu, g.grad(y), x, w.value, opts, { dx: sx.needed ? sx.out : undefined, dw: w.grad, db: b.grad }, !sx.needed);
-        sx.commit();
-      });
-    }
+    g.record({
+      inputs: [x], output: y, params: true,
+      forward: () => conv2dForward(gpu, x, w.value, b.value, opts, y),
+      backward: ([sx]) => conv2dBackward(gpu, g.grad(y), x, w.value, opts, { dx: sx.needed ? sx.out : undefined, dw: w.grad, db: b.grad }, !sx.needed),
+    });
     return y;
   }
 
@@ -60,14 +57,11 @@ export class Layers {
     const y = g.act(x.shape);
     const stats = g.buffer([x.shape[0] * this.cfg.groups, 2]);
     g.flops += 8 * x.size;
-    g.fwd.push(() => groupNormForward(gpu, x, gamma.value, beta.value, opts, { y, stats }));
-    if (g.training) {
-      const sx = g.sink(x);
-      g.bwd.push(() => {
-        groupNormBackward(gpu, g.grad(y), x, gamma.value, beta.value, stats, opts, { dx: sx.out, dgamma: gamma.grad, dbeta: beta.grad });
-        sx.commit();
-      });
-    }
+    g.record({
+      inputs: [x], output: y, params: true,
+      forward: () => groupNormForward(gpu, x, gamma.value, beta.value, opts, { y, stats }),
+      backward: ([sx]) => groupNormBackward(gpu, g.grad(y), x, gamma.value, beta.value, stats, opts, { dx: sx.out, dgamma: gamma.grad, dbeta: beta.grad }),
+    });
     return y;
   }
 
@@ -78,75 +72,43 @@ export class Layers {
     const b = this.param(`${name}.bias`, [nout], 'uniform', K);
     const y = g.act([M, nout]);
     g.flops += 2 * M * K * nout;
-    g.fwd.push(() => linearForward(gpu, x, w.value, b.value, y));
-    if (g.training) {
-      const sx = g.sink(x);
-      g.bwd.push(() => {
-        linearBackward(gpu, g.grad(y), x, w.value, { dx: sx.needed ? sx.out : undefined, dw: w.grad, db: b.grad }, !sx.needed);
-        sx.commit();
-      });
-    }
+    g.record({
+      inputs: [x], output: y, params: true,
+      forward: () => linearForward(gpu, x, w.value, b.value, y),
+      backward: ([sx]) => linearBackward(gpu, g.grad(y), x, w.value, { dx: sx.needed ? sx.out : undefined, dw: w.grad, db: b.grad }, !sx.needed),
+    });
     return y;
   }
 
   silu(x: Tensor): Tensor {
     const { gpu, g } = this;
     const y = g.act(x.shape);
-    g.fwd.push(() => siluForward(gpu, x, y));
-    if (g.training) {
-      const sx = g.sink(x);
-      g.bwd.push(() => {
-        siluBackward(gpu, g.grad(y), x, sx.out);
-        sx.commit();
-      });
-    }
+    g.record({ inputs: [x], output: y, forward: () => siluForward(gpu, x, y), backward: ([sx]) => siluBackward(gpu, g.grad(y), x, sx.out) });
     return y;
   }
 
   add(a: Tensor, b: Tensor): Tensor {
     const { gpu, g } = this;
     const y = g.act(a.shape);
-    g.fwd.push(() => add(gpu, a, b, y));
-    if (g.training) {
-      const sa = g.sink(a);
-      const sb = g.sink(b, 1);
-      g.bwd.push(() => {
-        sa.receive(g.grad(y));
-        sb.receive(g.grad(y));
-      });
-    }
+    g.record({ inputs: [a, b], output: y, identity: [0, 1], forward: () => add(gpu, a, b, y) });
     return y;
   }
 
   addChannel(h: Tensor, e: Tensor): Tensor {
     const { gpu, g } = this;
     const y = g.act(h.shape);
-    g.fwd.push(() => addChannel(gpu, h, e, y));
-    if (g.training) {
-      const sh = g.sink(h);
-      const se = g.sink(e);
-      g.bwd.push(() => {
-        sh.receive(g.grad(y));
-        addChannelBackward(gpu, g.grad(y), se.out);
-        se.commit();
-      });
-    }
+    g.record({
+      inputs: [h, e], output: y, identity: [0],
+      forward: () => addChannel(gpu, h, e, y),
+      backward: ([, se]) => addChannelBackward(gpu, g.grad(y), se.out),
+    });
     return y;
   }
 
   concat(a: Tensor, b: Tensor): Tensor {
     const { gpu, g } = this;
     const y = g.act([a.shape[0], a.shape[1] + b.shape[1], a.shape[2], a.shape[3]]);
-    g.fwd.push(() => concat(gpu, a, b, y));
-    if (g.training) {
-      const sa = g.sink(a);
-      const sb = g.sink(b, 1);
-      g.bwd.push(() => {
-        split(gpu, g.grad(y), a.shape[1], { da: sa.out, db: sb.out });
-        sa.commit();
-        sb.commit();
-      });
-    }
+    g.record({ inputs: [a, b], output: y, forward: () => concat(gpu, a, b, y), backward: ([sa, sb]) => split(gpu, g.grad(y), a.shape[1], { da: sa.out, db: sb.out }) });
     return y;
   }
 
@@ -154,14 +116,7 @@ export class Layers {
     const { gpu, g } = this;
     const [N, C, H, W] = x.shape;
     const y = g.act([N, C, 2 * H, 2 * W]);
-    g.fwd.push(() => upsample2x(gpu, x, y));
-    if (g.training) {
-      const sx = g.sink(x);
-      g.bwd.push(() => {
-        upsample2xBackward(gpu, g.grad(y), sx.out);
-        sx.commit();
-      });
-    }
+    g.record({ inputs: [x], output: y, forward: () => upsample2x(gpu, x, y), backward: ([sx]) => upsample2xBackward(gpu, g.grad(y), sx.out) });
     return y;
   }
 
@@ -175,14 +130,11 @@ export class Layers {
     const lse = g.buffer([N, heads, H * W]);
     const delta = g.buffer([N, heads, H * W]);
     g.flops += 4 * N * (H * W) ** 2 * C;
-    g.fwd.push(() => attentionForward(gpu, qkv, heads, { o, lse }));
-    if (g.training) {
-      const sq = g.sink(qkv);
-      g.bwd.push(() => {
-        attentionBackward(gpu, g.grad(o), qkv, { o, lse }, heads, { dqkv: sq.out, delta });
-        sq.commit();
-      });
-    }
+    g.record({
+      inputs: [qkv], output: o,
+      forward: () => attentionForward(gpu, qkv, heads, { o, lse }),
+      backward: ([sq]) => attentionBackward(gpu, g.grad(o), qkv, { o, lse }, heads, { dqkv: sq.out, delta }),
+    });
     return this.add(x, this.conv(`${name}.proj`, o, C, 1));
   }
 
@@ -199,14 +151,7 @@ export class Layers {
   maxpool(x: Tensor): Tensor {
     const { gpu, g } = this;
     const y = g.act(maxPool2OutputShape(x.shape));
-    g.fwd.push(() => maxPool2Forward(gpu, x, y));
-    if (g.training) {
-      const sx = g.sink(x);
-      g.bwd.push(() => {
-        maxPool2Backward(gpu, g.grad(y), x, sx.out);
-        sx.commit();
-      });
-    }
+    g.record({ inputs: [x], output: y, forward: () => maxPool2Forward(gpu, x, y), backward: ([sx]) => maxPool2Backward(gpu, g.grad(y), x, sx.out) });
     return y;
   }
 

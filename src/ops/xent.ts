@@ -23,7 +23,7 @@ export function crossEntropyForward(gpu: Gpu, logits: Tensor, labels: Tensor, lo
     params: { rows, classes, grad_scale: 0 }, bind: { logits, labels, rowloss: rl }, workgroups: gpu.grid(rows, 64),
   });
   gpu.run(gpu.kernel('loss', 'mse_final'), {
-    params: { n: rows, parts: rows, capacity: losses.size, grad_scale: 0 },
+    params: { n: rows, parts: rows, capacity: losses.size, grad_scale: 0, S: 1 },
     bind: { partial_in: rl, state: counter ?? zeroCounter(gpu), losses }, workgroups: [1],
   });
   return rl;
