@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { BenchRecord } from './suite.ts';
+import { shapeLabel, type BenchRecord } from './suite.ts';
 import { adapterKind, adapterLine } from '../src/runtime/device.ts';
 
 export interface BenchRun {
@@ -70,7 +70,7 @@ export function markdown(run: BenchRun): string {
   for (const r of run.records) {
     const ratio = (ms: number | null) => (ms !== null ? ms / r.ms_wall_readback : null);
     lines.push(
-      `| ${r.name} | ${r.direction} | ${r.variant} | ${r.kernels?.length > 8 ? `${r.kernels.length} kernels` : (r.kernels ?? []).join(', ')} | ${r.shape.join('×')} | ${fmt(r.ms_median)} | ${fmt(r.ms_min)} | ${fmt(r.gflops)} | ${fmt(r.gbps)} | ` +
+      `| ${r.name} | ${r.direction} | ${r.variant} | ${r.kernels?.length > 8 ? `${r.kernels.length} kernels` : (r.kernels ?? []).join(', ')} | ${shapeLabel(r)} | ${fmt(r.ms_median)} | ${fmt(r.ms_min)} | ${fmt(r.gflops)} | ${fmt(r.gbps)} | ` +
         `${r.max_abs_err.toExponential(1)} | ${r.max_rel_err.toExponential(1)} | ${fmt(r.cpu_ms, 0)} | ${fmt(r.ms_wall_readback)} | ${fmt(r.peers.tfjs_ms)} | ${fmt(ratio(r.peers.tfjs_ms))} | ${fmt(r.peers.jaxjs_ms)} | ${fmt(ratio(r.peers.jaxjs_ms))} |`,
     );
   }
@@ -80,7 +80,7 @@ export function markdown(run: BenchRun): string {
 export function html(run: BenchRun): string {
   const require = createRequire(import.meta.url);
   const chartJs = readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
-  const labels = run.records.map((r) => `${r.name}.${r.direction} ${r.variant} [${r.shape.join('×')}]`);
+  const labels = run.records.map((r) => `${r.name}.${r.direction} ${r.variant} ${shapeLabel(r)}`);
   const data = { labels, ours: run.records.map((r) => r.gflops), tfjs: run.records.map((r) => (r.peers.tfjs_ms ? r.flops / r.peers.tfjs_ms / 1e6 : null)), jaxjs: run.records.map((r) => (r.peers.jaxjs_ms ? r.flops / r.peers.jaxjs_ms / 1e6 : null)) };
   return `<!doctype html><meta charset="utf-8"><title>webgpu-diffusion benchmark ${run.date}</title>
 <h1>GFLOP/s per kernel — ${adapterLine(run.adapter)}</h1><p>${run.date}; ${run.runner}${run.browser ? ` (${run.browser})` : ''}</p>

@@ -375,6 +375,23 @@ async function runCase(gpu: Gpu, c: Case, o: BenchOptions, peerMemo: Map<string,
   }
 }
 
+/** Names of each record's shape entries, by kernel. */
+const SHAPE_DIMS: Record<string, string[]> = {
+  conv2d: ['N', 'C', 'H', 'W', 'O', 'k', 's'],
+  groupnorm_silu: ['N', 'C', 'H', 'W', 'G'],
+  linear: ['M', 'K', 'N'],
+  attention: ['N', 'C', 'L', 'heads'],
+  adamw: ['n'],
+  train_step: ['N', 'C', 'H', 'W'],
+  ddim50_sampling: ['N', 'C', 'H', 'W'],
+};
+
+/** "N2 C8 H28 W28 O16 k3 s1": the shape with its dimensions named. */
+export function shapeLabel(r: Pick<BenchRecord, 'name' | 'shape'>): string {
+  const dims = SHAPE_DIMS[r.name];
+  return dims && dims.length === r.shape.length ? r.shape.map((v, i) => `${dims[i]}${v}`).join(' ') : r.shape.join('×');
+}
+
 export function formatRow(r: BenchRecord): string {
   const peer = (['tfjs', 'jaxjs'] as const)
     .map((k) => {
@@ -382,6 +399,6 @@ export function formatRow(r: BenchRecord): string {
       return ms !== null ? `  ${k} ${ms.toFixed(1)} ms (×${(ms / r.ms_wall_readback).toFixed(2)})` : '';
     })
     .join('');
-  return `${`${r.name}.${r.direction}`.padEnd(26)} ${r.variant.padEnd(20)} [${r.shape.join(',')}]`.padEnd(72) +
+  return `${`${r.name}.${r.direction}`.padEnd(26)} ${r.variant.padEnd(20)} ${shapeLabel(r)}`.padEnd(72) +
     ` ${r.ms_median.toFixed(2).padStart(9)} ms  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s  ${r.gbps.toFixed(2).padStart(6)} GB/s  err ${r.max_abs_err.toExponential(1)}  cpu ${r.cpu_ms.toFixed(0)} ms${peer}`;
 }
