@@ -53,7 +53,7 @@ export function adamwStep(gpu: Gpu, param: Tensor, grad: Tensor, m: Tensor, v: T
       warmup: s.warmup, decay_start: s.decayStart, decay_end: s.decayEnd, min_factor: s.minFactor,
     },
     bind: { grad, state: counter, param, m, v },
-    workgroups: gpu.grid(param.size, 64),
+    invocations: param.size,
   });
 }
 
@@ -62,5 +62,5 @@ export function emaUpdate(gpu: Gpu, ema: Tensor, param: Tensor, decay: number): 
   const op = 'ema_update';
   expectSize(op, 'ema', ema, param.size);
   if (!(decay >= 0 && decay <= 1)) fail(op, `decay must be in [0, 1], got ${decay}`);
-  gpu.run(gpu.kernel('adamw', 'ema_update'), { params: { n: param.size, decay }, bind: { src: param, ema }, workgroups: gpu.grid(param.size, 64) });
+  gpu.run(gpu.kernel('adamw', 'ema_update'), { params: { n: param.size, decay }, bind: { src: param, ema }, invocations: param.size });
 }

@@ -49,7 +49,7 @@ export const attentionForward = scopedOp(function attentionForward(gpu: Gpu, qkv
   const o = output(op, 'o', into.o, oShape, () => gpu.tensor(oShape, op));
   const lse = output(op, 'lse', into.lse, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
   const k = plan(variant ?? gpu.policy.attention, p);
-  gpu.run(gpu.kernel('attention', `forward${k.suffix}`), { params: p, bind: { qkv, o, lse }, workgroups: gpu.grid(k.invocations, 64) });
+  gpu.run(gpu.kernel('attention', `forward${k.suffix}`), { params: p, bind: { qkv, o, lse }, invocations: k.invocations });
   return { o, lse };
 });
 
@@ -66,10 +66,9 @@ export const attentionBackward = scopedOp(function attentionBackward(
   const ownDelta = !into.delta;
   const delta = output(op, 'delta', into.delta, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
   const k = plan(variant ?? gpu.policy.attention, p);
-  const wg = gpu.grid(k.invocations, 64);
   const common = { qkv_b: qkv, lse_b: fwd.lse, dout, dqkv };
-  gpu.run(gpu.kernel('attention', `backward_q${k.suffix}`), { params: p, bind: { ...common, o_b: fwd.o, delta }, workgroups: wg });
-  gpu.run(gpu.kernel('attention', `backward_kv${k.suffix}`), { params: p, bind: { ...common, delta_b: delta }, workgroups: wg });
+  gpu.run(gpu.kernel('attention', `backward_q${k.suffix}`), { params: p, bind: { ...common, o_b: fwd.o, delta }, invocations: k.invocations });
+  gpu.run(gpu.kernel('attention', `backward_kv${k.suffix}`), { params: p, bind: { ...common, delta_b: delta }, invocations: k.invocations });
   if (ownDelta) delta.release();
   return dqkv;
 });

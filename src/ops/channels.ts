@@ -15,7 +15,7 @@ export function addChannel(gpu: Gpu, x: Tensor, e: Tensor, out?: Tensor): Tensor
   expectShape(op, 'e', e, [N, C]);
   const y = output(op, 'out', out, x.shape, () => gpu.tensor(x.shape, op));
   gpu.run(gpu.kernel('channels', 'add_channel'), {
-    params: { N, Ca: C, S: H * W, ...noParams }, bind: { a: x, b: e, out: y }, workgroups: gpu.grid(x.size, 64),
+    params: { N, Ca: C, S: H * W, ...noParams }, bind: { a: x, b: e, out: y }, invocations: x.size,
   });
   return y;
 }
@@ -38,7 +38,7 @@ export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
   const shape = [N, Ca + Cb, H, W];
   const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
   gpu.run(gpu.kernel('channels', 'concat'), {
-    params: { N, Ca, Cb, S: H * W, W: 0 }, bind: { a, b, out: y }, workgroups: gpu.grid(y.size, 64),
+    params: { N, Ca, Cb, S: H * W, W: 0 }, bind: { a, b, out: y }, invocations: y.size,
   });
   return y;
 }
@@ -53,7 +53,7 @@ export function split(gpu: Gpu, dout: Tensor, Ca: number, into: { da?: Tensor; d
   const da = output(op, 'da', into.da, [N, Ca, H, W], () => gpu.tensor([N, Ca, H, W], op));
   const db = output(op, 'db', into.db, [N, Cb, H, W], () => gpu.tensor([N, Cb, H, W], op));
   gpu.run(gpu.kernel('channels', 'split'), {
-    params: { N, Ca, Cb, S: H * W, W: 0 }, bind: { src: dout, da, db }, workgroups: gpu.grid(dout.size, 64),
+    params: { N, Ca, Cb, S: H * W, W: 0 }, bind: { src: dout, da, db }, invocations: dout.size,
   });
   return { da, db };
 }
@@ -66,7 +66,7 @@ export function upsample2x(gpu: Gpu, x: Tensor, out?: Tensor): Tensor {
   const shape = [N, C, 2 * H, 2 * W];
   const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
   gpu.run(gpu.kernel('channels', 'upsample2x'), {
-    params: { N, Ca: C, Cb: 0, S: H * W, W }, bind: { a: x, out: y }, workgroups: gpu.grid(y.size, 64),
+    params: { N, Ca: C, Cb: 0, S: H * W, W }, bind: { a: x, out: y }, invocations: y.size,
   });
   return y;
 }
@@ -80,7 +80,7 @@ export function upsample2xBackward(gpu: Gpu, dout: Tensor, out?: Tensor): Tensor
   const shape = [N, C, H2 / 2, W2 / 2];
   const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
   gpu.run(gpu.kernel('channels', 'upsample2x_backward'), {
-    params: { N, Ca: C, Cb: 0, S: (H2 / 2) * (W2 / 2), W: W2 / 2 }, bind: { a: dout, out: y }, workgroups: gpu.grid(y.size, 64),
+    params: { N, Ca: C, Cb: 0, S: (H2 / 2) * (W2 / 2), W: W2 / 2 }, bind: { a: dout, out: y }, invocations: y.size,
   });
   return y;
 }

@@ -79,7 +79,7 @@ export const conv2dForward = scopedOp(function conv2dForward(gpu: Gpu, x: Tensor
     return y;
   }
   const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
-  gpu.run(gpu.kernel('conv2d', 'forward'), { params: { ...g }, bind: { x, w, bias: b, y }, workgroups: gpu.grid(n, 64) });
+  gpu.run(gpu.kernel('conv2d', 'forward'), { params: { ...g }, bind: { x, w, bias: b, y }, invocations: n });
   return y;
 });
 
@@ -118,7 +118,7 @@ export const conv2dBackward = scopedOp(function conv2dBackward(
       blockedBackwardInputStride2(gpu, dy, w, dx, g);
     } else {
       const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
-      gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy, wt: w, dx }, workgroups: gpu.grid(n, 64) });
+      gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy, wt: w, dx }, invocations: n });
     }
   }
   if (skipWeight) return { dx, dw, db };
@@ -134,7 +134,7 @@ export const conv2dBackward = scopedOp(function conv2dBackward(
     return { dx, dw, db };
   } else {
     gpu.run(gpu.kernel('conv2d', 'backward_weight'), {
-      params: { ...g }, bind: { dyw: dy, xw: x, dw }, workgroups: gpu.grid(g.C_out * g.C_in, 64),
+      params: { ...g }, bind: { dyw: dy, xw: x, dw }, invocations: g.C_out * g.C_in,
     });
   }
   sumChannels(gpu, dy, g.N, g.C_out, g.OH * g.OW, db);
@@ -174,7 +174,7 @@ function blockedConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: 
   const n = g.N * Math.ceil(g.C_out / (c8 ? 8 : 4)) * g.OH * Math.ceil(g.OW / 4);
   const entry = s2 ? 'forward_k3s2' : c8 ? 'forward_k3s1_c8' : g.K === 3 ? 'forward_k3s1' : 'forward_k1';
   gpu.run(gpu.kernel('conv2d_blocked', entry), {
-    params: blockedParams(g, hasBias), bind: { x, wt4, bias: b, y }, workgroups: gpu.grid(n, 64),
+    params: blockedParams(g, hasBias), bind: { x, wt4, bias: b, y }, invocations: n,
   });
 }
 
@@ -184,7 +184,7 @@ function packWeights(gpu: Gpu, w: Tensor, g: ConvGeom, flip: boolean): Tensor {
   const rows = (flip ? g.C_out : g.C_in) * kk;
   const packed = gpu.tensor([rows, cols], 'conv2d');
   gpu.run(gpu.kernel('conv2d_blocked', flip ? 'pack_flip' : 'pack'), {
-    params: { C_out: g.C_out, C_in: g.C_in, K: g.K, cols }, bind: { w_src: w, w_dst: packed }, workgroups: gpu.grid(packed.size, 64),
+    params: { C_out: g.C_out, C_in: g.C_in, K: g.K, cols }, bind: { w_src: w, w_dst: packed }, invocations: packed.size,
   });
   return packed;
 }
@@ -233,7 +233,7 @@ function blockedBackwardInputStride2(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor
   const gt: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W };
   const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
   gpu.run(gpu.kernel('conv2d_blocked', 'backward_input_k3s2'), {
-    params: blockedParams(gt, false), bind: { x: dy, wt4: wf, y: dx }, workgroups: gpu.grid(n, 64),
+    params: blockedParams(gt, false), bind: { x: dy, wt4: wf, y: dx }, invocations: n,
   });
   wf.release();
 }
@@ -266,7 +266,7 @@ function registerWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor,
       N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, stride: g.stride, pad: g.pad,
       splits, units_per_split: unitsPerSplit,
     },
-    bind, workgroups: gpu.grid(slots * perImage, 64),
+    bind, invocations: slots * perImage,
   });
   sumOuter(gpu, dwp, slots, dw.size, dw);
   sumOuter(gpu, dbp, slots, g.C_out, db);
@@ -304,7 +304,7 @@ function gemmParams(M: number, N: number, K: number, A4: number, N4: number, ext
 }
 
 function layout(gpu: Gpu, entry: string, params: Record<string, number>, src: Tensor, dst: Tensor, n: number): void {
-  gpu.run(gpu.kernel('conv2d_gemm', entry), { params, bind: { src, dst }, workgroups: gpu.grid(n, 64) });
+  gpu.run(gpu.kernel('conv2d_gemm', entry), { params, bind: { src, dst }, invocations: n });
 }
 
 function gemmForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
@@ -319,7 +319,7 @@ function gemmForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: Co
     gpu.run(gpu.kernel('gemm', 'gemm_nn'), {
       params: gemmParams(M, g.C_out, plan.Kp, plan.Kp / 4, plan.Co4, { mode: 1, P: plan.P, n0, has_bias: 1 }),
       bind: { a: xp, b: wt, bias: b, c: y },
-      workgroups: gpu.grid(Math.ceil(M / 4) * Math.ceil(g.C_out / 8), 64),
+      invocations: Math.ceil(M / 4) * Math.ceil(g.C_out / 8),
     });
   }
   xp.release();
@@ -340,7 +340,7 @@ function gemmBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvG
     gpu.run(gpu.kernel('gemm', 'gemm_nn'), {
       params: gemmParams(M, plan.Kp, plan.Co4 * 4, plan.Co4, plan.Kp / 4),
       bind: { a: dyt, b: wp, bias: wp, c: dxp },
-      workgroups: gpu.grid(Math.ceil(M / 4) * Math.ceil(plan.Kp / 8), 64),
+      invocations: Math.ceil(M / 4) * Math.ceil(plan.Kp / 8),
     });
     layout(gpu, 'col2im', cp, dxp, dx, nc * g.C_in * g.H * g.W);
   }
@@ -367,7 +367,7 @@ function gemmBackwardWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, g: Conv
     gpu.run(gpu.kernel('gemm', 'gemm_tn'), {
       params: gemmParams(plan.Kp, g.C_out, R, plan.Kp / 4, plan.Co4, { rows_per_split: ROWS_PER_SPLIT, z0 }),
       bind: { a: xp, b: dyt, c: part },
-      workgroups: gpu.grid(splits * (plan.Kp / 4) * Math.ceil(g.C_out / 8), 64),
+      invocations: splits * (plan.Kp / 4) * Math.ceil(g.C_out / 8),
     });
     z0 += splits;
   }

@@ -12,7 +12,7 @@ export function gatherRows(gpu: Gpu, data: Tensor, idx: Tensor, out: Tensor): vo
   const D = out.size / N;
   if (!Number.isInteger(D) || data.size % D !== 0) fail(op, `out ${out.shape} is not ${N} rows of the dataset's row size`);
   gpu.run(gpu.kernel('data', 'gather_rows'), {
-    params: { N, D, seed: 0, stream: 0, null_class: 0, p_drop: 0 }, bind: { data, idx, out }, workgroups: gpu.grid(N * D, 64),
+    params: { N, D, seed: 0, stream: 0, null_class: 0, p_drop: 0 }, bind: { data, idx, out }, invocations: N * D,
   });
 }
 
@@ -24,6 +24,6 @@ export function gatherLabels(gpu: Gpu, labels: Tensor, idx: Tensor, out: Tensor,
   gpu.run(gpu.kernel('data', 'gather_labels'), {
     params: { N: idx.size, D: 1, seed, stream, null_class: nullClass, p_drop: pDrop },
     bind: { labels, idx, state: counter ?? zeroCounter(gpu), out_l: out },
-    workgroups: gpu.grid(idx.size, 64),
+    invocations: idx.size,
   });
 }

@@ -26,7 +26,7 @@ export function qSample(
   gpu.run(gpu.kernel('diffusion', 'q_sample'), {
     params: { N, S: x0.size / N, seed, stream, v_target: vTarget ? 1 : 0 },
     bind: { x0, t, sched, state: counter ?? zeroCounter(gpu), xt, eps },
-    workgroups: gpu.grid(Math.ceil(x0.size / 4), 64),
+    invocations: Math.ceil(x0.size / 4),
   });
   return { xt, eps };
 }
@@ -87,6 +87,6 @@ export function samplerStep(
       recompute_eps: th.recomputeEps && (c.clip || dynamic) ? 1 : 0, quantile, seed, step, pred_v: c.vPrediction ? 1 : 0,
     },
     bind: { eps_hat: epsHat, x },
-    workgroups: dynamic ? [N, 1, 1] : gpu.grid(Math.ceil(x.size / 4), 64),
+    ...(dynamic ? { workgroups: [N, 1, 1] as [number, number, number] } : { invocations: Math.ceil(x.size / 4) }),
   });
 }

@@ -11,13 +11,13 @@ function ew(gpu: Gpu, op: string, entry: Entry, a: Tensor, b: Tensor | null, alp
   const y = output(op, 'out', out, a.shape, () => gpu.tensor(a.shape, op));
   const bind: Record<string, Tensor> = { a, out: y };
   if (b) bind.b = b;
-  gpu.run(gpu.kernel('elementwise', entry), { params: { n: a.size, alpha, beta }, bind, workgroups: gpu.grid(a.size, 64) });
+  gpu.run(gpu.kernel('elementwise', entry), { params: { n: a.size, alpha, beta }, bind, invocations: a.size });
   return y;
 }
 
 /** t[:] = value (poisoning outputs in tests, zeroing accumulators). */
 export function fill(gpu: Gpu, t: Tensor, value: number): Tensor {
-  gpu.run(gpu.kernel('elementwise', 'fill'), { params: { n: t.size, alpha: value, beta: 0 }, bind: { out: t }, workgroups: gpu.grid(t.size, 64) });
+  gpu.run(gpu.kernel('elementwise', 'fill'), { params: { n: t.size, alpha: value, beta: 0 }, bind: { out: t }, invocations: t.size });
   return t;
 }
 
@@ -31,7 +31,7 @@ export const scale = (gpu: Gpu, a: Tensor, alpha: number, out?: Tensor) => ew(gp
 /** out += alpha·a, in place on out. */
 export function accumulate(gpu: Gpu, out: Tensor, a: Tensor, alpha = 1): Tensor {
   expectShape('accumulate', 'a', a, out.shape);
-  gpu.run(gpu.kernel('elementwise', 'accumulate'), { params: { n: a.size, alpha, beta: 0 }, bind: { a, out }, workgroups: gpu.grid(a.size, 64) });
+  gpu.run(gpu.kernel('elementwise', 'accumulate'), { params: { n: a.size, alpha, beta: 0 }, bind: { a, out }, invocations: a.size });
   return out;
 }
 

@@ -12,7 +12,7 @@ export function timestepEmbedding(gpu: Gpu, t: Tensor, D: number, out?: Tensor):
   if (!Number.isInteger(D) || D < 4 || D % 2) fail(op, `dimension must be an even integer ≥ 4, got ${D}`);
   const N = t.shape[0];
   const y = output(op, 'out', out, [N, D], () => gpu.tensor([N, D], op));
-  gpu.run(gpu.kernel('embedding', 'timestep'), { params: { N, D, classes: 0 }, bind: { t, out: y }, workgroups: gpu.grid(N * D, 64) });
+  gpu.run(gpu.kernel('embedding', 'timestep'), { params: { N, D, classes: 0 }, bind: { t, out: y }, invocations: N * D });
   return y;
 }
 
@@ -24,7 +24,7 @@ export function classEmbeddingAdd(gpu: Gpu, labels: Tensor, table: Tensor, acc: 
   const [classes, D] = table.shape;
   const N = labels.size;
   expectShape(op, 'acc', acc, [N, D]);
-  gpu.run(gpu.kernel('embedding', 'class_add'), { params: { N, D, classes }, bind: { t: labels, table, acc }, workgroups: gpu.grid(N * D, 64) });
+  gpu.run(gpu.kernel('embedding', 'class_add'), { params: { N, D, classes }, bind: { t: labels, table, acc }, invocations: N * D });
 }
 
 /** dtable[c, :] = Σ_{n: label[n] = c} dacc[n, :] */
@@ -35,6 +35,6 @@ export function classEmbeddingBackward(gpu: Gpu, labels: Tensor, dacc: Tensor, c
   const [N, D] = dacc.shape;
   if (labels.size !== N) fail(op, `labels has ${labels.size} entries but dacc has ${N} rows`);
   const dt = output(op, 'dtable', out, [classes, D], () => gpu.tensor([classes, D], op));
-  gpu.run(gpu.kernel('embedding', 'class_backward'), { params: { N, D, classes }, bind: { t: labels, dacc, dtable: dt }, workgroups: gpu.grid(classes * D, 64) });
+  gpu.run(gpu.kernel('embedding', 'class_backward'), { params: { N, D, classes }, bind: { t: labels, dacc, dtable: dt }, invocations: classes * D });
   return dt;
 }

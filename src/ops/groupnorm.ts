@@ -36,7 +36,7 @@ export const groupNormForward = scopedOp(function groupNormForward(gpu: Gpu, x: 
   const y = output(op, 'y', into.y, x.shape, () => gpu.tensor(x.shape, op));
   const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
   if (gpu.policy.reduce === 'serial') {
-    gpu.run(gpu.kernel('groupnorm', 'forward_serial'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 64) });
+    gpu.run(gpu.kernel('groupnorm', 'forward_serial'), { params: p, bind: { x, gamma, beta, y, stats }, invocations: p.N * p.G });
   } else {
     gpu.run(gpu.kernel('groupnorm', 'forward'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
   }
@@ -63,8 +63,8 @@ export const groupNormBackward = scopedOp(function groupNormBackward(
   const dbeta = output(op, 'dbeta', into.dbeta, [p.C], () => gpu.tensor([p.C], op));
   const common = { xb: x, gb: gamma, bb: beta, sb: stats, dy };
   if (gpu.policy.reduce === 'serial') {
-    gpu.run(gpu.kernel('groupnorm', 'backward_input_serial'), { params: p, bind: { ...common, dx }, workgroups: gpu.grid(p.N * p.G, 64) });
-    gpu.run(gpu.kernel('groupnorm', 'backward_params_serial'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: gpu.grid(p.C, 64) });
+    gpu.run(gpu.kernel('groupnorm', 'backward_input_serial'), { params: p, bind: { ...common, dx }, invocations: p.N * p.G });
+    gpu.run(gpu.kernel('groupnorm', 'backward_params_serial'), { params: p, bind: { ...common, dgamma, dbeta }, invocations: p.C });
   } else {
     gpu.run(gpu.kernel('groupnorm', 'backward_input'), { params: p, bind: { ...common, dx }, workgroups: gpu.grid(p.N * p.G, 1) });
     gpu.run(gpu.kernel('groupnorm', 'backward_params'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: gpu.grid(p.C, 1) });

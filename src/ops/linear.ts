@@ -24,7 +24,7 @@ export function stridedMatmul(
     b_bs: B.bs, b_rs: B.rs, b_cs: B.cs,
     has_bias: bias ? 1 : 0, accumulate: accumulate ? 1 : 0,
   };
-  const workgroups = gpu.grid(batch * Math.ceil(M / 4) * Math.ceil(N / 4), 64);
+  const invocations = batch * Math.ceil(M / 4) * Math.ceil(N / 4);
   // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
   const biasArg = bias ?? A.t;
   // vec4 kernels where the layout allows (vec4-aligned strides and offsets): both operands contiguous along
@@ -35,7 +35,7 @@ export function stridedMatmul(
   else if (A.rs === 1 && B.cs === 1 && aligned(M, N, A.cs, B.rs)) entry = 'forward_tn4';
   else if (A.cs === 1 && B.cs === 1 && aligned(K, N, A.rs, B.rs)) entry = 'forward_nn4';
   const bind: Record<string, Tensor> = entry === 'forward' ? { a: A.t, bm: B.t, bias: biasArg, c: C } : { a4: A.t, b4: B.t, bias: biasArg, c: C };
-  gpu.run(gpu.kernel('matmul', entry), { params, bind, workgroups });
+  gpu.run(gpu.kernel('matmul', entry), { params, bind, invocations });
 }
 
 /** a [B, M, K] · b [B, K, N] → [B, M, N] (or rank-2 without the batch). */

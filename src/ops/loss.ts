@@ -48,7 +48,7 @@ export function mseBackward(gpu: Gpu, pred: Tensor, target: Tensor, scale = 1, o
   const d = output(op, 'dpred', out, pred.shape, () => gpu.tensor(pred.shape, op));
   const bind: Record<string, Tensor> = { pred, tgt: target, dpred: d, ...(weighted ? { t: weighted.t, weights: weighted.weights } : {}) };
   gpu.run(gpu.kernel('loss', weighted ? 'mse_weighted_backward' : 'mse_backward'), {
-    params: { n: pred.size, parts: 0, capacity: 0, grad_scale: scale, S }, bind, workgroups: gpu.grid(pred.size, 64),
+    params: { n: pred.size, parts: 0, capacity: 0, grad_scale: scale, S }, bind, invocations: pred.size,
   });
   return d;
 }

@@ -21,7 +21,7 @@ export function maxPool2Forward(gpu: Gpu, x: Tensor, out?: Tensor): Tensor {
   const params = check(op, x);
   const shape = maxPool2OutputShape(x.shape);
   const y = output(op, 'y', out, shape, () => gpu.tensor(shape, op));
-  gpu.run(gpu.kernel('pool', 'maxpool2_forward'), { params, bind: { x, y }, workgroups: gpu.grid(y.size, 64) });
+  gpu.run(gpu.kernel('pool', 'maxpool2_forward'), { params, bind: { x, y }, invocations: y.size });
   return y;
 }
 
@@ -31,6 +31,6 @@ export function maxPool2Backward(gpu: Gpu, dy: Tensor, x: Tensor, out?: Tensor):
   const params = check(op, x);
   expectShape(op, 'dy', dy, maxPool2OutputShape(x.shape));
   const dx = output(op, 'dx', out, x.shape, () => gpu.tensor(x.shape, op));
-  gpu.run(gpu.kernel('pool', 'maxpool2_backward'), { params, bind: { x, dy, dx }, workgroups: gpu.grid(dy.size, 64) });
+  gpu.run(gpu.kernel('pool', 'maxpool2_backward'), { params, bind: { x, dy, dx }, invocations: dy.size });
   return dx;
 }

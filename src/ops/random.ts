@@ -39,7 +39,7 @@ export function randn(gpu: Gpu, out: Tensor, seed: number, stream = 0, counter?:
   gpu.run(gpu.kernel('random', 'randn'), {
     params: { n: out.size, seed: u32(op, 'seed', seed), stream: u32(op, 'stream', stream), range: 0 },
     bind: { state: counter ?? zeroCounter(gpu), out },
-    workgroups: gpu.grid(Math.ceil(out.size / 4), 64),
+    invocations: Math.ceil(out.size / 4),
   });
   return out;
 }
@@ -52,7 +52,7 @@ export function randint(gpu: Gpu, out: Tensor, range: number, seed: number, stre
   gpu.run(gpu.kernel('random', 'randint'), {
     params: { n: out.size, seed: u32(op, 'seed', seed), stream: u32(op, 'stream', stream), range },
     bind: { state: counter ?? zeroCounter(gpu), out_u: out },
-    workgroups: gpu.grid(Math.ceil(out.size / 4), 64),
+    invocations: Math.ceil(out.size / 4),
   });
   return out;
 }

@@ -17,7 +17,7 @@ export function sumChannels(gpu: Gpu, src: Tensor, A: number, C: number, S: numb
   expectSize(op, 'src', src, A * C * S);
   const dst = output(op, 'out', out, [C], () => gpu.tensor([C], op));
   if (gpu.policy.reduce === 'serial') {
-    gpu.run(gpu.kernel('reduce', 'sum_channels_serial'), { params: { A, C, S }, bind: { src, dst }, workgroups: gpu.grid(C, 64) });
+    gpu.run(gpu.kernel('reduce', 'sum_channels_serial'), { params: { A, C, S }, bind: { src, dst }, invocations: C });
   } else {
     gpu.run(gpu.kernel('reduce', 'sum_channels'), { params: { A, C, S }, bind: { src, dst }, workgroups: gpu.grid(C, 1) });
   }
@@ -31,7 +31,7 @@ export function sumRows(gpu: Gpu, src: Tensor, R: number, S: number, outShape: r
   if (outShape.reduce((a, b) => a * b, 1) !== R) fail(op, `output shape ${shapeStr(outShape)} does not hold ${R} rows`);
   const dst = output(op, 'out', out, outShape, () => gpu.tensor(outShape, op));
   if (gpu.policy.reduce === 'serial') {
-    gpu.run(gpu.kernel('reduce', 'sum_rows_serial'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 64) });
+    gpu.run(gpu.kernel('reduce', 'sum_rows_serial'), { params: { A: 1, C: R, S }, bind: { src, dst }, invocations: R });
   } else {
     gpu.run(gpu.kernel('reduce', 'sum_rows'), { params: { A: 1, C: R, S }, bind: { src, dst }, workgroups: gpu.grid(R, 1) });
   }
@@ -43,6 +43,6 @@ export function sumOuter(gpu: Gpu, src: Tensor, A: number, C: number, out: Tenso
   const op = 'sum_outer';
   expectSize(op, 'src', src, A * C);
   expectSize(op, 'out', out, C);
-  gpu.run(gpu.kernel('reduce', 'sum_outer'), { params: { A, C, S: 1 }, bind: { src, dst: out }, workgroups: gpu.grid(C, 64) });
+  gpu.run(gpu.kernel('reduce', 'sum_outer'), { params: { A, C, S: 1 }, bind: { src, dst: out }, invocations: C });
   return out;
 }

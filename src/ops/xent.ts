@@ -20,7 +20,7 @@ export function crossEntropyForward(gpu: Gpu, logits: Tensor, labels: Tensor, lo
   expectDtype(op, 'losses', losses, 'f32');
   const rl = output(op, 'rowLoss', rowLoss, [rows], () => gpu.tensor([rows], op));
   gpu.run(gpu.kernel('xent', 'xent_forward'), {
-    params: { rows, classes, grad_scale: 0 }, bind: { logits, labels, rowloss: rl }, workgroups: gpu.grid(rows, 64),
+    params: { rows, classes, grad_scale: 0 }, bind: { logits, labels, rowloss: rl }, invocations: rows,
   });
   gpu.run(gpu.kernel('loss', 'mse_final'), {
     params: { n: rows, parts: rows, capacity: losses.size, grad_scale: 0, S: 1 },
@@ -35,7 +35,7 @@ export function crossEntropyBackward(gpu: Gpu, logits: Tensor, labels: Tensor, s
   const { rows, classes } = check(op, logits, labels);
   const d = output(op, 'dlogits', out, logits.shape, () => gpu.tensor(logits.shape, op));
   gpu.run(gpu.kernel('xent', 'xent_backward'), {
-    params: { rows, classes, grad_scale: scale }, bind: { logits, labels, dlogits: d }, workgroups: gpu.grid(logits.size, 64),
+    params: { rows, classes, grad_scale: scale }, bind: { logits, labels, dlogits: d }, invocations: logits.size,
   });
   return d;
 }

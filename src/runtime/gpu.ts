@@ -17,7 +17,12 @@ export interface RunArgs {
   params?: Record<string, number>;
   bind: Record<string, BufferArg>;
   /** Workgroup counts; use Gpu.grid() for 1-D problems larger than one dimension allows. */
-  workgroups: [number, number?, number?];
+  workgroups?: [number, number?, number?];
+  /**
+   * Or: invocations of a 1-D kernel; the grid comes from the shader's own @workgroup_size (reflected), so
+   * the size is written in one place.
+   */
+  invocations?: number;
 }
 
 export class Kernel {
@@ -211,7 +216,10 @@ export class Gpu {
     for (const buf of written) {
       if (readOnly.has(buf)) throw new Error(`kernel ${info.name}: the same buffer is bound both read-only and writable`);
     }
-    const [x, y = 1, z = 1] = args.workgroups;
+    if ((args.workgroups === undefined) === (args.invocations === undefined)) {
+      throw new Error(`kernel ${info.name}: give workgroups or invocations, exactly one`);
+    }
+    const [x, y = 1, z = 1] = args.workgroups ?? this.grid(args.invocations!, info.workgroupSize[0] * info.workgroupSize[1] * info.workgroupSize[2]);
     const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
     if (x > maxDim || y > maxDim || z > maxDim) throw new Error(`kernel ${info.name}: workgroups [${x}, ${y}, ${z}] exceed ${maxDim} per dimension`);
     if (x === 0 || y === 0 || z === 0) return;
