@@ -28,13 +28,19 @@ describe('runtime', () => {
     expect(gpu.kernel('elementwise', 'axpby')).toBe(k); // pipeline cached
     const a = gpu.tensor([4]);
     const before = gpu.dispatchCount;
+    // The same mistakes fail `tsc` first (the kernel's Params and bindings are typed from the WGSL,
+    // src/runtime/shaders.gen.ts); the run-time checks catch what reaches them untyped.
+    // @ts-expect-error binding b is missing
     expect(() => gpu.run(k, { params: { n: 4, alpha: 1, beta: 1 }, bind: { a, out: a }, workgroups: [1] })).toThrow(
       /kernel elementwise.axpby: bindings do not match the shader \(expected a, b, out; got a, out; missing b\)/,
     );
+    // @ts-expect-error binding c does not exist
     expect(() => gpu.run(k, { params: { n: 4, alpha: 1, beta: 1 }, bind: { a, b: a, out: a, c: a }, workgroups: [1] })).toThrow(/unknown c/);
+    // @ts-expect-error parameter beta is missing
     expect(() => gpu.run(k, { params: { n: 4, alpha: 1 }, bind: { a, b: a, out: gpu.tensor([4]) }, workgroups: [1] })).toThrow(
       /kernel elementwise.axpby: missing parameter "beta" \(expected fields: n, alpha, beta\)/,
     );
+    // @ts-expect-error parameter gamma does not exist
     expect(() => gpu.run(k, { params: { n: 4, alpha: 1, beta: 1, gamma: 2 }, bind: { a, b: a, out: gpu.tensor([4]) }, workgroups: [1] })).toThrow(/unknown parameter\(s\) gamma/);
     expect(() => gpu.run(k, { params: { n: -1, alpha: 1, beta: 1 }, bind: { a, b: a, out: gpu.tensor([4]) }, workgroups: [1] })).toThrow(/"n" = -1 does not fit u32/);
     expect(() => gpu.run(k, { params: { n: 4, alpha: 1, beta: 1 }, bind: { a, b: a, out: a }, workgroups: [1] })).toThrow(/bound both read-only and writable/);

@@ -4,6 +4,7 @@
 // into exceptions that name the kernels involved.
 import { sourceLocation } from './wgsl-source.ts';
 import { KernelPolicy } from './policy.ts';
+import type { ShaderKernels } from './shaders.gen.ts';
 import type { AdapterSummary } from './device.ts';
 import { reflectKernel, packParams, type KernelInfo } from './kernel.ts';
 import { Tensor, shapeStr, type DType } from './tensor.ts';
@@ -25,7 +26,20 @@ export interface RunArgs {
   invocations?: number;
 }
 
-export class Kernel {
+/**
+ * Arguments of one dispatch of kernel K: for a kernel named by literals ("file", "entry") the Params fields
+ * and storage bindings are its own (src/runtime/shaders.gen.ts, reflected from the WGSL), so a name that
+ * drifted fails `tsc`; other kernels take the loose RunArgs and are checked at run time only.
+ */
+export type ArgsFor<K extends string> = K extends keyof ShaderKernels ? TypedArgs<ShaderKernels[K]> : RunArgs;
+type TypedArgs<S extends { params: string; bind: string }> = Omit<RunArgs, 'params' | 'bind'> &
+  ([S['params']] extends [never] ? { params?: Record<string, never> } : { params: Record<S['params'], number> }) & {
+    bind: Record<S['bind'], BufferArg>;
+  };
+
+// K is the kernel's "file.entry" name as a type (a phantom: it types run()'s arguments).
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export class Kernel<K extends string = string> {
   constructor(
     readonly info: KernelInfo,
     readonly key: string,
@@ -123,7 +137,7 @@ export class Gpu {
   // ---------- kernels ----------
 
   /** The kernel `file.entry` with the given override constants; pipeline built once and cached. */
-  kernel(file: string, entry: string, overrides: Record<string, number> = {}): Kernel {
+  kernel<F extends string, E extends string>(file: F, entry: E, overrides: Record<string, number> = {}): Kernel<`${F}.${E}`> {
     const okeys = Object.keys(overrides).sort();
     const key = `${file}.${entry}` + (okeys.length ? `{${okeys.map((k) => `${k}=${overrides[k]}`).join(',')}}` : '');
     const cached = this.kernels.get(key);
@@ -173,7 +187,8 @@ export class Gpu {
   }
 
   /** Records one dispatch. Bindings and params are checked against the shader before anything is encoded. */
-  run(kernel: Kernel, args: RunArgs): void {
+  run<K extends string>(kernel: Kernel<K>, typedArgs: ArgsFor<K>): void {
+    const args = typedArgs as RunArgs;
     const info = kernel.info;
     const entries: GPUBindGroupEntry[] = [];
     const keyParts: string[] = [kernel.key];
