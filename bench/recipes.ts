@@ -31,6 +31,7 @@ const ARMS: Record<string, Arm> = {
   'lr-sched': { about: 'lr warm-up 25 steps, then cosine decay to 0.1×', batch: 32, flags: ['--lr-warmup', '25', '--lr-decay', 'cosine', '--lr-min', '0.1'] },
   batch64: { about: 'batch 64 (half the steps)', batch: 64, flags: [] },
   'ema-0.999': { about: 'EMA decay 0.999', batch: 32, flags: ['--ema-decay', '0.999'] },
+  'ema-warmup': { about: 'EMA decay warmed up as min(0.995, (1 + t)/(10 + t))', batch: 32, flags: ['--ema-warmup'] },
 };
 
 const SHARED = ['--config', 'tiny', '--lr', '1e-3', '--seed', '0', '--sample-every', '250', '--loss-every', '50'];

@@ -54,6 +54,7 @@ await runCli(USAGE, async () => {
     .option('--lr-min <factor>', 'learning rate at the end of the decay, as a fraction of --lr', num('lr-min', 0, 1), 0.1)
     .option('--weight-decay <x>', 'AdamW weight decay', num('weight-decay', 0, 1), 0)
     .option('--ema-decay <x>', 'EMA decay of the weights', num('ema-decay', 0, 1), DEFAULT_TRAIN.emaDecay)
+    .option('--ema-warmup', 'warm the EMA decay up as min(decay, (1 + t)/(10 + t)), so it forgets the initial weights early')
     .option('--out <dir>', 'output directory', 'runs/default')
     .option('--resume <file>', 'continue from a checkpoint')
     .option('--from <model>', 'start from these weights (a checkpoint, or a shipped model name such as mnist-tiny) with a fresh optimizer at step 0')
@@ -123,6 +124,7 @@ await runCli(USAGE, async () => {
       else if (saved[key] !== o[flag]) console.warn(`note: continuing with --${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} ${o[flag]} (the checkpoint trained with ${saved[key]})`);
     }
     if (program.getOptionValueSource('minSnr') !== 'cli' && saved.minSnrGamma !== undefined) o.minSnr = saved.minSnrGamma ?? 0;
+    if (program.getOptionValueSource('emaWarmup') !== 'cli' && saved.emaWarmup !== undefined) o.emaWarmup = saved.emaWarmup;
     const lrFlags = ['lrWarmup', 'lrDecay', 'lrDecayStart', 'lrMin'].some((f) => program.getOptionValueSource(f) === 'cli');
     if (saved.lrSchedule && !lrFlags) lrSchedule = saved.lrSchedule as typeof lrSchedule;
     else if (saved.lrSchedule && JSON.stringify(saved.lrSchedule) !== JSON.stringify(lrSchedule)) {
@@ -157,7 +159,7 @@ await runCli(USAGE, async () => {
   const schedule = new NoiseSchedule(schedCfg);
   // The held-out fifth (src/data/split.ts) is kept for `npm run eval`.
   const digits = splitDigits(loadMnist()).train;
-  const trainCfg = { batch: o.batch, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay, seed: o.seed, labelDropout: o.labelDropout, schedule: schedCfg, lrSchedule, minSnrGamma: o.minSnr || null };
+  const trainCfg = { batch: o.batch, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay, seed: o.seed, labelDropout: o.labelDropout, schedule: schedCfg, lrSchedule, minSnrGamma: o.minSnr || null, emaWarmup: !!o.emaWarmup };
   const trainer = new Trainer(gpu, model, digits, trainCfg, startStep);
   console.log(
     `model: ${model.params.count.toLocaleString('en')} parameters, ${(model.flopsPerImage() / 1e6).toFixed(1)} MFLOP forward per image; ` +

@@ -56,15 +56,23 @@ fn adamw(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
 struct Ema {
   n: u32,
   decay: f32,
+  warmup: u32,     // 1: decay_t = min(decay, (1 + t)/(10 + t)) at step t (the GPU counter)
 }
 
 @group(0) @binding(0) var<uniform> pe: Ema;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> ema: array<f32>;
+@group(0) @binding(3) var<storage, read> ema_state: array<u32>;  // GPU step counter
 
-// ema = decay·ema + (1 − decay)·param
+// ema = decay_t·ema + (1 − decay_t)·param. Without warm-up a short run's EMA still holds much of the
+// random initialisation (0.995^500 = 8 % after 500 steps); with it the average starts at the first steps.
 @compute @workgroup_size(64)
 fn ema_update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = linear_index(gid, nwg, 64u);
-  if (i < pe.n) { ema[i] = pe.decay * ema[i] + (1.0 - pe.decay) * src[i]; }
+  var d = pe.decay;
+  if (pe.warmup != 0u) {
+    let t = f32(ema_state[0]);
+    d = min(d, (1.0 + t) / (10.0 + t));
+  }
+  if (i < pe.n) { ema[i] = d * ema[i] + (1.0 - d) * src[i]; }
 }

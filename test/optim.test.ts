@@ -122,6 +122,18 @@ describe('adamw', () => {
     expectClose('ema', await te.read(), Float64Array.from(e, (v, i) => 0.99 * v + 0.01 * p[i]), 1e-6, 1e-6);
   });
 
+  // Warm-up: d = min(decay, (1 + t)/(10 + t)) — 0.1 at t = 0, 0.5 at t = 8, the plain decay late.
+  for (const [t, d] of [[0, 0.1], [8, 0.5], [100000, 0.99]] as const) {
+    it(`ema update with warm-up at step ${t} uses decay ${d}`, async () => {
+      const gpu = await getGpu();
+      const e = randArray(33, 92);
+      const p = randArray(33, 93);
+      const te = gpu.upload([33], e);
+      emaUpdate(gpu, te, gpu.upload([33], p), 0.99, newCounter(gpu, t));
+      expectClose('ema warm-up', await te.read(), Float64Array.from(e, (v, i) => d * v + (1 - d) * p[i]), 1e-6, 1e-6);
+    });
+  }
+
   it('rejects size mismatches', async () => {
     const gpu = await getGpu();
     const c = newCounter(gpu);

@@ -2,6 +2,7 @@
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDtype, expectSize, fail } from './check.ts';
+import { zeroCounter } from './random.ts';
 
 export interface AdamWConfig {
   lr: number;
@@ -58,9 +59,18 @@ export function adamwStep(gpu: Gpu, param: Tensor, grad: Tensor, m: Tensor, v: T
 }
 
 /** ema = decay·ema + (1 − decay)·param */
-export function emaUpdate(gpu: Gpu, ema: Tensor, param: Tensor, decay: number): void {
+/**
+ * ema ← d·ema + (1 − d)·param with d = decay, or with `warmupCounter` (the GPU step counter t)
+ * d = min(decay, (1 + t)/(10 + t)) so the average forgets the random initialisation early.
+ */
+export function emaUpdate(gpu: Gpu, ema: Tensor, param: Tensor, decay: number, warmupCounter?: Tensor): void {
   const op = 'ema_update';
   expectSize(op, 'ema', ema, param.size);
   if (!(decay >= 0 && decay <= 1)) fail(op, `decay must be in [0, 1], got ${decay}`);
-  gpu.run(gpu.kernel('adamw', 'ema_update'), { params: { n: param.size, decay }, bind: { src: param, ema }, invocations: param.size });
+  if (warmupCounter) expectDtype(op, 'counter', warmupCounter, 'u32');
+  gpu.run(gpu.kernel('adamw', 'ema_update'), {
+    params: { n: param.size, decay, warmup: warmupCounter ? 1 : 0 },
+    bind: { src: param, ema, ema_state: warmupCounter ?? zeroCounter(gpu) },
+    invocations: param.size,
+  });
 }

@@ -3,7 +3,7 @@
 /** Per kernel "file.entry": the names of its Params fields and of its storage bindings. */
 export interface ShaderKernels {
   'adamw.adamw': { params: 'n' | 'lr' | 'beta1' | 'beta2' | 'eps' | 'weight_decay' | 'warmup' | 'decay_start' | 'decay_end' | 'min_factor'; bind: 'grad' | 'state' | 'param' | 'm' | 'v' };
-  'adamw.ema_update': { params: 'n' | 'decay'; bind: 'src' | 'ema' };
+  'adamw.ema_update': { params: 'n' | 'decay' | 'warmup'; bind: 'src' | 'ema' | 'ema_state' };
   'attention.backward_kv': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv_b' | 'lse_b' | 'dout' | 'dqkv' | 'delta_b' };
   'attention.backward_kv4': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv_b' | 'lse_b' | 'dout' | 'dqkv' | 'delta_b' };
   'attention.backward_q': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv_b' | 'o_b' | 'lse_b' | 'dout' | 'dqkv' | 'delta' };

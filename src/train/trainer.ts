@@ -24,6 +24,8 @@ export interface TrainConfig {
   schedule: ScheduleConfig;
   /** Learning-rate warm-up and decay by step (default constant). */
   lrSchedule?: LrSchedule;
+  /** EMA decay warm-up: min(emaDecay, (1 + t)/(10 + t)) at step t (absent: the plain decay from step 1). */
+  emaWarmup?: boolean;
   /** Min-SNR-γ loss weighting (Hang et al. 2023); absent or null: plain MSE on the target. */
   minSnrGamma?: number | null;
 }
@@ -96,7 +98,7 @@ export class Trainer {
     mseBackward(gpu, pass.out, this.eps, 1, pass.graph.grad(pass.out), weighted);
     pass.graph.backward();
     adamwStep(gpu, ps.flat('params'), ps.flat('grads'), ps.flat('m'), ps.flat('v'), this.counter, { lr: cfg.lr, weightDecay: cfg.weightDecay, schedule: cfg.lrSchedule });
-    emaUpdate(gpu, ps.flat('ema'), ps.flat('params'), cfg.emaDecay);
+    emaUpdate(gpu, ps.flat('ema'), ps.flat('params'), cfg.emaDecay, cfg.emaWarmup ? this.counter : undefined);
     gpu.flush();
     this.step++;
   }
