@@ -302,7 +302,7 @@ async function init(): Promise<void> {
     }
   }
   status('measuring kernel variants for this adapter…');
-  const tune = await autotune(gpu, localTuneCache, 2);
+  const tune = await autotune(gpu, localTuneCache, 2, 1); // one conv shape: ready in seconds on SwiftShader
   status(`${digits.count} training digits loaded (${heldOut.count} held out); kernels: ${gpu.policy.describe()}. Press Start.`);
   setState('idle');
 

@@ -66,10 +66,10 @@ async function timeAll(gpu: Gpu, candidates: Record<string, () => void>, rounds:
 }
 
 /** Conv candidates for every probe, direction and variant; returns the tensors to free. */
-function convCandidates(gpu: Gpu, candidates: Record<string, () => void>): { free: { release(): void }[]; classes: string[] } {
+function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes: number): { free: { release(): void }[]; classes: string[] } {
   const free: { release(): void }[] = [];
   const classes: string[] = [];
-  for (const [ci, co, s, K, stride] of CONV_PROBES) {
+  for (const [ci, co, s, K, stride] of CONV_PROBES.slice(0, probes)) {
     const opts = { stride, pad: Math.floor(K / 2) };
     const xs = [PROBE_BATCH, ci, s, s];
     const ys = conv2dOutputShape(xs, [co, ci, K, K], opts);
@@ -93,9 +93,13 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>): { fre
   return { free, classes };
 }
 
-/** Measures the variants (seconds), sets gpu.policy to the fastest, and caches the choice per adapter. */
-export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<TuneResult> {
-  const key = `autotune-v5:${adapterKey(gpu)}`; // v5: per shape class, into gpu.policy
+/**
+ * Measures the variants, sets gpu.policy to the fastest, and caches the choice per adapter. `probes` limits
+ * the conv shapes measured (the first is the per-direction default): all of them for the CLIs (~15 s on
+ * lavapipe, once per adapter); a page on SwiftShader measures one so it is ready in seconds.
+ */
+export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length): Promise<TuneResult> {
+  const key = `autotune-v5:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}`; // v5: per shape class, into gpu.policy
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -107,7 +111,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3): Promise<T
     }
   }
   const candidates: Record<string, () => void> = {};
-  const conv = convCandidates(gpu, candidates);
+  const conv = convCandidates(gpu, candidates, Math.max(1, probes));
   // GroupNorm(+SiLU) forward and backward at level 0 of `small`, under each reduction style. Each candidate
   // sets the style for its own run only, so the conv candidates (whose bias sums use it) all run under the
   // same style.
