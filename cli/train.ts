@@ -61,7 +61,7 @@ await runCli(USAGE, async () => {
     .option('--seed <n>', 'random seed (initial weights, batches, noise)', int('seed', 0, 0xffffffff), 0)
     .option('--schedule <name>', 'noise schedule', oneOf('schedule', ['linear', 'cosine'] as const), 'linear')
     .option('--timesteps <n>', 'diffusion steps T', int('timesteps', 2, 100000), 1000)
-    .option('--prediction <kind>', 'what the model learns to output: eps (the noise) or v (√ᾱ·ε − √(1−ᾱ)·x0)', oneOf('prediction', ['eps', 'v'] as const), 'eps')
+    .option('--prediction <kind>', 'what the model learns to output: v (√ᾱ·ε − √(1−ᾱ)·x0; the default, chosen by docs/recipes.md) or eps (the noise)', oneOf('prediction', ['eps', 'v'] as const), 'v')
     .option('--min-snr <gamma>', 'min-SNR-γ loss weighting (Hang et al. 2023; the paper uses 5); 0: plain MSE', num('min-snr', 0, 1e6), 0)
     .option('--label-dropout <p>', 'probability of training on the null class (classifier-free guidance)', num('label-dropout', 0, 1), 0.1)
     .option('--unconditional', 'train without class labels')
