@@ -21,17 +21,21 @@ interface Arm {
   flags: string[];
 }
 
-/** The recipes compared; `base` is `npm run train`'s defaults at batch 32. */
+/** The earlier defaults every ε arm starts from (the flags name them, so new defaults do not move the arms). */
+const BASE = ['--prediction', 'eps', '--no-ema-warmup'];
+
+/** The recipes compared; `base` is the earlier `npm run train` defaults at batch 32. */
 const ARMS: Record<string, Arm> = {
-  base: { about: 'ε-prediction, plain MSE, linear β, constant lr 1e-3, batch 32, EMA 0.995', batch: 32, flags: [] },
-  'min-snr': { about: 'min-SNR-5 loss weighting', batch: 32, flags: ['--min-snr', '5'] },
-  v: { about: 'v-prediction', batch: 32, flags: ['--prediction', 'v'] },
-  'v-min-snr': { about: 'v-prediction with min-SNR-5 weighting', batch: 32, flags: ['--prediction', 'v', '--min-snr', '5'] },
-  cosine: { about: 'cosine noise schedule (squaredcos_cap_v2)', batch: 32, flags: ['--schedule', 'cosine'] },
-  'lr-sched': { about: 'lr warm-up 25 steps, then cosine decay to 0.1×', batch: 32, flags: ['--lr-warmup', '25', '--lr-decay', 'cosine', '--lr-min', '0.1'] },
-  batch64: { about: 'batch 64 (half the steps)', batch: 64, flags: [] },
-  'ema-0.999': { about: 'EMA decay 0.999', batch: 32, flags: ['--ema-decay', '0.999'] },
-  'ema-warmup': { about: 'EMA decay warmed up as min(0.995, (1 + t)/(10 + t))', batch: 32, flags: ['--ema-warmup'] },
+  base: { about: 'ε-prediction, plain MSE, linear β, constant lr 1e-3, batch 32, EMA 0.995 (no warm-up)', batch: 32, flags: ['--prediction', 'eps', '--no-ema-warmup'] },
+  'min-snr': { about: 'min-SNR-5 loss weighting', batch: 32, flags: [...BASE, '--min-snr', '5'] },
+  v: { about: 'v-prediction', batch: 32, flags: ['--prediction', 'v', '--no-ema-warmup'] },
+  'v-min-snr': { about: 'v-prediction with min-SNR-5 weighting', batch: 32, flags: ['--prediction', 'v', '--no-ema-warmup', '--min-snr', '5'] },
+  cosine: { about: 'cosine noise schedule (squaredcos_cap_v2)', batch: 32, flags: [...BASE, '--schedule', 'cosine'] },
+  'lr-sched': { about: 'lr warm-up 25 steps, then cosine decay to 0.1×', batch: 32, flags: [...BASE, '--lr-warmup', '25', '--lr-decay', 'cosine', '--lr-min', '0.1'] },
+  batch64: { about: 'batch 64 (half the steps)', batch: 64, flags: BASE },
+  'ema-0.999': { about: 'EMA decay 0.999', batch: 32, flags: [...BASE, '--ema-decay', '0.999'] },
+  'ema-warmup': { about: 'EMA decay warmed up as min(0.995, (1 + t)/(10 + t))', batch: 32, flags: ['--prediction', 'eps'] },
+  'v-ema-warmup': { about: 'v-prediction and EMA warm-up (today\'s defaults)', batch: 32, flags: [] },
 };
 
 const SHARED = ['--config', 'tiny', '--lr', '1e-3', '--seed', '0', '--sample-every', '250', '--loss-every', '50'];

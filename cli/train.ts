@@ -18,7 +18,7 @@ import { checkpointBytes, loadCheckpoint, readCheckpointMeta } from '../src/io/c
 import { ensureWritableDir, readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { writeGridPng } from '../src/io/images-node.ts';
 
-const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE | --from MODEL] [--seed N] [--adapter gpu|lavapipe|swiftshader] [--schedule linear|cosine] [--prediction eps|v] [--min-snr GAMMA] [--sample-every N] [--loss-every N]';
+const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE | --from MODEL] [--seed N] [--adapter gpu|lavapipe|swiftshader] [--schedule linear|cosine] [--prediction v|eps] [--min-snr GAMMA] [--no-ema-warmup] [--sample-every N] [--loss-every N]';
 
 function resolveConfig(name: string, unconditional: boolean): UNetConfig {
   let cfg: UNetConfig;
@@ -54,7 +54,7 @@ await runCli(USAGE, async () => {
     .option('--lr-min <factor>', 'learning rate at the end of the decay, as a fraction of --lr', num('lr-min', 0, 1), 0.1)
     .option('--weight-decay <x>', 'AdamW weight decay', num('weight-decay', 0, 1), 0)
     .option('--ema-decay <x>', 'EMA decay of the weights', num('ema-decay', 0, 1), DEFAULT_TRAIN.emaDecay)
-    .option('--ema-warmup', 'warm the EMA decay up as min(decay, (1 + t)/(10 + t)), so it forgets the initial weights early')
+    .option('--no-ema-warmup', 'keep the EMA decay fixed from step 1 (default: warmed up as min(decay, (1 + t)/(10 + t)), so the average forgets the initial weights early)')
     .option('--out <dir>', 'output directory', 'runs/default')
     .option('--resume <file>', 'continue from a checkpoint')
     .option('--from <model>', 'start from these weights (a checkpoint, or a shipped model name such as mnist-tiny) with a fresh optimizer at step 0')

@@ -82,7 +82,7 @@ function newSession(config: UNetConfig, schedCfg: ScheduleConfig, startStep = 0,
   const model = new UNet(gpu, config);
   if (weights) loadCheckpoint(model, weights);
   else model.params.initialize(Math.floor(Math.random() * 1e9));
-  const trainCfg = { batch, lr, weightDecay: 0, emaDecay: 0.995, seed: Math.floor(Math.random() * 1e9), labelDropout: 0.1, schedule: schedCfg, minSnrGamma: minSnr || null };
+  const trainCfg = { batch, lr, weightDecay: 0, emaDecay: 0.995, seed: Math.floor(Math.random() * 1e9), labelDropout: 0.1, schedule: schedCfg, minSnrGamma: minSnr || null, emaWarmup: true };
   const trainer = new Trainer(gpu, model, digits, trainCfg, startStep);
   return { model, trainer, schedule: new NoiseSchedule(schedCfg), schedCfg, trainCfg };
 }

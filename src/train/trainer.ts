@@ -30,7 +30,7 @@ export interface TrainConfig {
   minSnrGamma?: number | null;
 }
 
-export const DEFAULT_TRAIN: Omit<TrainConfig, 'schedule'> = { batch: 16, lr: 1e-3, weightDecay: 0, emaDecay: 0.995, seed: 0, labelDropout: 0.1 };
+export const DEFAULT_TRAIN: Omit<TrainConfig, 'schedule'> = { batch: 16, lr: 1e-3, weightDecay: 0, emaDecay: 0.995, seed: 0, labelDropout: 0.1, emaWarmup: true };
 
 export interface Dataset {
   images: Float32Array; // [count, C·S·S] in [0, 1]
