@@ -1,7 +1,7 @@
 // Fused forward noising and the fused sampler step (DDPM, DDIM, guidance) against CPU twins; the noise
 // each draws against the Philox twin.
 import { describe, expect, it } from 'vitest';
-import { qSample, samplerStep } from '../src/ops/diffusion.ts';
+import { qSample, samplerStep, type StepCoefs, type StepThreshold } from '../src/ops/diffusion.ts';
 import { newCounter } from '../src/ops/random.ts';
 import { NoiseSchedule, ddimStep, ddpmStep } from '../src/diffusion/schedule.ts';
 import { qSampleRef, samplerStepRef, vTargetRef } from './reference/diffusion.ts';
@@ -10,6 +10,23 @@ import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
 
 const getGpu = useGpu();
 const sched = new NoiseSchedule();
+
+/**
+ * One sampler step on random x (seed) and model outputs (seed + 1 conditional, seed + 2 unconditional)
+ * against the twin, with the step's noise drawn like the kernel's. `tweak` edits x before upload.
+ */
+async function checkStep(c: StepCoefs, th: StepThreshold, N: number, S: number, guidance: number | null, seed: number, step: number, tweak?: (x: Float32Array) => void) {
+  const gpu = await getGpu();
+  const x = randArray(N * S, seed, -2, 2);
+  tweak?.(x);
+  const outC = randArray(N * S, seed + 1);
+  const outU = randArray(N * S, seed + 2);
+  const out = guidance ? Float32Array.from([...outC, ...outU]) : outC;
+  const tx = gpu.upload([N, S], x);
+  samplerStep(gpu, tx, gpu.upload([out.length / S, S], out), c, 5, step, guidance, th);
+  const z = c.sigma > 0 ? randnRef(N * S, [5, Math.imul(step, 0x9e3779b9) >>> 0], 2) : new Float64Array(N * S);
+  expectClose('x_prev', await tx.read(), samplerStepRef(x, outC, c, z, guidance ? outU : undefined, guidance ?? 1, th, S), 2e-4, 1e-4);
+}
 
 describe('q_sample', () => {
   for (const [N, S] of [[3, 7 * 7], [2, 784], [1, 5]]) {
@@ -49,19 +66,7 @@ describe('sampler_step', () => {
   ];
   for (const { name, c } of cases)
     for (const guidance of [null, 3]) {
-      it(`${name}${guidance ? ', guidance 3' : ''}`, async () => {
-        const gpu = await getGpu();
-        const [N, S] = [3, 7 * 7];
-        const x = randArray(N * S, 102, -2, 2);
-        const epsC = randArray(N * S, 103);
-        const epsU = randArray(N * S, 104);
-        const eps = guidance ? Float32Array.from([...epsC, ...epsU]) : epsC;
-        const tx = gpu.upload([N, S], x);
-        samplerStep(gpu, tx, gpu.upload([eps.length / S, S], eps), c, 5, 12, guidance);
-        const z = c.sigma > 0 ? randnRef(N * S, [5, Math.imul(12, 0x9e3779b9) >>> 0], 2) : new Float64Array(N * S);
-        const ref = samplerStepRef(x, epsC, c, z, guidance ? epsU : undefined, guidance ?? 1);
-        expectClose('x_prev', await tx.read(), ref, 2e-4, 1e-4);
-      });
+      it(`${name}${guidance ? ', guidance 3' : ''}`, () => checkStep(c, {}, 3, 7 * 7, guidance, 102, 12));
     }
 
   // x̂0 bounds: static clamp with ε̂ re-derived (use_clipped_model_output), and the per-sample dynamic
@@ -74,19 +79,8 @@ describe('sampler_step', () => {
   ];
   for (const { name, c, th } of thresholds)
     for (const [N, S, guidance] of [[3, 49, null], [2, 784, 2], [1, 7, null]] as const) {
-      it(`${name} (N${N} S${S}${guidance ? ', guidance 2' : ''})`, async () => {
-        const gpu = await getGpu();
-        const x = randArray(N * S, 105, -2, 2);
-        if (S === 7) x.fill(0.25, 0, 4); // repeated order statistics
-        const epsC = randArray(N * S, 106);
-        const epsU = randArray(N * S, 107);
-        const eps = guidance ? Float32Array.from([...epsC, ...epsU]) : epsC;
-        const tx = gpu.upload([N, S], x);
-        samplerStep(gpu, tx, gpu.upload([eps.length / S, S], eps), c, 5, 3, guidance, th);
-        const z = c.sigma > 0 ? randnRef(N * S, [5, Math.imul(3, 0x9e3779b9) >>> 0], 2) : new Float64Array(N * S);
-        const ref = samplerStepRef(x, epsC, c, z, guidance ? epsU : undefined, guidance ?? 1, th, S);
-        expectClose('x_prev', await tx.read(), ref, 2e-4, 1e-4);
-      });
+      // S = 7: repeated order statistics.
+      it(`${name} (N${N} S${S}${guidance ? ', guidance 2' : ''})`, () => checkStep(c, th, N, S, guidance, 105, 3, (x) => S === 7 && x.fill(0.25, 0, 4)));
     }
 
   // The threshold itself: x built from a chosen x̂0 (so the quantile, not maxValue, decides s), with the top
@@ -127,16 +121,8 @@ describe('sampler_step', () => {
   for (const { name, c, th } of vCases)
     for (const [N, S, guidance] of [[3, 49, null], [1, 7, 2]] as const) {
       it(`${name} (N${N} S${S}${guidance ? ', guidance 2' : ''})`, async () => {
-        const gpu = await getGpu();
         expect(c.vPrediction).toBe(true);
-        const x = randArray(N * S, 113, -2, 2);
-        const vC = randArray(N * S, 114);
-        const vU = randArray(N * S, 115);
-        const out = guidance ? Float32Array.from([...vC, ...vU]) : vC;
-        const tx = gpu.upload([N, S], x);
-        samplerStep(gpu, tx, gpu.upload([out.length / S, S], out), c, 5, 6, guidance, th);
-        const z = c.sigma > 0 ? randnRef(N * S, [5, Math.imul(6, 0x9e3779b9) >>> 0], 2) : new Float64Array(N * S);
-        expectClose('x_prev', await tx.read(), samplerStepRef(x, vC, c, z, guidance ? vU : undefined, guidance ?? 1, th, S), 2e-4, 1e-4);
+        await checkStep(c, th, N, S, guidance, 113, 6);
       });
     }
 
