@@ -192,10 +192,13 @@ await runCli(USAGE, async () => {
   let lastPng = '';
   let recent: number[] = [];
   // Ctrl-C / SIGTERM: finish the step in hand, save, say where; a second signal quits at once.
+  // One Ctrl-C in a terminal reaches this process more than once (the whole foreground group gets it and
+  // npm forwards it again), so a repeat within a second counts as the same request, not a second one.
   let interrupted: string | null = null;
+  let interruptedAt = 0;
   const onSignal = (sig: string) => {
-    if (interrupted) process.exit(130);
-    interrupted = sig;
+    if (interrupted && performance.now() - interruptedAt > 1000) process.exit(130);
+    if (!interrupted) [interrupted, interruptedAt] = [sig, performance.now()];
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

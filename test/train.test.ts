@@ -208,7 +208,8 @@ describe('command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wd-sig-'));
     const cfg = join(dir, 'mini.json');
     writeFileSync(cfg, JSON.stringify(MINI));
-    const child = spawn(tsx, ['cli/train.ts', '--config', cfg, '--batch', '2', '--steps', '100000', '--sample-every', '100000', '--sample-steps', '2', '--loss-every', '1', '--no-autotune', '--out', dir]);
+    // As `npm run train` starts it (one process: tsx's relay would SIGKILL a child busy for >60 ms).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/train.ts', '--config', cfg, '--batch', '2', '--steps', '100000', '--sample-every', '100000', '--sample-steps', '2', '--loss-every', '1', '--no-autotune', '--out', dir]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -216,7 +217,11 @@ describe('command line', () => {
       err += d;
       // The progress bar (stderr) says a few steps have run: interrupt.
       const steps = [...err.matchAll(/step (\d+)\/100000/g)].map((m) => Number(m[1]));
-      if (steps.some((n) => n >= 3) && !child.killed) child.kill('SIGINT');
+      // Twice within a moment, as a terminal's Ctrl-C plus npm's forwarding deliver it: still one save, not a quit.
+      if (steps.some((n) => n >= 3) && !child.killed) {
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGINT'), 100);
+      }
     });
     const code = await new Promise<number | null>((res) => child.on('close', res));
     expect(code).toBe(130);
