@@ -2,7 +2,7 @@
 // Trains the UNet on the 8,000 training-split MNIST digits entirely on the GPU; writes checkpoints (safetensors) and
 // sample grids (PNG) into --out, and stops with a clear message if the loss stops being finite.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { addAdapterOption, adapterRecord, int, num, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from './common.ts';
@@ -116,6 +116,8 @@ await runCli(USAGE, async () => {
       throw new UsageError(`--steps ${o.steps} is the total to reach, but ${o.resume} is already at step ${startStep}; give a larger --steps`);
     }
     if (program.getOptionValueSource('config') === 'cli') console.warn('note: --config is ignored with --resume: the checkpoint fixes the model');
+    // A resumed run writes where it was, not into the default folder (which would split one run in two).
+    if (program.getOptionValueSource('out') !== 'cli') o.out = dirname(o.resume);
     // Training settings come from the checkpoint unless a flag says otherwise (then the flag wins, said once).
     const saved = (meta.train ?? {}) as Record<string, unknown>;
     for (const [flag, key] of [['batch', 'batch'], ['lr', 'lr'], ['weightDecay', 'weightDecay'], ['emaDecay', 'emaDecay'], ['seed', 'seed'], ['labelDropout', 'labelDropout']] as const) {

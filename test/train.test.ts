@@ -229,8 +229,9 @@ describe('command line', () => {
     expect(m, out).not.toBeNull();
     const step = Number(m![1]);
     expect(decodeSafetensors(new Uint8Array(readFileSync(m![2]))).metadata.step).toBe(String(step));
-    const resumed = execFileSync(tsx, ['cli/train.ts', '--resume', m![2], '--steps', String(step + 1), '--sample-steps', '2', '--no-autotune', '--out', dir], { encoding: 'utf8', stdio: 'pipe' });
+    const resumed = execFileSync(tsx, ['cli/train.ts', '--resume', m![2], '--steps', String(step + 1), '--sample-steps', '2', '--no-autotune'], { encoding: 'utf8', stdio: 'pipe' });
     expect(resumed).toMatch(new RegExp(`resumed .* at step ${step}`));
+    expect(resumed).toContain(`checkpoint: ${join(dir, 'checkpoint.safetensors')}`); // no --out: back where it was
     expect(resumed).toMatch(/batch 2,/); // the checkpoint's batch, not the CLI default
     expect(resumed).toMatch(/done: 1 steps/);
   });
