@@ -264,8 +264,8 @@ function cases(sizes: SizeSet[]): Case[] {
       list.push({
         name: 'attention', direction: 'forward', shape: [N, C, L, heads], variant, flops: fl, bytes: 4 * (N * 4 * C * L),
         setup: (gpu) => {
-          const t = gpu.upload([N, 3 * C, L], qkv);
-          const o = gpu.tensor([N, C, L]);
+          const t = gpu.upload([N, 3 * C, L, 1], qkv);
+          const o = gpu.tensor([N, C, L, 1]);
           const lse = gpu.tensor([N, heads, L]);
           return { run: () => attentionForward(gpu, t, heads, { o, lse }, variant), out: o, ref: () => attentionForwardRef(qkv, spec), free: [t, o, lse] };
         },
@@ -274,10 +274,10 @@ function cases(sizes: SizeSet[]): Case[] {
       list.push({
         name: 'attention', direction: 'backward', shape: [N, C, L, heads], variant, flops: 2.5 * fl, bytes: 4 * (N * 8 * C * L),
         setup: (gpu) => {
-          const t = gpu.upload([N, 3 * C, L], qkv);
+          const t = gpu.upload([N, 3 * C, L, 1], qkv);
           const f = attentionForward(gpu, t, heads, {}, variant);
-          const d = gpu.upload([N, C, L], dout);
-          const dq = gpu.tensor([N, 3 * C, L]);
+          const d = gpu.upload([N, C, L, 1], dout);
+          const dq = gpu.tensor([N, 3 * C, L, 1]);
           const delta = gpu.tensor([N, heads, L]);
           return { run: () => attentionBackward(gpu, d, t, f, heads, { dqkv: dq, delta }, variant), out: dq, ref: () => attentionBackwardRef(dout, qkv, spec), free: [t, f.o, f.lse, d, dq, delta] };
         },

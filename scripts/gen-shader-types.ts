@@ -1,7 +1,9 @@
 // npm run gen:shaders — reflects every compute entry point of shaders/*.wgsl (with common.wgsl, as the
 // runtime compiles them) and writes src/runtime/shaders.gen.ts: per kernel "file.entry", the names of its
 // Params fields and of its storage bindings. Gpu.kernel()/run() use these types, so a WGSL field or binding
-// renamed without its TypeScript caller fails `tsc`, not one untested path at run time.
+// renamed without its TypeScript caller fails `tsc`, not one untested path at run time. Module-scope
+// `const NAME: u32 = …u;` values are emitted too, so TypeScript limits that mirror a shader's array sizes
+// (attention's MAX_D) have one source.
 // test/shader-types.test.ts fails when the file is stale.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +18,13 @@ export const GENERATED = join(SHADER_DIR, '..', 'src', 'runtime', 'shaders.gen.t
 export function shaderTypesSource(): string {
   const common = readFileSync(join(SHADER_DIR, 'common.wgsl'), 'utf8');
   const lines: string[] = [];
+  const consts: string[] = [];
   for (const f of readdirSync(SHADER_DIR).filter((n) => n.endsWith('.wgsl') && n !== 'common.wgsl').sort()) {
     const file = f.slice(0, -'.wgsl'.length);
-    const source = joinWithCommon(common, file, readFileSync(join(SHADER_DIR, f), 'utf8'));
+    const own = readFileSync(join(SHADER_DIR, f), 'utf8');
+    const values = [...own.matchAll(/^const (\w+): u32 = (\d+)u;/gm)].map((m) => `${m[1]}: ${m[2]}`);
+    if (values.length) consts.push(`  ${file}: { ${values.join(', ')} },`);
+    const source = joinWithCommon(common, file, own);
     for (const e of new WgslReflect(source).entry.compute.map((c) => c.name).sort()) {
       const info = reflectKernel(file, source, e);
       const fields = info.bindings.find((b) => b.kind === 'uniform')?.fields?.map((x) => x.name) ?? [];
@@ -34,6 +40,10 @@ export function shaderTypesSource(): string {
     'export interface ShaderKernels {',
     ...lines,
     '}',
+    '/** Module-scope u32 constants per shader file. */',
+    'export const SHADER_CONSTANTS = {',
+    ...consts,
+    '} as const;',
     '',
   ].join('\n');
 }

@@ -1,12 +1,14 @@
-// Fused multi-head self-attention over feature-map positions: qkv [N, 3C, L] (output of a 1×1 conv) →
-// o [N, C, L], plus the log-sum-exp per query row saved for backward; backward gives dqkv [N, 3C, L].
+// Fused multi-head self-attention over feature-map positions: qkv [N, 3C, H, W] (output of a 1×1 conv) →
+// o [N, C, H, W], plus the log-sum-exp per query row saved for backward; backward gives dqkv [N, 3C, H, W].
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
+import { SHADER_CONSTANTS } from '../runtime/shaders.gen.ts';
 import type { AttentionVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDistinct, expectShape, fail, output, scopedOp } from './check.ts';
 
-export const ATTENTION_MAX_HEAD_DIM = 64;
+/** The per-invocation arrays of shaders/attention.wgsl hold one head's vectors: D ≤ MAX_D. */
+export const ATTENTION_MAX_HEAD_DIM = SHADER_CONSTANTS.attention.MAX_D;
 
 /**
  * Kernel designs (gpu.policy.attention unless a call names one): 'row' (one query or key row per
@@ -16,7 +18,9 @@ export const ATTENTION_MAX_HEAD_DIM = 64;
 export type { AttentionVariant } from '../runtime/policy.ts';
 
 function geometry(op: string, qkv: Tensor, heads: number) {
-  if (qkv.rank !== 3 && qkv.rank !== 4) fail(op, `qkv must be [N, 3C, L] or [N, 3C, H, W], got ${shapeStr(qkv.shape)}`);
+  // Only the channel-major feature map a 1×1 conv gives: a rank-3 tensor could as well be token-major
+  // [B, L, d] (whose numbers the kernel would silently read as [N, 3C, L]), so it is refused, not guessed.
+  if (qkv.rank !== 4) fail(op, `qkv must be a feature map [N, 3C, H, W] (channel-major, as a 1×1 conv gives), got ${shapeStr(qkv.shape)}; transpose token-major [B, L, d] first`);
   const N = qkv.shape[0];
   const C3 = qkv.shape[1];
   const L = qkv.size / (N * C3);

@@ -82,3 +82,7 @@ export interface ShaderKernels {
   'xent.xent_backward': { params: 'rows' | 'classes' | 'grad_scale'; bind: 'logits' | 'labels' | 'dlogits' };
   'xent.xent_forward': { params: 'rows' | 'classes' | 'grad_scale'; bind: 'logits' | 'labels' | 'rowloss' };
 }
+/** Module-scope u32 constants per shader file. */
+export const SHADER_CONSTANTS = {
+  attention: { MAX_D: 64 },
+} as const;

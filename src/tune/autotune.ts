@@ -136,9 +136,9 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   }
   // Attention at a 7×7 bottleneck, forward and backward.
   const [aN, aC, aL] = [4, 32, 49];
-  const qkv = gpu.tensor([aN, 3 * aC, aL], 'autotune');
-  const dout = gpu.tensor([aN, aC, aL], 'autotune');
-  const att = { o: gpu.tensor([aN, aC, aL], 'autotune'), lse: gpu.tensor([aN, 1, aL], 'autotune') };
+  const qkv = gpu.tensor([aN, 3 * aC, 7, 7], 'autotune');
+  const dout = gpu.tensor([aN, aC, 7, 7], 'autotune');
+  const att = { o: gpu.tensor([aN, aC, 7, 7], 'autotune'), lse: gpu.tensor([aN, 1, aL], 'autotune') };
   const dq = { dqkv: gpu.tensor(qkv.shape, 'autotune'), delta: gpu.tensor([aN, 1, aL], 'autotune') };
   for (const v of ['row', 'rows4'] as const) {
     candidates[`attention.${v}`] = () => {
