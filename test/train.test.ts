@@ -13,7 +13,7 @@ import { DEFAULT_SCHEDULE, NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
 import { checkpointBytes, loadCheckpoint } from '../src/io/checkpoint.ts';
 import { encodeSafetensors, decodeSafetensors } from '../src/io/safetensors.ts';
-import { useGpu } from './helpers.ts';
+import { randArray, useGpu } from './helpers.ts';
 // The barrier-free reductions are the fast ones on SwiftShader; both styles are checked in groupnorm.test.ts.
 const getGpu = useGpu({ reduce: 'serial' });
 // 28×28 like MNIST, but few channels so a few dozen steps run in seconds on SwiftShader.
@@ -103,6 +103,28 @@ describe('sampling', () => {
     const d = await sample(gpu, model, sched, { n: 3, sampler: 'ddpm', steps: 10, classLabel: null, seed: 1 });
     expect(d.length).toBe(3 * 64);
     expect(d.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it('samples with the EMA weights in place: same images as copying them over, trained weights untouched', async () => {
+    const gpu = await getGpu();
+    const model = new UNet(gpu, PRESETS.test);
+    model.params.initialize(3);
+    const ps = model.params;
+    // EMA differs from the trained weights everywhere (conv_out starts at zero, so noise is added to all).
+    const noise = randArray(ps.total, 4, -0.05, 0.05);
+    const ema = ps.initialValues(4).map((v, i) => v + noise[i]);
+    gpu.write(ps.flat('ema'), ema);
+    const trained = await ps.flat('params').read();
+    const sched = new NoiseSchedule();
+    const opts = { n: 2, sampler: 'ddim' as const, steps: 3, classLabel: [0, 2], guidance: 2, seed: 9 };
+    const viaEma = await sample(gpu, model, sched, opts);
+    expect(Array.from(await ps.flat('params').read())).toEqual(Array.from(trained));
+    const viaParams = await sample(gpu, model, sched, { ...opts, ema: false });
+    expect(Array.from(viaParams)).not.toEqual(Array.from(viaEma)); // the weight set matters
+    gpu.write(ps.flat('params'), ema);
+    expect(Array.from(await sample(gpu, model, sched, { ...opts, ema: false }))).toEqual(Array.from(viaEma));
+    expect(() => model.pass(2, true, 'ema')).toThrow(/a training pass reads the trained weights, not 'ema'/);
+    model.destroy();
   });
 });
 

@@ -57,7 +57,8 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
     : inferenceTimesteps(schedule.T, o.steps, o.spacing ?? 'leading');
   const stride = Math.floor(schedule.T / o.steps);
   const seed = o.seed ?? 0;
-  const pass = model.pass(guided ? 2 * o.n : o.n, false);
+  // The EMA weights are read in place by a pass built on them (UNet.pass 'ema'): nothing is copied.
+  const pass = model.pass(guided ? 2 * o.n : o.n, false, o.ema !== false ? 'ema' : 'params');
   const shape = [o.n, cfg.inChannels, cfg.imageSize, cfg.imageSize];
   const x = guided ? gpu.tensor(shape, 'sample') : pass.x;
   randn(gpu, x, seed, 21);
@@ -66,13 +67,6 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
   const threshold: StepThreshold = o.dynamicThreshold
     ? { mode: 'dynamic', quantile: o.dynamicThreshold.quantile, maxValue: o.dynamicThreshold.maxValue, recomputeEps: o.clippedModelOutput }
     : { mode: 'static', recomputeEps: o.clippedModelOutput };
-  const swap = o.ema !== false;
-  const ps = model.params;
-  const backup = swap ? gpu.tensor([ps.total], 'sample') : null;
-  if (backup) {
-    gpu.copy(ps.flat('params'), backup);
-    gpu.copy(ps.flat('ema'), ps.flat('params'));
-  }
   try {
     const tAll = new Uint32Array(pass.batch);
     for (let i = 0; i < ts.length; i++) {
@@ -94,11 +88,6 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
     const out = await x.read();
     return out;
   } finally {
-    if (backup) {
-      gpu.copy(backup, ps.flat('params'));
-      gpu.flush();
-      backup.release();
-    }
     if (guided) x.release();
   }
 }

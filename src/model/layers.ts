@@ -4,7 +4,7 @@
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { Graph } from './graph.ts';
-import type { ParamStore, Param } from './params.ts';
+import type { ParamStore, Param, WeightSet } from './params.ts';
 import { conv2dBackward, conv2dForward, conv2dOutputShape } from '../ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
 import { add, siluBackward, siluForward } from '../ops/elementwise.ts';
@@ -20,7 +20,17 @@ export interface LayerConfig {
 }
 
 export class Layers {
-  constructor(readonly gpu: Gpu, readonly g: Graph, readonly ps: ParamStore, readonly params: Map<string, Param>, readonly cfg: LayerConfig) {}
+  constructor(
+    readonly gpu: Gpu, readonly g: Graph, readonly ps: ParamStore, readonly params: Map<string, Param>, readonly cfg: LayerConfig,
+    readonly weights: WeightSet = 'params',
+  ) {
+    if (g.training && weights !== 'params') throw new Error(`layers: a training pass reads the trained weights, not '${weights}'`);
+  }
+
+  /** A parameter as this pass's forward reads it (evaluated at replay: views exist only after allocate()). */
+  protected w(p: Param): Tensor {
+    return this.weights === 'ema' ? p.ema : p.value;
+  }
 
   param(name: string, shape: number[], init: 'uniform' | 'zeros' | 'ones', fanIn = 1): Param {
     let p = this.params.get(name);
@@ -42,7 +52,7 @@ export class Layers {
     g.flops += 2 * shape[0] * cout * shape[2] * shape[3] * cin * k * k;
     g.record({
       inputs: [x], output: y, params: true,
-      forward: () => conv2dForward(gpu, x, w.value, b.value, opts, y),
+      forward: () => conv2dForward(gpu, x, this.w(w), this.w(b), opts, y),
       backward: ([sx]) => conv2dBackward(gpu, g.grad(y), x, w.value, opts, { dx: sx.needed ? sx.out : undefined, dw: w.grad, db: b.grad }, !sx.needed),
     });
     return y;
@@ -59,7 +69,7 @@ export class Layers {
     g.flops += 8 * x.size;
     g.record({
       inputs: [x], output: y, params: true,
-      forward: () => groupNormForward(gpu, x, gamma.value, beta.value, opts, { y, stats }),
+      forward: () => groupNormForward(gpu, x, this.w(gamma), this.w(beta), opts, { y, stats }),
       backward: ([sx]) => groupNormBackward(gpu, g.grad(y), x, gamma.value, beta.value, stats, opts, { dx: sx.out, dgamma: gamma.grad, dbeta: beta.grad }),
     });
     return y;
@@ -74,7 +84,7 @@ export class Layers {
     g.flops += 2 * M * K * nout;
     g.record({
       inputs: [x], output: y, params: true,
-      forward: () => linearForward(gpu, x, w.value, b.value, y),
+      forward: () => linearForward(gpu, x, this.w(w), this.w(b), y),
       backward: ([sx]) => linearBackward(gpu, g.grad(y), x, w.value, { dx: sx.needed ? sx.out : undefined, dw: w.grad, db: b.grad }, !sx.needed),
     });
     return y;

@@ -18,7 +18,12 @@ export interface Param {
   spec: ParamSpec;
   value: Tensor;
   grad: Tensor;
+  /** The same parameter in the EMA buffer: a pass built on the 'ema' weight set binds this, no copying. */
+  ema: Tensor;
 }
+
+/** Which flat buffer a forward pass reads its weights from. */
+export type WeightSet = 'params' | 'ema';
 
 const ALIGN = 64; // floats = 256 bytes = minStorageBufferOffsetAlignment on every adapter
 
@@ -55,6 +60,7 @@ export class ParamStore {
     for (const p of this.pending) {
       p.value = new Tensor(this.gpu, this.bufs.params, p.spec.shape, 'f32', p.spec.offset, false);
       p.grad = new Tensor(this.gpu, this.bufs.grads, p.spec.shape, 'f32', p.spec.offset, false);
+      p.ema = new Tensor(this.gpu, this.bufs.ema, p.spec.shape, 'f32', p.spec.offset, false);
     }
   }
 

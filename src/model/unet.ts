@@ -10,7 +10,7 @@
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { Graph } from './graph.ts';
-import { ParamStore, type Param } from './params.ts';
+import { ParamStore, type Param, type WeightSet } from './params.ts';
 import { validateConfig, type UNetConfig } from './config.ts';
 import { Layers } from './layers.ts';
 import { classEmbeddingAdd, classEmbeddingBackward, timestepEmbedding } from '../ops/embedding.ts';
@@ -40,7 +40,7 @@ class UNetLayers extends Layers {
     if (labels) {
       const table = this.param('class_embedding.weight', [cfg.classes + 1, cfg.timeEmbedDim], 'uniform', 1);
       const emb = e;
-      g.fwd.push(() => classEmbeddingAdd(gpu, labels, table.value, emb));
+      g.fwd.push(() => classEmbeddingAdd(gpu, labels, this.w(table), emb));
       if (g.training) g.bwd.push(() => classEmbeddingBackward(gpu, labels, g.grad(emb), cfg.classes + 1, table.grad));
     }
     return this.silu(e);
@@ -65,7 +65,6 @@ export class UNet {
     return this.config.classes > 0;
   }
 
-  /** The recorded pass for this batch size (built on first use, then reused). */
   /** Returns every buffer: each built pass's activations and gradients to the pool, the parameters freed. */
   destroy(): void {
     for (const b of this.built.values()) b.graph.release();
@@ -73,11 +72,15 @@ export class UNet {
     this.params.destroy();
   }
 
-  pass(batch: number, training: boolean): BuiltUNet {
-    const key = `${batch}:${training}`;
+  /**
+   * The recorded pass for this batch size (built on first use, then reused). `weights` picks the buffer its
+   * forward reads: 'ema' samples with the averaged weights in place (no copy out and back).
+   */
+  pass(batch: number, training: boolean, weights: WeightSet = 'params'): BuiltUNet {
+    const key = `${batch}:${training}:${weights}`;
     let b = this.built.get(key);
     if (!b) {
-      b = this.describe(batch, training);
+      b = this.describe(batch, training, weights);
       this.built.set(key, b);
     }
     return b;
@@ -88,10 +91,10 @@ export class UNet {
     return this.pass(1, false).graph.flops;
   }
 
-  private describe(batch: number, training: boolean): BuiltUNet {
+  private describe(batch: number, training: boolean, weights: WeightSet = 'params'): BuiltUNet {
     const cfg = this.config;
     const g = new Graph(this.gpu, training);
-    const L = new UNetLayers(this.gpu, g, this.params, this.paramMap, cfg);
+    const L = new UNetLayers(this.gpu, g, this.params, this.paramMap, cfg, weights);
     const S = cfg.imageSize;
     const x = g.buffer([batch, cfg.inChannels, S, S]);
     const t = g.buffer([batch], 'u32');
