@@ -72,7 +72,7 @@ describe('MNIST classifier', () => {
     const file = decodeSafetensors(bytes);
     expect(() => loadClassifier(gpu, encodeSafetensors([...file.tensors.values()], { ...file.metadata, format: 'other' }))).toThrow(/metadata format is "other"/);
     const w = file.tensors.get('fc2.weight')!;
-    expect(() => loadClassifier(gpu, encodeSafetensors([...file.tensors.values()].map((t) => (t === w ? { ...w, shape: [w.shape[1], w.shape[0]] } : t)), file.metadata))).toThrow(/tensor fc2.weight has shape \[64,10\], expected \[10,64\]/);
+    expect(() => loadClassifier(gpu, encodeSafetensors([...file.tensors.values()].map((t) => (t === w ? { ...w, shape: [w.shape[1], w.shape[0]] } : t)), file.metadata))).toThrow(/classifier file: tensor fc2.weight has shape \[64,10\], the model expects \[10,64\]/);
     expect(() => loadClassifier(gpu, bytes.subarray(0, bytes.length - 8))).toThrow();
     const b = await copy.run(probe.images, 20);
     expect(b.logits).toEqual(a.logits);

@@ -7,16 +7,17 @@
 import type { UNet } from '../model/unet.ts';
 import type { UNetConfig } from '../model/config.ts';
 import type { ScheduleConfig } from '../diffusion/schedule.ts';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
+import { paramSetTensors, readParamSets, type ParamSet } from './param-sets.ts';
 
 export const CHECKPOINT_FORMAT = 'webgpu-diffusion/1';
 
-const KINDS = [
-  ['model', 'params'],
-  ['ema', 'ema'],
-  ['optimizer.m', 'm'],
-  ['optimizer.v', 'v'],
-] as const;
+const SETS: readonly ParamSet[] = [
+  { prefix: 'model', kind: 'params' },
+  { prefix: 'ema', kind: 'ema' },
+  { prefix: 'optimizer.m', kind: 'm' },
+  { prefix: 'optimizer.v', kind: 'v' },
+];
 
 export interface CheckpointMeta {
   config: UNetConfig;
@@ -32,13 +33,7 @@ export interface CheckpointMeta {
 }
 
 export async function checkpointBytes(model: UNet, meta: Omit<CheckpointMeta, 'config'>): Promise<Uint8Array> {
-  const ps = model.params;
-  const tensors: NamedTensor[] = [];
-  for (const [prefix, kind] of KINDS) {
-    const flat = await ps.flat(kind).read();
-    for (const [name, data] of ps.unpack(flat)) tensors.push({ name: `${prefix}.${name}`, shape: ps.specs.find((s) => s.name === name)!.shape, data });
-  }
-  return encodeSafetensors(tensors, {
+  return encodeSafetensors(await paramSetTensors(model.params, SETS), {
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(model.config),
     schedule: JSON.stringify(meta.schedule),
@@ -81,30 +76,11 @@ export function loadCheckpoint(model: UNet, bytes: Uint8Array): CheckpointMeta {
     throw new Error(`checkpoint: model config differs (file: ${JSON.stringify(meta.config)}; model: ${JSON.stringify(model.config)})`);
   }
   const ps = model.params;
-  const expected = new Set<string>();
-  const flats: [typeof KINDS[number][1], Float32Array][] = [];
-  const kinds = meta.contents === 'model' ? KINDS.slice(0, 1) : KINDS;
-  for (const [prefix, kind] of kinds) {
-    const parts = new Map<string, Float32Array>();
-    for (const s of ps.specs) {
-      const name = `${prefix}.${s.name}`;
-      expected.add(name);
-      const t = file.tensors.get(name);
-      if (!t) throw new Error(`checkpoint: tensor ${name} is missing`);
-      if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
-        throw new Error(`checkpoint: tensor ${name} has shape [${t.shape}], the model expects [${s.shape}]`);
-      }
-      for (const v of t.data) if (!Number.isFinite(v)) throw new Error(`checkpoint: tensor ${name} holds a non-finite value`);
-      parts.set(s.name, t.data);
-    }
-    flats.push([kind, ps.pack(parts)]);
-  }
-  const extra = [...file.tensors.keys()].filter((n) => !expected.has(n));
-  if (extra.length) throw new Error(`checkpoint: unexpected tensors ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
+  const flats = readParamSets('checkpoint', file.tensors, ps, meta.contents === 'model' ? SETS.slice(0, 1) : SETS);
   if (meta.contents === 'model') {
     // One set of weights: it is also the EMA; the optimizer starts fresh.
     const zeros = new Float32Array(ps.total);
-    flats.push(['ema', flats[0][1]], ['m', zeros], ['v', zeros]);
+    flats.set('ema', flats.get('params')!).set('m', zeros).set('v', zeros);
   }
   for (const [kind, data] of flats) model.gpu.write(ps.flat(kind), data);
   return meta;

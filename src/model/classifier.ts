@@ -9,7 +9,8 @@ import type { Tensor } from '../runtime/tensor.ts';
 import { Graph } from './graph.ts';
 import { Layers } from './layers.ts';
 import { ParamStore, type Param } from './params.ts';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.ts';
+import { paramSetTensors, readParamSets, type ParamSet } from '../io/param-sets.ts';
 
 export interface ClassifierConfig {
   imageSize: number;
@@ -103,6 +104,8 @@ export class Classifier {
 }
 
 export const CLASSIFIER_FORMAT = 'webgpu-diffusion-classifier/1';
+/** A classifier file holds its weights under their bare names. */
+const WEIGHTS: readonly ParamSet[] = [{ prefix: '', kind: 'params' }];
 
 export interface ClassifierMeta {
   config: ClassifierConfig;
@@ -113,12 +116,7 @@ export interface ClassifierMeta {
 }
 
 export async function classifierBytes(clf: Classifier, meta: Omit<ClassifierMeta, 'config'>): Promise<Uint8Array> {
-  const ps = clf.params;
-  const tensors: NamedTensor[] = [];
-  for (const [name, data] of ps.unpack(await ps.flat('params').read())) {
-    tensors.push({ name, shape: ps.specs.find((s) => s.name === name)!.shape, data });
-  }
-  return encodeSafetensors(tensors, {
+  return encodeSafetensors(await paramSetTensors(clf.params, WEIGHTS), {
     format: CLASSIFIER_FORMAT,
     config: JSON.stringify(clf.config),
     accuracy: String(meta.accuracy),
@@ -139,16 +137,12 @@ export function loadClassifier(gpu: Gpu, bytes: Uint8Array): { classifier: Class
     throw new Error(`classifier file: unreadable metadata (${(e as Error).message})`);
   }
   const clf = new Classifier(gpu, meta.config);
-  const ps = clf.params;
-  const parts = new Map<string, Float32Array>();
-  for (const s of ps.specs) {
-    const t = file.tensors.get(s.name);
-    if (!t) throw new Error(`classifier file: tensor ${s.name} is missing`);
-    if (t.shape.join() !== s.shape.join()) throw new Error(`classifier file: tensor ${s.name} has shape [${t.shape}], expected [${s.shape}]`);
-    for (const v of t.data) if (!Number.isFinite(v)) throw new Error(`classifier file: tensor ${s.name} holds a non-finite value`);
-    parts.set(s.name, t.data);
+  try {
+    const flats = readParamSets('classifier file', file.tensors, clf.params, WEIGHTS);
+    gpu.write(clf.params.flat('params'), flats.get('params')!);
+  } catch (e) {
+    clf.destroy();
+    throw e;
   }
-  if (file.tensors.size !== ps.specs.length) throw new Error(`classifier file: holds ${file.tensors.size} tensors, expected ${ps.specs.length}`);
-  gpu.write(ps.flat('params'), ps.pack(parts));
   return { classifier: clf, meta };
 }
