@@ -256,6 +256,18 @@ describe('command line', () => {
     expect(resumed).toContain(`checkpoint: ${join(dir, 'checkpoint.safetensors')}`); // no --out: back where it was
     expect(resumed).toMatch(/batch 2,/); // the checkpoint's batch, not the CLI default
     expect(resumed).toMatch(/done: 1 steps/);
+    // The same run straight through to that step ends with the same weights: the resume lost nothing (the
+    // Philox key is the seed and the step; optimizer moments and EMA come from the checkpoint).
+    const straight = mkdtempSync(join(tmpdir(), 'wd-straight-'));
+    execFileSync(tsx, ['cli/train.ts', '--config', cfg, '--batch', '2', '--steps', String(step + 1), '--sample-every', '100000', '--sample-steps', '2', '--loss-every', '1', '--no-autotune', '--out', straight], { stdio: 'pipe' });
+    const weights = (f: string) => decodeSafetensors(new Uint8Array(readFileSync(join(f, 'checkpoint.safetensors')))).tensors;
+    const [a, b] = [weights(dir), weights(straight)];
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [name, t] of a) {
+      const u = b.get(name)!.data;
+      const worst = t.data.reduce((m, v, i) => Math.max(m, Math.abs(v - u[i])), 0);
+      expect(worst, name).toBeLessThan(1e-6);
+    }
   });
 
   it('sample writes a PNG and .npy from a checkpoint; bad flags get a one-line usage error', async () => {
