@@ -1,14 +1,19 @@
-// The benchmark page: runs the suite on navigator.gpu with TensorFlow.js as the peer, logs rows as they
-// come, and leaves the whole run in window.__bench for the puppeteer runner (bench/run.ts) to collect.
+// The benchmark page: runs the suite on navigator.gpu next to TensorFlow.js and jax-js, shows the report as
+// it grows (the table per row, the charts at the end), sends each record to the puppeteer runner
+// (bench/runners.ts) through the function it exposes, and leaves the whole run in window.__bench.
+import { Chart, registerables } from 'chart.js';
 import { createBrowserGpu } from '../src/platform/browser.ts';
 import { autotune } from '../src/tune/autotune.ts';
-import { runSuite, type SizeSet } from './suite.ts';
+import { runSuite, type BenchRecord, type PeerRunner, type SizeSet } from './suite.ts';
 import { tfjsPeer } from './peers-tfjs.ts';
 import { jaxjsPeer } from './peers-jaxjs.ts';
-import type { PeerRunner } from './suite.ts';
+import { REPORT_CSS, reportView } from './report-html.ts';
+import { DRAW_CHARTS_JS, type ChartSpec } from './report-charts.ts';
+import type { AdapterRecord, BenchRun } from './report-rows.ts';
+import type { PageEvent } from './runners.ts';
 
 declare global {
-  interface Window { __bench?: unknown; __benchError?: string }
+  interface Window { __bench?: unknown; __benchError?: string; __benchEvent?: (e: PageEvent) => Promise<void> }
 }
 
 const q = new URLSearchParams(location.search);
@@ -17,10 +22,29 @@ const log = (line: string) => {
   console.log(line);
 };
 
-async function main() {
-  const gpu = await createBrowserGpu();
-  const tune = await autotune(gpu, undefined, 3);
-  log(`adapter ${gpu.adapterInfo.vendor} ${gpu.adapterInfo.architecture}; autotune ${JSON.stringify(tune.policy)}`);
+/** What the browser says about its adapter beyond the spec's fields (with --enable-webgpu-developer-features). */
+async function adapterDetails(): Promise<AdapterRecord['details']> {
+  const info = (await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }))?.info as unknown as Record<string, unknown> | undefined;
+  const out: NonNullable<AdapterRecord['details']> = {};
+  for (const k of ['device', 'driver', 'backend', 'type', 'isFallbackAdapter']) {
+    const v = info?.[k];
+    if (v !== undefined && v !== '' && v !== null) out[k] = v as string | boolean;
+  }
+  return out;
+}
+
+/** The report's chart drawing, from the same source text the standalone file inlines. */
+const draw = new Function(`return ${DRAW_CHARTS_JS}`)() as (chart: typeof Chart, specs: ChartSpec[]) => Chart[];
+
+/** Renders the report into #report; returns the charts it drew, for the next render to destroy. */
+function render(run: BenchRun, opts: { progress?: string; charts: boolean }, old: Chart[]): Chart[] {
+  for (const c of old) c.destroy();
+  const view = reportView(run, opts);
+  document.getElementById('report')!.innerHTML = view.html;
+  return draw(Chart, view.charts);
+}
+
+async function peerRunners(): Promise<PeerRunner[]> {
   // ?peers=0 runs none; ?peers=tfjs or ?peers=jaxjs one of them; default both.
   const wanted = q.get('peers') === '0' ? [] : (q.get('peers') ?? 'tfjs,jaxjs').split(',');
   const peers: PeerRunner[] = [];
@@ -29,38 +53,41 @@ async function main() {
     const p = await make().catch((e: Error) => (log(`${key} unavailable: ${e.message}`), null));
     if (p) peers.push(p);
   }
-  const tfjs = peers.find((p) => p.key === 'tfjs');
-  const records = await runSuite(gpu, {
-    sizes: (q.get('sizes') ?? 'unet').split(',') as SizeSet[],
-    reps: Number(q.get('reps') ?? 10),
-    warmup: Number(q.get('warmup') ?? 2),
-    kernels: (q.get('kernels') ?? '').split(',').filter(Boolean),
-    peers,
-    log,
-  });
-  if (q.get('e2e')) {
-    const { runEndToEnd } = await import('./e2e.ts');
-    const { tfjsTrainStep } = await import('./tfjs-unet.ts');
-    const peerStep = tfjs
-      ? async (cfg: Parameters<typeof tfjsTrainStep>[0], batch: number, steps: number) => {
-          const s = tfjsTrainStep(cfg, batch);
-          await s.step(); // warm-up: shader compilation, optimizer slots
-          const times: number[] = [];
-          for (let i = 0; i < steps; i++) {
-            const t0 = performance.now();
-            await s.step();
-            times.push(performance.now() - t0);
-          }
-          s.dispose();
-          times.sort((a, b) => a - b);
-          return times[Math.floor(times.length / 2)];
-        }
-      : undefined;
-    records.push(...(await runEndToEnd(gpu, { ...JSON.parse(q.get('e2e')!), log, peerStep })));
-  }
+  return peers;
+}
+
+async function main() {
+  Chart.register(...registerables);
+  const style = document.createElement('style');
+  style.textContent = REPORT_CSS;
+  document.head.append(style);
+  const gpu = await createBrowserGpu();
   const limits: Record<string, number> = {};
   for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
-  window.__bench = { adapter: { ...gpu.adapterInfo, limits }, autotune: tune, peers: peers.map((p) => p.name).join(', ') || null, records, browser: navigator.userAgent };
+  const adapter: AdapterRecord = { ...gpu.adapterInfo, limits, details: await adapterDetails() };
+  await window.__benchEvent?.({ kind: 'adapter', adapter });
+  // ?tune=PROBES,ROUNDS (the runner's --quick: one conv shape, one round); default every shape, 3 rounds.
+  const [probes, rounds] = (q.get('tune') ?? '0,3').split(',').map(Number);
+  const tune = await autotune(gpu, undefined, rounds, probes || undefined);
+  log(`autotune ${JSON.stringify(tune.policy)}`);
+  const peers = await peerRunners();
+  const settings = { sizes: (q.get('sizes') ?? 'unet').split(',') as SizeSet[], reps: Number(q.get('reps') ?? 10), warmup: Number(q.get('warmup') ?? 2), kernels: (q.get('kernels') ?? '').split(',').filter(Boolean) };
+  const run: BenchRun = { date: new Date().toISOString(), runner: 'chromium', browser: navigator.userAgent, adapter, autotune: tune, peers: peers.map((p) => p.name).join(', ') || null, settings, records: [] };
+  let charts: Chart[] = [];
+  const onRecord = (r: BenchRecord) => {
+    run.records.push(r);
+    void window.__benchEvent?.({ kind: 'record', record: r });
+    charts = render(run, { progress: `running, ${run.records.length} rows so far`, charts: false }, charts);
+  };
+  await runSuite(gpu, { ...settings, peers, log, onRecord });
+  if (q.get('e2e')) {
+    const { runEndToEnd } = await import('./e2e.ts');
+    const { tfjsPeerStep } = await import('./tfjs-unet.ts');
+    const tfjs = peers.some((p) => p.key === 'tfjs');
+    for (const r of await runEndToEnd(gpu, { ...JSON.parse(q.get('e2e')!), log, peerStep: tfjs ? tfjsPeerStep : undefined })) onRecord(r);
+  }
+  charts = render(run, { charts: true }, charts);
+  window.__bench = { adapter, autotune: tune, peers: run.peers, records: run.records, browser: navigator.userAgent };
   log('done');
 }
 

@@ -1,25 +1,64 @@
 // jax-js (@jax-js/jax, WebGPU device) peers for the benchmark page, from its public API on the same adapter:
 // lax.conv (NCHW / OIHW like ours) and its vjp for both backprops, matmul, GroupNorm+SiLU and attention
 // composed from numpy ops, gradients through vjp. Timed like the TensorFlow.js peer: median of
-// (op + `await result.data()`). jax-js arrays are reference counted: every op consumes its arguments,
-// so inputs that are reused are passed as `.ref`.
-import { defaultDevice, init, lax, nn, numpy as np, random, vjp, type Array as JArray } from '@jax-js/jax';
-import type { PeerRunner } from './suite.ts';
+// (op + `await result.data()`), and separately the median GPU time of the kernels it dispatched, from its
+// own profiler (`profiler.startTrace`: timestamp queries per dispatch, reported as performance.measure
+// entries on the "JAX Profiler" track). jax-js arrays are reference counted: every op consumes its
+// arguments, so inputs that are reused are passed as `.ref`.
+import { defaultDevice, init, lax, nn, numpy as np, profiler, random, vjp, type Array as JArray } from '@jax-js/jax';
+import type { PeerRunner, PeerTime } from './suite.ts';
 import type { ConvShape } from '../test/reference/conv2d.ts';
 
-async function median(reps: number, f: () => JArray | JArray[]): Promise<number> {
+const mid = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** jax-js's WebGPU kernel measures recorded so far (each one dispatch, GPU begin to end). */
+function kernelMeasures(): PerformanceEntry[] {
+  return performance.getEntriesByType('measure').filter((e) => {
+    const d = (e as PerformanceMeasure).detail as { devtools?: { trackGroup?: string; track?: string } } | null;
+    return d?.devtools?.trackGroup === 'JAX Profiler' && d.devtools.track === 'webgpu';
+  });
+}
+
+/** GPU ms of the kernels one call dispatches, or null when jax-js records none (no timestamp queries). */
+async function kernelMs(f: () => JArray[]): Promise<number | null> {
+  performance.clearMeasures();
+  profiler.startTrace();
+  for (const a of f()) await a.data();
+  profiler.stopTrace();
+  // The timestamps come back through a mapped buffer after the results do: wait until the count settles.
+  let seen = -1;
+  for (let i = 0; i < 50; i++) {
+    const n = kernelMeasures().length;
+    if (n === seen && (n > 0 || i >= 10)) break;
+    seen = n;
+    await sleep(10);
+  }
+  const entries = kernelMeasures();
+  performance.clearMeasures();
+  return entries.length ? entries.reduce((a, e) => a + e.duration, 0) : null;
+}
+
+async function median(reps: number, f: () => JArray | JArray[]): Promise<PeerTime> {
+  const outputs = () => {
+    const r = f();
+    return Array.isArray(r) ? r : [r];
+  };
   const once = async () => {
     const t0 = performance.now();
-    const r = f();
-    const list = Array.isArray(r) ? r : [r];
-    for (const a of list) await a.data(); // data() consumes the array
+    for (const a of outputs()) await a.data(); // data() consumes the array
     return performance.now() - t0;
   };
   await once(); // warm-up (kernel compilation)
   const times: number[] = [];
   for (let i = 0; i < reps; i++) times.push(await once());
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  // Kernel time in runs of its own: tracing adds a timestamp pair per dispatch and a readback of them.
+  const kernels: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const k = await kernelMs(outputs);
+    if (k !== null) kernels.push(k);
+  }
+  return { ms: mid(times), kernelMs: kernels.length === reps ? mid(kernels) : null };
 }
 
 let keyCounter = 0;
@@ -39,7 +78,7 @@ export async function jaxjsPeer(): Promise<PeerRunner> {
       const conv = (xx: JArray, ww: JArray) => lax.conv(xx, ww, [s.stride, s.stride], pads);
       const OH = Math.floor((s.H + 2 * s.pad - s.K) / s.stride) + 1;
       const dy = normal([s.N, s.C_out, OH, OH]);
-      let ms: number;
+      let ms: PeerTime;
       if (dir === 'forward') {
         ms = await median(reps, () => conv(x.ref, w.ref));
       } else {
@@ -89,7 +128,7 @@ export async function jaxjsPeer(): Promise<PeerRunner> {
         const z = centered.div(np.sqrt(variance.add(1e-5))).reshape([N, C, H, H]);
         return nn.silu(z);
       };
-      let ms: number;
+      let ms: PeerTime;
       if (dir === 'forward') ms = await median(reps, () => gn(x.ref));
       else {
         ms = await median(reps, () => {
@@ -111,7 +150,7 @@ export async function jaxjsPeer(): Promise<PeerRunner> {
       const v = normal([N * heads, L, D]);
       const dout = normal([N * heads, L, D]);
       const attn = (qq: JArray, kk: JArray, vv: JArray) => np.matmul(nn.softmax(np.matmul(qq, np.swapaxes(kk, 1, 2)).mul(1 / Math.sqrt(D)), -1), vv);
-      let ms: number;
+      let ms: PeerTime;
       if (dir === 'forward') ms = await median(reps, () => attn(q.ref, k.ref, v.ref));
       else {
         ms = await median(reps, () => {

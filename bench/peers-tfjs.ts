@@ -1,28 +1,48 @@
 // TensorFlow.js (WebGPU backend) peers for the benchmark page, built from its public ops and kernels on the
-// same adapter. Each timing is the median of (op + `await result.data()`), the way a tfjs user gets a result;
-// our side is compared through the same wall-clock-with-readback number (BenchRecord.ms_wall_readback).
+// same adapter. Each timing is the median of (op + `await result.data()`), the way a tfjs user gets a result,
+// compared with our own op + readback (BenchRecord.ms_wall_readback); and, separately, the median of the
+// GPU time tfjs itself measures for the kernels it ran (`tf.time().kernelMs`, timestamp queries), compared
+// with our kernel-only time.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 // tfjs-core alone registers no gradient functions; tf.grad needs them (the full @tensorflow/tfjs does this).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { PeerRunner } from './suite.ts';
+import type { PeerRunner, PeerTime } from './suite.ts';
 import type { ConvShape } from '../test/reference/conv2d.ts';
 
-async function median(reps: number, f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+const mid = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+async function median(reps: number, f: () => tf.Tensor | tf.Tensor[]): Promise<PeerTime> {
+  const outputs = () => {
+    const r = f();
+    return Array.isArray(r) ? r : [r];
+  };
   const once = async () => {
     const t0 = performance.now();
-    const r = f();
-    const list = Array.isArray(r) ? r : [r];
+    const list = outputs();
     for (const t of list) await t.data();
     const ms = performance.now() - t0;
     tf.dispose(list);
     return ms;
   };
+  // Kernel time in runs of its own: profiling gives every program its own timed pass, which changes the wall
+  // time. tfjs reports 0 when the device has no timestamp queries; that is "not measured", not 0 ms.
+  const kernel = async () => {
+    let list: tf.Tensor[] = [];
+    const info = await tf.time(() => void (list = outputs()));
+    for (const t of list) await t.data();
+    tf.dispose(list);
+    return typeof info.kernelMs === 'number' && info.kernelMs > 0 ? info.kernelMs : null;
+  };
   await once(); // warm-up (shader compilation)
   const times: number[] = [];
   for (let i = 0; i < reps; i++) times.push(await once());
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const kernels: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const k = await kernel();
+    if (k !== null) kernels.push(k);
+  }
+  return { ms: mid(times), kernelMs: kernels.length === reps ? mid(kernels) : null };
 }
 
 export async function tfjsPeer(): Promise<PeerRunner> {
@@ -38,7 +58,7 @@ export async function tfjsPeer(): Promise<PeerRunner> {
       const dy = tf.randomNormal([s.N, OH, OH, s.C_out]) as tf.Tensor4D;
       const pad = s.pad === 0 ? 'valid' : 'same';
       const attrs = { strides: [s.stride, s.stride], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
-      let ms: number;
+      let ms: PeerTime;
       if (dir === 'forward') ms = await median(reps, () => tf.conv2d(x, f, s.stride, pad));
       else if (dir === 'backward_input') ms = await median(reps, () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape } as never) as tf.Tensor);
       else ms = await median(reps, () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape } as never) as tf.Tensor);

@@ -35,12 +35,19 @@ export interface BenchRecord {
   max_rel_err: number;
   cpu_ms: number;
   timing: 'gpu-timestamp' | 'wall';
-  /** Wall time of one call including a readback, comparable with the peers' numbers. */
+  /** Median wall time of op + readback over as many runs as each peer gets (PEER_REPS): like for like with `peers.*_ms`. */
   ms_wall_readback: number;
   /** The kernels that actually ran (file.entry), which may differ from `variant` where it does not apply. */
   kernels: string[];
-  peers: { tfjs_ms: number | null; jaxjs_ms: number | null };
+  /**
+   * Peer medians: `*_ms` op + `await data()` (wall clock), `*_kernel_ms` the peer's own GPU timestamps of
+   * the kernels it ran (null where it could not time them). Older result files lack the kernel fields.
+   */
+  peers: { tfjs_ms: number | null; jaxjs_ms: number | null; tfjs_kernel_ms?: number | null; jaxjs_kernel_ms?: number | null };
 }
+
+/** Runs of op + readback per case, ours and each peer's alike (each after its own warm-up). */
+export const peerReps = (reps: number) => Math.max(1, Math.min(reps, 5));
 
 export type SizeSet = 'smoke' | 'unet' | 'sweep';
 
@@ -50,20 +57,26 @@ export interface BenchOptions {
   warmup: number;
   /** Substrings of case names to keep (empty: all). */
   kernels: string[];
-  /** Peer implementations (the page supplies TensorFlow.js and jax-js); each returns median ms of op + readback. */
+  /** Peer implementations (the page supplies TensorFlow.js and jax-js). */
   peers?: PeerRunner[];
+  /** Messages (a peer that failed); rows go to onRecord. */
   log?: (line: string) => void;
+  /** Each record as soon as it is measured (the runners print it as a table row). */
+  onRecord?: (r: BenchRecord) => void;
 }
+
+/** A peer's medians: op + readback wall time, and its kernels' GPU time where it can time them. */
+export interface PeerTime { ms: number; kernelMs: number | null }
 
 export interface PeerRunner {
   name: string;
   key: 'tfjs' | 'jaxjs';
-  conv2d?(dir: string, s: ConvShape, reps: number): Promise<number | null>;
-  matmul?(M: number, K: number, N: number, reps: number): Promise<number | null>;
+  conv2d?(dir: string, s: ConvShape, reps: number): Promise<PeerTime | null>;
+  matmul?(M: number, K: number, N: number, reps: number): Promise<PeerTime | null>;
   /** dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy for x [M, K], W [N, K]. */
-  linearBackward?(M: number, K: number, N: number, reps: number): Promise<number | null>;
-  groupNormSilu?(dir: string, N: number, C: number, H: number, G: number, reps: number): Promise<number | null>;
-  attention?(dir: string, N: number, C: number, L: number, heads: number, reps: number): Promise<number | null>;
+  linearBackward?(M: number, K: number, N: number, reps: number): Promise<PeerTime | null>;
+  groupNormSilu?(dir: string, N: number, C: number, H: number, G: number, reps: number): Promise<PeerTime | null>;
+  attention?(dir: string, N: number, C: number, L: number, heads: number, reps: number): Promise<PeerTime | null>;
 }
 
 /** Deterministic inputs in [lo, hi). */
@@ -85,9 +98,15 @@ function errors(got: ArrayLike<number>, ref: ArrayLike<number>): { abs: number; 
 
 const now = () => performance.now();
 
+/** The middle value (upper middle for an even count). */
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
 interface Case extends Pick<BenchRecord, 'name' | 'direction' | 'shape' | 'variant' | 'flops' | 'bytes'> {
   setup: (gpu: Gpu) => { run: () => void; out: Tensor; ref: () => ArrayLike<number>; before?: () => void; free: Tensor[] };
-  peer?: (p: PeerRunner, reps: number) => Promise<number | null> | null;
+  peer?: (p: PeerRunner, reps: number) => Promise<PeerTime | null> | null;
   /** Kernel-policy choices the case runs under (restored after it). */
   policy?: Partial<PolicyState>;
 }
@@ -316,26 +335,31 @@ function cases(sizes: SizeSet[]): Case[] {
 export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]> {
   const log = o.log ?? (() => {});
   const out: BenchRecord[] = [];
-  const peerMemo = new Map<string, number | null>();
+  const peerMemo = new Map<string, PeerTime | null>();
   const keep = (c: Case) => !o.kernels.length || o.kernels.some((k) => `${c.name}.${c.direction}`.includes(k));
   for (const c of cases(o.sizes).filter(keep)) {
     const rec = await gpu.policy.using(c.policy ?? {}, () => runCase(gpu, c, o, peerMemo, log));
     out.push(rec);
-    log(formatRow(rec));
+    o.onRecord?.(rec);
   }
   return out;
 }
 
 /** Times one case, checks it against its CPU twin, runs the peers; under the case's policy. */
-async function runCase(gpu: Gpu, c: Case, o: BenchOptions, peerMemo: Map<string, number | null>, log: (line: string) => void): Promise<BenchRecord> {
+async function runCase(gpu: Gpu, c: Case, o: BenchOptions, peerMemo: Map<string, PeerTime | null>, log: (line: string) => void): Promise<BenchRecord> {
   {
     const s = c.setup(gpu);
     const { times, timing } = await measure(gpu, s.run, o.reps, o.warmup);
-    // Wall time of one call including the readback (what a peer's `await t.data()` costs).
-    const w0 = now();
-    s.run();
-    await s.out.read();
-    const wall = now() - w0;
+    // Op + readback, what a peer's `await t.data()` costs: the median of as many runs as a peer gets, so the
+    // ratio compares like with like (one run alone moved by 2× on a shared machine).
+    const walls: number[] = [];
+    for (let i = 0; i < peerReps(o.reps); i++) {
+      const w0 = now();
+      s.run();
+      await s.out.read();
+      walls.push(now() - w0);
+    }
+    const wall = median(walls);
     // Correctness on the same inputs: a fresh run from the initial state, then the CPU twin.
     s.before?.();
     gpu.trace = [];
@@ -348,21 +372,23 @@ async function runCase(gpu: Gpu, c: Case, o: BenchOptions, peerMemo: Map<string,
     const cpuMs = now() - c0;
     const err = errors(got, ref);
     times.sort((a, b) => a - b);
-    const med = times[Math.floor(times.length / 2)];
-    const peers: BenchRecord['peers'] = { tfjs_ms: null, jaxjs_ms: null };
+    const med = median(times);
+    const peers: BenchRecord['peers'] = { tfjs_ms: null, jaxjs_ms: null, tfjs_kernel_ms: null, jaxjs_kernel_ms: null };
     for (const p of o.peers ?? []) {
       if (!c.peer) break;
       // A peer runs once per op, direction and shape, however many of our variants share them.
       const memo = `${p.key}:${c.name}.${c.direction}[${c.shape}]`;
       if (!peerMemo.has(memo)) {
         try {
-          peerMemo.set(memo, (await c.peer(p, Math.max(1, Math.min(o.reps, 5)))) ?? null);
+          peerMemo.set(memo, (await c.peer(p, peerReps(o.reps))) ?? null);
         } catch (e) {
           peerMemo.set(memo, null);
           log(`peer ${p.name} failed on ${c.name}.${c.direction}: ${(e as Error).message}`);
         }
       }
-      peers[`${p.key}_ms`] = peerMemo.get(memo)!;
+      const t = peerMemo.get(memo) ?? null;
+      peers[`${p.key}_ms`] = t?.ms ?? null;
+      peers[`${p.key}_kernel_ms`] = t?.kernelMs ?? null;
     }
     const rec: BenchRecord = {
       name: c.name, direction: c.direction, shape: c.shape, variant: c.variant, flops: c.flops, bytes: c.bytes,
@@ -373,32 +399,4 @@ async function runCase(gpu: Gpu, c: Case, o: BenchOptions, peerMemo: Map<string,
     for (const t of s.free) t.release();
     return rec;
   }
-}
-
-/** Names of each record's shape entries, by kernel. */
-const SHAPE_DIMS: Record<string, string[]> = {
-  conv2d: ['N', 'C', 'H', 'W', 'O', 'k', 's'],
-  groupnorm_silu: ['N', 'C', 'H', 'W', 'G'],
-  linear: ['M', 'K', 'N'],
-  attention: ['N', 'C', 'L', 'heads'],
-  adamw: ['n'],
-  train_step: ['N', 'C', 'H', 'W'],
-  ddim50_sampling: ['N', 'C', 'H', 'W'],
-};
-
-/** "N2 C8 H28 W28 O16 k3 s1": the shape with its dimensions named. */
-export function shapeLabel(r: Pick<BenchRecord, 'name' | 'shape'>): string {
-  const dims = SHAPE_DIMS[r.name];
-  return dims && dims.length === r.shape.length ? r.shape.map((v, i) => `${dims[i]}${v}`).join(' ') : r.shape.join('×');
-}
-
-export function formatRow(r: BenchRecord): string {
-  const peer = (['tfjs', 'jaxjs'] as const)
-    .map((k) => {
-      const ms = r.peers[`${k}_ms`];
-      return ms !== null ? `  ${k} ${ms.toFixed(1)} ms (×${(ms / r.ms_wall_readback).toFixed(2)})` : '';
-    })
-    .join('');
-  return `${`${r.name}.${r.direction}`.padEnd(26)} ${r.variant.padEnd(20)} ${shapeLabel(r)}`.padEnd(72) +
-    ` ${r.ms_median.toFixed(2).padStart(9)} ms  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s  ${r.gbps.toFixed(2).padStart(6)} GB/s  err ${r.max_abs_err.toExponential(1)}  cpu ${r.cpu_ms.toFixed(0)} ms${peer}`;
 }

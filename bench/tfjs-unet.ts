@@ -99,3 +99,21 @@ export function tfjsTrainStep(cfg: UNetConfig, B: number): { step: () => Promise
     },
   };
 }
+
+/** Median ms of one TensorFlow.js training step over `steps`, after a warm-up step (shaders, optimizer slots). */
+export async function tfjsPeerStep(cfg: UNetConfig, batch: number, steps: number): Promise<number> {
+  const s = tfjsTrainStep(cfg, batch);
+  try {
+    await s.step();
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await s.step();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  } finally {
+    s.dispose();
+  }
+}

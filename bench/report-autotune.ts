@@ -1,0 +1,46 @@
+// The autotune record of a bench run in words: which reduction and attention designs the runtime picked for
+// this adapter, and the conv2d design per direction and shape class, each with the times behind the choice.
+// Shared by the Markdown and HTML reports (platform neutral).
+
+interface TuneRecord {
+  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; attention?: string };
+  ms?: Record<string, number>;
+}
+
+export interface TuneCell {
+  chosen: string;
+  /** "direct 1.2 ms, blocked 0.8 ms, …" */
+  times: string;
+}
+
+export interface TuneSummary {
+  reduce: TuneCell;
+  attention: TuneCell;
+  /** forward / input gradient / weight gradient default for shapes outside the measured classes. */
+  convDefault: string;
+  /** Per shape class (kernel, stride, channel bucket, output-plane bucket): forward, input gradient, weight gradient. */
+  classes: { cls: string; cells: TuneCell[] }[];
+}
+
+/** "variant 12 ms, …" for every candidate whose key starts with prefix. */
+function timed(r: TuneRecord, prefix: string): string {
+  return Object.entries(r.ms ?? {})
+    .filter(([k]) => k.startsWith(prefix))
+    .map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(1)} ms`)
+    .join(', ');
+}
+
+/** The run's kernel choices, or null when the run recorded none. */
+export function tuneSummary(t: unknown): TuneSummary | null {
+  const r = t as TuneRecord | null;
+  const p = r?.policy;
+  if (!r || !p?.conv) return null;
+  const classes = [...new Set(Object.keys(p.convByShape ?? {}).map((k) => k.split('|')[1]))];
+  const cell = (dir: string, cls: string): TuneCell => ({ chosen: p.convByShape?.[`${dir}|${cls}`] ?? '—', times: timed(r, `conv.${dir}.${cls}.`) });
+  return {
+    reduce: { chosen: p.reduce ?? '—', times: timed(r, 'reduce.') },
+    attention: { chosen: p.attention ?? '—', times: timed(r, 'attention.') },
+    convDefault: `${p.conv.forward}/${p.conv.backwardInput}/${p.conv.backwardWeight}`,
+    classes: classes.map((cls) => ({ cls, cells: ['forward', 'backwardInput', 'backwardWeight'].map((d) => cell(d, cls)) })),
+  };
+}
