@@ -1,17 +1,28 @@
-// Smoke test of the benchmark runner (tiny sizes, one repetition) in Node through Dawn: every record is
-// complete, errors against the CPU twins are small, and the report files are written.
+// The benchmark runner and its report, from small runs: every kernel runs at smoke sizes in Node with small
+// errors and the files are written; the CLI prints the adapter and its table once (a row per record); a
+// Chromium run with both peers gives an HTML report whose table has every row with named shape dimensions,
+// the adapter in full and like-for-like ratio columns, and whose charts give every row a labelled line and
+// line up in pairs. Behaviour only: no timing is asserted.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchNode } from '../bench/run.ts';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { benchChromium, benchNode } from '../bench/runners.ts';
 import { writeRun } from '../bench/report.ts';
+import { fmtRatio, groupOf, type BenchRun } from '../bench/report-rows.ts';
+import { consoleTable } from '../bench/table.ts';
 import { profileStep } from '../bench/profile.ts';
 import { createNodeGpu } from '../src/platform/node.ts';
+import { launch } from './browser.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'bench-'));
 
 describe('bench runner', () => {
   it('runs every kernel at smoke sizes and writes JSON, Markdown and HTML', async () => {
-    const run = await benchNode(['smoke'], [], 1, 0, () => {});
+    const run = await benchNode({ sizes: ['smoke'], kernels: [], reps: 1, warmup: 0, e2e: null });
     const names = new Set(run.records.map((r) => `${r.name}.${r.direction}`));
     for (const k of ['conv2d.forward', 'conv2d.backward_input', 'conv2d.backward_weight', 'groupnorm_silu.forward', 'groupnorm_silu.backward', 'linear.forward', 'linear.backward', 'attention.forward', 'attention.backward', 'adamw.update']) {
       expect(names.has(k), k).toBe(true);
@@ -23,19 +34,111 @@ describe('bench runner', () => {
       expect(r.gflops).toBeGreaterThan(0);
       expect(r.max_rel_err, `${r.name}.${r.direction} ${r.variant}`).toBeLessThan(1e-2);
     }
-    const dir = mkdtempSync(join(tmpdir(), 'bench-'));
-    const files = writeRun(dir, run);
+    const files = writeRun(tmp(), run);
     for (const f of files) expect(existsSync(f)).toBe(true);
     const json = JSON.parse(readFileSync(files[0], 'utf8'));
     expect(json.adapter.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(json.settings).toEqual({ sizes: ['smoke'], reps: 1, warmup: 0, kernels: [] });
     const md = readFileSync(files[1], 'utf8');
     // The kernels that ran are recorded: blocked runs its own entry points, direct the generic ones.
-    expect(md).toMatch(/\| conv2d \| forward \| blocked \| conv2d_blocked\.pack, conv2d_blocked\.forward_k3s1 \|/);
-    expect(md).toMatch(/\| conv2d \| forward \| direct \| conv2d\.forward \| N\d+ C\d+ H\d+ W\d+ O\d+ k\d s\d \|/);
+    expect(md).toMatch(/\| conv2d forward \| blocked \| N1 C4 H7 W7 O4 k3 s1 \|.* conv2d_blocked\.pack, conv2d_blocked\.forward_k3s1 \|/);
+    expect(md).toMatch(/\| conv2d forward \| direct \| N\d+ C\d+ H\d+ W\d+ O\d+ k\d s\d \|.* conv2d\.forward \|/);
     expect(md).toMatch(/made for this adapter by measurement \(autotune\): reductions \*\*(tree|serial)\*\*/);
     expect(md).toMatch(/attention \*\*(row|rows4)\*\* \(row [\d.]+ ms, rows4 [\d.]+ ms\)/);
     expect(md).toMatch(/\| k3s1c16p784 \| \*\*(direct|blocked|blocked8|gemm|lanes)\*\* \(direct [\d.]+ ms/);
     expect(readFileSync(files[2], 'utf8')).toContain('new Chart(');
+  });
+
+  it('prints the adapter and the table once, one line per record (npm run bench -- --quick --node)', async () => {
+    const dir = tmp();
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--node', '--kernels', 'conv2d.forward,adamw', '--out', dir], { maxBuffer: 1 << 24 });
+    const json = readdirSync(dir).find((f) => f.endsWith('.json'))!;
+    const run = JSON.parse(readFileSync(join(dir, json), 'utf8')) as BenchRun;
+    expect(run.settings).toEqual({ sizes: ['smoke'], reps: 1, warmup: 0, kernels: ['conv2d.forward', 'adamw'] });
+    expect(run.records.map((r) => `${r.name}.${r.direction}`)).toEqual([...Array(5).fill('conv2d.forward'), 'adamw.update']);
+    const lines = stdout.split('\n');
+    const count = (l: string) => lines.filter((x) => x === l).length;
+    expect(lines.filter((l) => l.startsWith('adapter: '))).toHaveLength(1);
+    const table = consoleTable([]);
+    for (const h of table.header) expect(count(h), h).toBe(1);
+    for (const r of run.records) expect(count(table.row(r)), table.row(r)).toBe(1);
+    expect(lines.filter((l) => l.startsWith('wrote '))).toHaveLength(3);
+  });
+
+  it('reports a Chromium run with both peers: every row, named shapes, the adapter in full, like-for-like ratios, charts for every row', async () => {
+    const run = await benchChromium({ sizes: ['smoke'], kernels: ['conv2d.forward', 'linear', 'attention.forward'], reps: 2, warmup: 0, e2e: null, tune: { probes: 1, rounds: 1 } }, 'tfjs,jaxjs');
+    // Developer features give the adapter's description and driver, not just "google swiftshader".
+    expect(run.adapter.description).not.toBe('');
+    expect(run.peers).toMatch(/tfjs .* jax-js/);
+    if (run.adapter.features?.includes('timestamp-query')) {
+      for (const key of ['tfjs_kernel_ms', 'jaxjs_kernel_ms'] as const) expect(run.records.some((r) => (r.peers[key] ?? 0) > 0), key).toBe(true);
+    }
+    const html = writeRun(tmp(), run)[2];
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1280, height: 900 });
+      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+      const dom = await page.evaluate(() => {
+        const all = (root: ParentNode, sel: string) => Array.from(root.querySelectorAll(sel)) as HTMLElement[];
+        const table = all(document, 'table.rows')[0];
+        const [groups, heads] = all(table, 'thead tr');
+        return {
+          facts: Object.fromEntries(all(document, '.facts tr').map((tr) => [tr.querySelector('th')!.textContent, tr.querySelector('td')!.textContent])),
+          groups: groups.textContent,
+          heads: all(heads, 'th').map((th) => th.innerText.replace(/\n/g, ' ')),
+          rows: all(table, 'tbody tr').map((tr) => all(tr, 'td').map((td) => td.textContent ?? '')),
+        };
+      });
+      expect(dom.facts.Adapter).toContain(run.adapter.description);
+      expect(dom.facts.Adapter).toMatch(/^swiftshader|^lavapipe|^gpu/);
+      expect(dom.groups).toMatch(/ours.*TensorFlow\.js.*jax-js.*vs CPU twin/);
+      const at = (head: string, nth = 0) => dom.heads.map((h, i) => (h === head ? i : -1)).filter((i) => i >= 0)[nth];
+      for (const h of ['kernel', 'variant', 'shape', 'kernels ms', 'op + readback ms', '÷ ours, op + readback', '÷ ours, kernels', 'kernels that ran']) expect(dom.heads, h).toContain(h);
+      // Every record is a row, in order, with its shape's dimensions named.
+      expect(dom.rows).toHaveLength(run.records.length);
+      const shapes: Record<string, RegExp> = { conv2d: /^N\d+ C\d+ H\d+ W\d+ O\d+ k\d+ s\d+$/, linear: /^M\d+ K\d+ N\d+$/, attention: /^N\d+ C\d+ L\d+ heads\d+$/ };
+      run.records.forEach((r, i) => {
+        const row = dom.rows[i];
+        expect(row[at('variant')]).toBe(r.variant);
+        expect(row[at('shape')]).toMatch(shapes[r.name]);
+        expect(row[at('kernels that ran')]).toBe(r.kernels.join(', '));
+        // Like for like (tfjs first, jax-js second): peer op + readback ÷ our op + readback, and peer kernels ÷
+        // our kernels only where ours were timed by GPU timestamps.
+        (['tfjs', 'jaxjs'] as const).forEach((p, k) => {
+          const rb = r.peers[`${p}_ms`];
+          const kern = r.peers[`${p}_kernel_ms`] ?? null;
+          expect(row[at('÷ ours, op + readback', k)], `${p} ${i}`).toBe(fmtRatio(rb === null ? null : rb / r.ms_wall_readback));
+          expect(row[at('÷ ours, kernels', k)], `${p} ${i}`).toBe(fmtRatio(kern === null || r.timing !== 'gpu-timestamp' ? null : kern / r.ms_median));
+        });
+      });
+      // Charts: drawn at once (no animation), one labelled line per record (no skipped labels), sized for
+      // their rows, and each time/ratio pair shares its plot area so rows line up.
+      const charts = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('canvas')).map((c) => {
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Chart.js's global in the standalone file
+          const ch = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } }).Chart.getChart(c);
+          const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let inked = 0;
+          for (let i = 3; i < px.length; i += 4) if (px[i] > 0) inked++;
+          return { id: c.id, height: c.clientHeight, labels: ch.data.labels.length, ticks: ch.scales.y.ticks.length, animation: ch.options.animation, top: ch.chartArea.top, bottom: ch.chartArea.bottom, inked };
+        }),
+      );
+      const time = charts.filter((c) => c.id.endsWith('-time'));
+      expect(time).toHaveLength(new Set(run.records.map(groupOf)).size);
+      expect(time.reduce((a, c) => a + c.labels, 0)).toBe(run.records.length);
+      for (const c of charts) {
+        expect(c.animation, c.id).toBe(false);
+        expect(c.ticks, c.id).toBe(c.labels);
+        expect(c.height, c.id).toBeGreaterThanOrEqual(30 * c.labels);
+        expect(c.inked, c.id).toBeGreaterThan(0);
+        const pair = charts.find((d) => d.id === c.id.replace(/-(time|ratio)$/, c.id.endsWith('-time') ? '-ratio' : '-time'));
+        expect(pair, `${c.id} has its pair`).toBeDefined();
+        expect([pair!.top, pair!.bottom, pair!.height]).toEqual([c.top, c.bottom, c.height]);
+      }
+    } finally {
+      await browser.close();
+    }
   });
 
   it('profiles one training step per kernel entry point', async () => {
