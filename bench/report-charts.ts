@@ -58,10 +58,13 @@ function ratioSeries(rs: BenchRecord[]): Series[] {
   ].filter(present);
 }
 
-/** Powers of ten around the values, so a log axis starts and ends on a labelled tick. */
-function decades(values: (number | null)[], include: number[] = []): { min: number; max: number } {
+/** The 1-2-5 steps around the values, so a log axis is no wider than it must be and ends on labelled ticks. */
+function logRange(values: (number | null)[], include: number[] = []): { min: number; max: number } {
   const v = [...values.filter((x): x is number => x !== null && x > 0), ...include];
-  return { min: 10 ** Math.floor(Math.log10(Math.min(...v))), max: 10 ** Math.ceil(Math.log10(Math.max(...v)) + 1e-9) };
+  const steps = (x: number) => [1, 2, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(x)));
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return { min: Math.max(...steps(lo).filter((s) => s <= lo * (1 + 1e-9))), max: Math.min(...steps(hi).filter((s) => s >= hi * (1 - 1e-9))) };
 }
 
 /** Two label lines per row: the variant (or preset), then the named shape. */
@@ -72,7 +75,8 @@ function rowLabel(r: BenchRecord): string[] {
 
 /**
  * JavaScript source of `(Chart, specs) => Chart[]`, which draws every spec into the canvas with its id. Log
- * axes get labels only on 1, 2 and 5 times a power of ten (Chart.js's own crowd the last decade), in ms or s;
+ * axes get labels only on 1, 2 and 5 times a power of ten (powers of ten alone past three decades; Chart.js's
+ * own crowd the last decade), in ms or s;
  * ratio axes a "×" and a dark grid line at 1×; row labels add no padding above or below the plot (so the two charts
  * of a pair line up row for row). Kept as source text because a TypeScript function's toString() would
  * carry the transpiler's helpers into the standalone file.
@@ -80,9 +84,11 @@ function rowLabel(r: BenchRecord): string[] {
 export const DRAW_CHARTS_JS = `(Chart, specs) => specs.map((s) => {
   const x = s.config.options.scales.x;
   const text = (v) => (s.axis === 'ratio' ? +v.toPrecision(3) + '×' : v >= 1000 ? +(v / 1000).toPrecision(3) + ' s' : +v.toPrecision(3) + ' ms');
+  // Past three decades, 1-2-5 labels would touch: powers of ten only.
+  const marks = Math.log10(x.max / x.min) > 3 ? [1] : [1, 2, 5];
   x.ticks.callback = (v) => {
     const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
-    return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? text(v) : '';
+    return marks.some((k) => Math.abs(m - k) < 1e-6) ? text(v) : '';
   };
   // No room above the first and below the last row label: a bar row is taller than its two-line label, and
   // without the padding both charts of a pair have the same plot area, so their rows line up.
@@ -101,7 +107,8 @@ function barChart(id: string, rs: BenchRecord[], series: Series[], axis: string,
       type: 'bar',
       data: {
         labels: rs.map(rowLabel),
-        datasets: series.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color, borderWidth: 0, ...(opts.base ? { base: opts.base } : {}) })),
+        // A ratio near 1× still gets a sliver of a bar (minBarLength), so it reads as "level", not "missing".
+        datasets: series.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color, borderWidth: 0, ...(opts.base ? { base: opts.base, minBarLength: 2 } : {}) })),
       },
       options: {
         indexAxis: 'y',
@@ -126,9 +133,9 @@ export function chartGroups(records: BenchRecord[]): ChartGroup[] {
     const rs = records.filter((r) => groupOf(r) === title);
     const ts = timeSeries(rs);
     const rsr = ratioSeries(rs);
-    const time = barChart(`chart-${i}-time`, rs, ts, 'time per call, log scale — shorter is faster', decades(ts.flatMap((s) => s.values)), { labels: true });
+    const time = barChart(`chart-${i}-time`, rs, ts, 'time per call, log scale — shorter is faster', logRange(ts.flatMap((s) => s.values)), { labels: true });
     const ratio = rsr.length
-      ? barChart(`chart-${i}-ratio`, rs, rsr, 'peer time ÷ our time, log scale — bars right of 1× mean ours is faster', decades(rsr.flatMap((s) => s.values), [1]), { labels: false, base: 1 })
+      ? barChart(`chart-${i}-ratio`, rs, rsr, 'peer time ÷ our time, log scale — bars right of 1× mean ours is faster', logRange(rsr.flatMap((s) => s.values), [1]), { labels: false, base: 1 })
       : null;
     // Both charts of a pair take the taller height so their rows line up.
     if (ratio) time.height = ratio.height = Math.max(time.height, ratio.height);
