@@ -61,13 +61,13 @@ async function median(reps: number, f: () => JArray | JArray[]): Promise<PeerTim
   return { ms: mid(times), kernelMs: kernels.length === reps ? mid(kernels) : null };
 }
 
-let keyCounter = 0;
-const normal = (shape: number[]) => random.normal(random.key(++keyCounter), shape);
-
 export async function jaxjsPeer(): Promise<PeerRunner> {
   const available = await init('webgpu');
   if (!available.includes('webgpu')) throw new Error('jax-js: the webgpu device did not initialise');
   defaultDevice('webgpu');
+  // A fresh PRNG key per input, counted per peer (inputs only need to differ, not to be reproducible).
+  let keys = 0;
+  const normal = (shape: number[]) => random.normal(random.key(++keys), shape);
   return {
     name: 'jax-js 0.1.25 webgpu',
     key: 'jaxjs',

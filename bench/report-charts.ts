@@ -5,7 +5,7 @@
 // are plain JSON; the few functions Chart.js needs (axis labels) are in DRAW_CHARTS_JS, one piece of source
 // that the standalone file inlines and the page evaluates, so both draw alike.
 import { shapeLabel } from './shapes.ts';
-import { groupOf, oursKernelMs, peerKernelMs, peerMs, ratioKernel, ratioReadback, PEERS, type PeerKey } from './report-rows.ts';
+import { groupOf, isEndToEnd, oursKernelMs, peerKernelMs, peerMs, ratioKernel, ratioReadback, PEERS, type PeerKey } from './report-rows.ts';
 import type { BenchRecord } from './suite.ts';
 
 export interface ChartSpec {
@@ -69,7 +69,7 @@ function logRange(values: (number | null)[], include: number[] = []): { min: num
 
 /** Two label lines per row: the variant (or preset), then the named shape. */
 function rowLabel(r: BenchRecord): string[] {
-  const first = r.name === 'train_step' || r.name === 'ddim50_sampling' ? r.direction.split(' (')[0] : r.variant;
+  const first = isEndToEnd(r) ? r.direction.split(' (')[0] : r.variant;
   return [first, shapeLabel(r)];
 }
 

@@ -61,7 +61,7 @@ export function opLabel(r: Pick<BenchRecord, 'name' | 'direction'>): string {
 
 /** The chart group a record belongs to: kernel and direction ("conv2d forward"); end-to-end rows by kind. */
 export function groupOf(r: Pick<BenchRecord, 'name' | 'direction'>): string {
-  return r.name === 'train_step' || r.name === 'ddim50_sampling' ? OPS[r.name] : opLabel(r);
+  return isEndToEnd(r) ? OPS[r.name] : opLabel(r);
 }
 
 /** Our kernel-only time: the GPU timestamps of our dispatches, or null where the row was timed by the wall clock. */
@@ -143,8 +143,11 @@ export function columns(peers: PeerKey[]): Column[] {
   return cols;
 }
 
-/** Whole training steps and sampling runs have no CPU twin (their error fields are 0 by convention). */
-const hasTwin = (r: BenchRecord) => r.name !== 'train_step' && r.name !== 'ddim50_sampling';
+/** Whole training steps and sampling runs (bench/e2e.ts), as opposed to single kernels. */
+export const isEndToEnd = (r: Pick<BenchRecord, 'name'>) => r.name === 'train_step' || r.name === 'ddim50_sampling';
+
+/** End-to-end rows have no CPU twin (their error fields are 0 by convention). */
+const hasTwin = (r: BenchRecord) => !isEndToEnd(r);
 
 /** The kernels that ran, or their count where a whole step runs dozens. */
 function kernelList(r: BenchRecord): string {

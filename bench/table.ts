@@ -1,7 +1,7 @@
 // The bench's console table: a header once, then one line per record as it is measured, so a long run
 // shows progress and the table is printed exactly once. Columns are a subset of the report's (same
 // headers, same numbers); the files carry the rest.
-import { columns, type Column, type PeerKey } from './report-rows.ts';
+import { columns, isEndToEnd, opLabel, type Column, type PeerKey } from './report-rows.ts';
 import type { BenchRecord } from './suite.ts';
 
 /** Console width and header per column id; columns not listed stay out of the console. */
@@ -15,6 +15,7 @@ const CONSOLE: Record<string, [number, string]> = {
 
 export interface ConsoleTable {
   header: string[];
+  /** One line, or two for an end-to-end row (its note below it). */
   row(r: BenchRecord): string;
 }
 
@@ -33,6 +34,13 @@ export function consoleTable(peers: PeerKey[]): ConsoleTable {
   }
   return {
     header: [groups, line((c) => CONSOLE[c.id][1]), line((c) => '-'.repeat(width(c)))],
-    row: (r) => line((c) => c.text(r)),
+    row: (r) => {
+      // End-to-end rows carry a note in their direction ("tiny (encode 85 ms CPU; 18 MiB GPU; …)"): it goes on
+      // a line of its own so the columns stay aligned.
+      const label = opLabel(r);
+      const cut = isEndToEnd(r) ? label.indexOf(' (') : -1;
+      if (cut < 0) return line((c) => c.text(r));
+      return `${line((c) => (c.id === 'kernel' ? label.slice(0, cut) : c.text(r)))}\n  ${label.slice(cut + 2, -1)}`;
+    },
   };
 }
