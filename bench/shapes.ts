@@ -3,23 +3,26 @@
 // arrays (the JSON stays compact and old results stay readable); naming happens only when printing.
 import type { BenchRecord } from './suite.ts';
 
-/** Names of each record's shape entries, by kernel, in the order the suite writes them. */
-const SHAPE_DIMS: Record<string, string[]> = {
-  conv2d: ['N', 'C', 'H', 'W', 'O', 'k', 's'],
-  groupnorm_silu: ['N', 'C', 'H', 'W', 'G'],
-  linear: ['M', 'K', 'N'],
-  attention: ['N', 'C', 'L', 'heads'],
-  adamw: ['n'],
-  train_step: ['N', 'C', 'H', 'W'],
-  ddim50_sampling: ['N', 'C', 'H', 'W'],
+/**
+ * Names of each record's shape entries, by kernel, in the order the suite writes them (the op table's
+ * dims); older result files wrote some kernels with fewer entries, and those layouts still read.
+ */
+const SHAPE_DIMS: Record<string, string[][]> = {
+  conv2d: [['N', 'C', 'H', 'W', 'O', 'k', 's', 'p'], ['N', 'C', 'H', 'W', 'O', 'k', 's']],
+  groupnorm_silu: [['N', 'C', 'H', 'W', 'G']],
+  linear: [['M', 'K', 'N']],
+  attention: [['N', 'C', 'H', 'W', 'heads'], ['N', 'C', 'L', 'heads']],
+  adamw: [['n']],
+  train_step: [['N', 'C', 'H', 'W']],
+  ddim50_sampling: [['N', 'C', 'H', 'W']],
 };
 
 /** What the letters mean, per kernel. */
 const DIM_LEGEND: Record<string, string> = {
-  conv2d: 'N batch, C input channels, H×W input size, O output channels, k kernel size (k×k), s stride',
+  conv2d: 'N batch, C input channels, H×W input size, O output channels, k kernel size (k×k), s stride, p padding',
   groupnorm_silu: 'N batch, C channels, H×W plane, G groups',
   linear: 'M rows (batch × positions), K input features, N output features',
-  attention: 'N batch, C channels, L positions (H·W), heads',
+  attention: 'N batch, C channels, H×W positions (older runs: L = H·W), heads',
   adamw: 'n parameters in one flat buffer',
   train_step: 'N batch, C image channels, H×W image size',
   ddim50_sampling: 'N images, C image channels, H×W image size',
@@ -27,8 +30,8 @@ const DIM_LEGEND: Record<string, string> = {
 
 /** "N2 C8 H28 W28 O16 k3 s1": the shape with its dimensions named; unknown kernels fall back to 2×8×…. */
 export function shapeLabel(r: Pick<BenchRecord, 'name' | 'shape'>): string {
-  const dims = SHAPE_DIMS[r.name];
-  return dims && dims.length === r.shape.length ? r.shape.map((v, i) => `${dims[i]}${v}`).join(' ') : r.shape.join('×');
+  const dims = SHAPE_DIMS[r.name]?.find((d) => d.length === r.shape.length);
+  return dims ? r.shape.map((v, i) => `${dims[i]}${v}`).join(' ') : r.shape.join('×');
 }
 
 /** The legend line for a kernel's shape letters, or '' when the kernel has none. */

@@ -6,18 +6,12 @@
 import type { Gpu } from '../src/runtime/gpu.ts';
 import { mulberry32 } from '../src/runtime/mulberry.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
-import { conv2dBackward, conv2dForward, type ConvVariant } from '../src/ops/conv2d.ts';
-import { groupNormBackward, groupNormForward } from '../src/ops/groupnorm.ts';
-import type { ReduceStyle } from '../src/ops/reduce.ts';
 import type { PolicyState } from '../src/runtime/policy.ts';
-import { linearBackward, linearForward } from '../src/ops/linear.ts';
-import { attentionBackward, attentionForward } from '../src/ops/attention.ts';
 import { adamwStep } from '../src/ops/adamw.ts';
 import { newCounter, advanceCounter } from '../src/ops/random.ts';
-import { conv2dBackwardRef, conv2dForwardRef, type ConvShape } from '../test/reference/conv2d.ts';
-import { groupNormBackwardRef, groupNormForwardRef } from '../test/reference/groupnorm.ts';
-import { linearBackwardRef, linearForwardRef } from '../test/reference/linear.ts';
-import { attentionBackwardRef, attentionForwardRef } from '../test/reference/attention.ts';
+import { OP_TABLE } from '../test/ops/table.ts';
+import type { ConvShape } from '../test/reference/conv2d.ts';
+import { hostData, type AnyOpSpec } from '../test/ops/spec.ts';
 import { adamwRef } from '../test/reference/optim.ts';
 
 export interface BenchRecord {
@@ -144,166 +138,55 @@ async function measureWall(gpu: Gpu, run: () => void, reps: number): Promise<{ t
   return { times, timing: 'wall' };
 }
 
-function convShapes(sizes: SizeSet[]): { label: string; s: ConvShape }[] {
-  const out: { label: string; s: ConvShape }[] = [];
-  const mk = (N: number, C_in: number, C_out: number, H: number, K = 3, stride = 1) => ({ N, C_in, H, W: H, C_out, K, stride, pad: K >> 1 });
-  if (sizes.includes('smoke')) out.push({ label: 'smoke', s: mk(1, 4, 4, 7) });
-  if (sizes.includes('unet')) {
-    out.push({ label: 'tiny L0', s: mk(16, 8, 8, 28) }, { label: 'tiny up L0 (concat)', s: mk(16, 16, 8, 28) }, { label: 'small L1', s: mk(16, 64, 64, 14) });
-    out.push({ label: 'small L0', s: mk(16, 32, 32, 28) }, { label: 'tiny down', s: mk(16, 8, 8, 28, 3, 2) }, { label: 'tiny 1x1 skip', s: mk(16, 16, 32, 14, 1) });
+/** How a peer runs a table spec's case (the ops peers have), or null where it has no counterpart. */
+function peerFor(spec: AnyOpSpec, s: any): Case['peer'] {
+  const dir = spec.direction;
+  switch (spec.name) {
+    case 'conv2d':
+      return (p, reps) => p.conv2d?.(dir, s, reps) ?? null;
+    case 'groupnorm':
+      return s.silu && s.H === s.W ? (p, reps) => p.groupNormSilu?.(dir, s.N, s.C, s.H, s.G, reps) ?? null : undefined;
+    case 'linear':
+      return dir === 'forward' ? (p, reps) => p.matmul?.(s.M, s.K, s.N, reps) ?? null : (p, reps) => p.linearBackward?.(s.M, s.K, s.N, reps) ?? null;
+    case 'attention':
+      return (p, reps) => p.attention?.(dir, s.N, s.C, s.H * s.W, s.heads, reps) ?? null;
+    default:
+      return undefined;
   }
-  if (sizes.includes('sweep')) for (const C of [16, 32, 64, 128]) out.push({ label: `sweep C${C}`, s: mk(8, C, C, 14) });
-  return out;
+}
+
+/** The kernel cases: every op-table spec (test/ops/table.ts) × variant × shape in the chosen size sets. */
+function tableCases(sizes: SizeSet[]): Case[] {
+  const list: Case[] = [];
+  for (const spec of OP_TABLE) {
+    for (const c of spec.cases.filter((k) => k.tags.some((t) => (sizes as string[]).includes(t)))) {
+      const host = spec.inputs(c.s);
+      const primary = Object.keys(spec.outputs(c.s))[0];
+      let ref: ArrayLike<number> | null = null; // one twin run per shape, shared by its variants
+      const name = spec.name === 'groupnorm' && c.s.silu ? 'groupnorm_silu' : spec.name;
+      for (const variant of spec.variants) {
+        list.push({
+          name, direction: spec.direction, shape: Object.values(spec.dims(c.s)), variant, flops: spec.flops(c.s), bytes: spec.bytes(c.s),
+          policy: spec.policy?.(variant),
+          setup: (gpu) => {
+            const inputs: Record<string, Tensor> = Object.fromEntries(Object.entries(host).map(([k, v]) => [k, gpu.upload(v.shape, v.data)]));
+            const outputs: Record<string, Tensor> = Object.fromEntries(Object.entries(spec.outputs(c.s)).map(([k, shape]) => [k, gpu.tensor(shape)]));
+            const { run, scratch = [] } = spec.setup(gpu, c.s, inputs, outputs, variant);
+            return {
+              run, out: outputs[primary], ref: () => (ref ??= spec.ref(c.s, hostData(host))[primary]),
+              free: [...Object.values(inputs), ...Object.values(outputs), ...scratch],
+            };
+          },
+          peer: peerFor(spec, c.s),
+        });
+      }
+    }
+  }
+  return list;
 }
 
 function cases(sizes: SizeSet[]): Case[] {
-  const list: Case[] = [];
-  const variants: ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes'];
-  for (const { s } of convShapes(sizes)) {
-    const OH = Math.floor((s.H + 2 * s.pad - s.K) / s.stride) + 1;
-    const xs = [s.N, s.C_in, s.H, s.W];
-    const ws = [s.C_out, s.C_in, s.K, s.K];
-    const ys = [s.N, s.C_out, OH, OH];
-    const nx = xs.reduce((a, b) => a * b);
-    const nw = ws.reduce((a, b) => a * b);
-    const ny = ys.reduce((a, b) => a * b);
-    const flops = 2 * s.N * s.C_out * OH * OH * s.C_in * s.K * s.K;
-    const x = rand(nx, 1);
-    const w = rand(nw, 2, -0.3, 0.3);
-    const b = rand(s.C_out, 3);
-    const dy = rand(ny, 4);
-    let refB: ReturnType<typeof conv2dBackwardRef> | null = null;
-    const bwdRef = () => (refB ??= conv2dBackwardRef(dy, x, w, s));
-    const opts = (variant: ConvVariant) => ({ stride: s.stride, pad: s.pad, variant });
-    for (const variant of variants) {
-      list.push({
-        name: 'conv2d', direction: 'forward', shape: [...xs, s.C_out, s.K, s.stride], variant, flops, bytes: 4 * (nx + nw + ny + s.C_out),
-        setup: (gpu) => {
-          const [tx, tw, tb, ty] = [gpu.upload(xs, x), gpu.upload(ws, w), gpu.upload([s.C_out], b), gpu.tensor(ys)];
-          return { run: () => conv2dForward(gpu, tx, tw, tb, opts(variant), ty), out: ty, ref: () => conv2dForwardRef(x, w, b, s), free: [tx, tw, tb, ty] };
-        },
-        peer: (p, reps) => p.conv2d?.('forward', s, reps) ?? null,
-      });
-      list.push({
-        name: 'conv2d', direction: 'backward_input', shape: [...xs, s.C_out, s.K, s.stride], variant, flops, bytes: 4 * (ny + nw + nx),
-        setup: (gpu) => {
-          const [tx, tw, tdy, tdx, tdw, tdb] = [gpu.upload(xs, x), gpu.upload(ws, w), gpu.upload(ys, dy), gpu.tensor(xs), gpu.tensor(ws), gpu.tensor([s.C_out])];
-          return {
-            run: () => conv2dBackward(gpu, tdy, tx, tw, opts(variant), { dx: tdx, dw: tdw, db: tdb }, false, true),
-            out: tdx, ref: () => bwdRef().dx, free: [tx, tw, tdy, tdx, tdw, tdb],
-          };
-        },
-        peer: (p, reps) => p.conv2d?.('backward_input', s, reps) ?? null,
-      });
-      if (variant !== 'blocked8' && variant !== 'lanes') list.push({ // blocked8 and lanes share blocked's weight-gradient kernels
-        name: 'conv2d', direction: 'backward_weight', shape: [...xs, s.C_out, s.K, s.stride], variant, flops, bytes: 4 * (ny + nx + nw),
-        setup: (gpu) => {
-          const [tx, tw, tdy, tdw, tdb] = [gpu.upload(xs, x), gpu.upload(ws, w), gpu.upload(ys, dy), gpu.tensor(ws), gpu.tensor([s.C_out])];
-          return { run: () => conv2dBackward(gpu, tdy, tx, tw, opts(variant), { dw: tdw, db: tdb }, true), out: tdw, ref: () => bwdRef().dw, free: [tx, tw, tdy, tdw, tdb] };
-        },
-        peer: (p, reps) => p.conv2d?.('backward_weight', s, reps) ?? null,
-      });
-    }
-  }
-
-  // GroupNorm → SiLU at a UNet level-0 shape, both reduction designs.
-  const gnShapes = [...(sizes.includes('smoke') ? [[2, 8, 7, 4]] : []), ...(sizes.includes('unet') ? [[16, 32, 28, 8], [16, 64, 14, 8]] : [])];
-  for (const [N, C, H, G] of gnShapes) {
-    const n = N * C * H * H;
-    const x = rand(n, 5, -2, 2);
-    const gamma = rand(C, 6, 0.5, 1.5);
-    const beta = rand(C, 7);
-    const dy = rand(n, 8);
-    const spec = { N, C, S: H * H, G, eps: 1e-5, silu: true };
-    for (const style of ['tree', 'serial'] as ReduceStyle[]) {
-      const prep = (gpu: Gpu) => ({ tx: gpu.upload([N, C, H, H], x), tg: gpu.upload([C], gamma), tb: gpu.upload([C], beta) });
-      list.push({
-        name: 'groupnorm_silu', direction: 'forward', shape: [N, C, H, H, G], variant: style, flops: 10 * n, bytes: 8 * n, policy: { reduce: style },
-        setup: (gpu) => {
-          const { tx, tg, tb } = prep(gpu);
-          const y = gpu.tensor([N, C, H, H]);
-          const stats = gpu.tensor([N * G, 2]);
-          return { run: () => groupNormForward(gpu, tx, tg, tb, { groups: G, silu: true }, { y, stats }), out: y, ref: () => groupNormForwardRef(x, gamma, beta, spec).y, free: [tx, tg, tb, y, stats] };
-        },
-        peer: (p, reps) => p.groupNormSilu?.('forward', N, C, H, G, reps) ?? null,
-      });
-      list.push({
-        name: 'groupnorm_silu', direction: 'backward', shape: [N, C, H, H, G], variant: style, flops: 20 * n, bytes: 12 * n, policy: { reduce: style },
-        setup: (gpu) => {
-          const { tx, tg, tb } = prep(gpu);
-          const y = gpu.tensor([N, C, H, H]);
-          const stats = gpu.tensor([N * G, 2]);
-          groupNormForward(gpu, tx, tg, tb, { groups: G, silu: true }, { y, stats });
-          const tdy = gpu.upload([N, C, H, H], dy);
-          const g = { dx: gpu.tensor([N, C, H, H]), dgamma: gpu.tensor([C]), dbeta: gpu.tensor([C]) };
-          return {
-            run: () => groupNormBackward(gpu, tdy, tx, tg, tb, stats, { groups: G, silu: true }, g),
-            out: g.dx, ref: () => groupNormBackwardRef(dy, x, gamma, beta, spec).dx, free: [tx, tg, tb, y, stats, tdy, g.dx, g.dgamma, g.dbeta],
-          };
-        },
-        peer: (p, reps) => p.groupNormSilu?.('backward', N, C, H, G, reps) ?? null,
-      });
-    }
-  }
-
-  // Linear layers (time-embedding MLP, attention-sized projections) and the matmul behind them.
-  const linShapes = [...(sizes.includes('smoke') ? [[3, 5, 4]] : []), ...(sizes.includes('unet') ? [[64, 128, 128], [784, 64, 192]] : []), ...(sizes.includes('sweep') ? [[256, 256, 256], [512, 512, 512]] : [])];
-  for (const [M, K, N] of linShapes) {
-    const x = rand(M * K, 9);
-    const w = rand(N * K, 10, -0.2, 0.2);
-    const b = rand(N, 11);
-    const dy = rand(M * N, 12);
-    list.push({
-      name: 'linear', direction: 'forward', shape: [M, K, N], variant: 'register-4x4-vec4k', flops: 2 * M * K * N, bytes: 4 * (M * K + N * K + M * N),
-      setup: (gpu) => {
-        const [tx, tw, tb, ty] = [gpu.upload([M, K], x), gpu.upload([N, K], w), gpu.upload([N], b), gpu.tensor([M, N])];
-        return { run: () => linearForward(gpu, tx, tw, tb, ty), out: ty, ref: () => linearForwardRef(x, w, b, M, K, N), free: [tx, tw, tb, ty] };
-      },
-      peer: (p, reps) => p.matmul?.(M, K, N, reps) ?? null,
-    });
-    list.push({
-      name: 'linear', direction: 'backward', shape: [M, K, N], variant: 'register-4x4', flops: 4 * M * K * N, bytes: 4 * (2 * M * K + 2 * N * K + M * N),
-      setup: (gpu) => {
-        const [tx, tw, tdy] = [gpu.upload([M, K], x), gpu.upload([N, K], w), gpu.upload([M, N], dy)];
-        const g = { dx: gpu.tensor([M, K]), dw: gpu.tensor([N, K]), db: gpu.tensor([N]) };
-        return { run: () => linearBackward(gpu, tdy, tx, tw, g), out: g.dw, ref: () => linearBackwardRef(dy, x, w, M, K, N).dw, free: [tx, tw, tdy, g.dx, g.dw, g.db] };
-      },
-      peer: (p, reps) => p.linearBackward?.(M, K, N, reps) ?? null,
-    });
-  }
-
-  // Attention at the bottleneck (7×7 = 49 positions).
-  const atShapes = [...(sizes.includes('smoke') ? [[1, 4, 9, 1]] : []), ...(sizes.includes('unet') ? [[16, 32, 49, 1], [16, 64, 49, 2]] : [])];
-  for (const [N, C, L, heads] of atShapes) {
-    const qkv = rand(N * 3 * C * L, 13, -1.5, 1.5);
-    const dout = rand(N * C * L, 14);
-    const spec = { N, C, L, heads };
-    const fl = 4 * N * L * L * C;
-    for (const variant of ['row', 'rows4'] as const) {
-      list.push({
-        name: 'attention', direction: 'forward', shape: [N, C, L, heads], variant, flops: fl, bytes: 4 * (N * 4 * C * L),
-        setup: (gpu) => {
-          const t = gpu.upload([N, 3 * C, L, 1], qkv);
-          const o = gpu.tensor([N, C, L, 1]);
-          const lse = gpu.tensor([N, heads, L]);
-          return { run: () => attentionForward(gpu, t, heads, { o, lse }, variant), out: o, ref: () => attentionForwardRef(qkv, spec), free: [t, o, lse] };
-        },
-        peer: (p, reps) => p.attention?.('forward', N, C, L, heads, reps) ?? null,
-      });
-      list.push({
-        name: 'attention', direction: 'backward', shape: [N, C, L, heads], variant, flops: 2.5 * fl, bytes: 4 * (N * 8 * C * L),
-        setup: (gpu) => {
-          const t = gpu.upload([N, 3 * C, L, 1], qkv);
-          const f = attentionForward(gpu, t, heads, {}, variant);
-          const d = gpu.upload([N, C, L, 1], dout);
-          const dq = gpu.tensor([N, 3 * C, L, 1]);
-          const delta = gpu.tensor([N, heads, L]);
-          return { run: () => attentionBackward(gpu, d, t, f, heads, { dqkv: dq, delta }, variant), out: dq, ref: () => attentionBackwardRef(dout, qkv, spec), free: [t, f.o, f.lse, d, dq, delta] };
-        },
-        peer: (p, reps) => p.attention?.('backward', N, C, L, heads, reps) ?? null,
-      });
-    }
-  }
+  const list: Case[] = tableCases(sizes);
 
   // AdamW over a flat buffer the size of the small preset.
   for (const n of [...(sizes.includes('smoke') ? [1000] : []), ...(sizes.includes('unet') ? [1_624_577] : [])]) {

@@ -41,8 +41,8 @@ describe('bench runner', () => {
     expect(json.settings).toEqual({ sizes: ['smoke'], reps: 1, warmup: 0, kernels: [] });
     const md = readFileSync(files[1], 'utf8');
     // The kernels that ran are recorded: blocked runs its own entry points, direct the generic ones.
-    expect(md).toMatch(/\| conv2d forward \| blocked \| N1 C4 H7 W7 O4 k3 s1 \|.* conv2d_blocked\.pack, conv2d_blocked\.forward_k3s1 \|/);
-    expect(md).toMatch(/\| conv2d forward \| direct \| N\d+ C\d+ H\d+ W\d+ O\d+ k\d s\d \|.* conv2d\.forward \|/);
+    expect(md).toMatch(/\| conv2d forward \| blocked \| N1 C4 H7 W7 O4 k3 s1 p1 \|.* conv2d_blocked\.pack, conv2d_blocked\.forward_k3s1 \|/);
+    expect(md).toMatch(/\| conv2d forward \| direct \| N\d+ C\d+ H\d+ W\d+ O\d+ k\d s\d p\d \|.* conv2d\.forward \|/);
     expect(md).toMatch(/made for this adapter by measurement \(autotune\): reductions \*\*(tree|serial)\*\*/);
     expect(md).toMatch(/attention \*\*(row|rows4)\*\* \(row [\d.]+ ms, rows4 [\d.]+ ms\)/);
     expect(md).toMatch(/\| k3s1c16p784 \| \*\*(direct|blocked|blocked8|gemm|lanes)\*\* \(direct [\d.]+ ms/);
@@ -97,7 +97,7 @@ describe('bench runner', () => {
       for (const h of ['kernel', 'variant', 'shape', 'kernels ms', 'op + readback ms', '÷ ours, op + readback', '÷ ours, kernels', 'kernels that ran']) expect(dom.heads, h).toContain(h);
       // Every record is a row, in order, with its shape's dimensions named.
       expect(dom.rows).toHaveLength(run.records.length);
-      const shapes: Record<string, RegExp> = { conv2d: /^N\d+ C\d+ H\d+ W\d+ O\d+ k\d+ s\d+$/, linear: /^M\d+ K\d+ N\d+$/, attention: /^N\d+ C\d+ L\d+ heads\d+$/ };
+      const shapes: Record<string, RegExp> = { conv2d: /^N\d+ C\d+ H\d+ W\d+ O\d+ k\d+ s\d+ p\d+$/, linear: /^M\d+ K\d+ N\d+$/, attention: /^N\d+ C\d+ H\d+ W\d+ heads\d+$/ };
       run.records.forEach((r, i) => {
         const row = dom.rows[i];
         expect(row[at('variant')]).toBe(r.variant);
