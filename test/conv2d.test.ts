@@ -39,6 +39,21 @@ describe('conv2d', () => {
     }
   });
 
+  it('a design that has no kernel for a shape falls back down its chain, and the trace says what ran', async () => {
+    const gpu = await getGpu();
+    const ran = (variant: 'lanes' | 'blocked' | 'gemm', xs: number[], ws: number[], stride: number, pad: number) => {
+      gpu.trace = [];
+      conv2dForward(gpu, gpu.tensor(xs), gpu.tensor(ws), gpu.tensor([ws[0]]), { stride, pad, variant });
+      const t = [...gpu.trace];
+      gpu.trace = null;
+      return t;
+    };
+    expect(ran('lanes', [1, 4, 8, 8], [4, 4, 3, 3], 1, 1)).toContain('conv2d_lanes.lanes_k3s1');
+    expect(ran('lanes', [1, 4, 8, 8], [4, 4, 3, 3], 2, 1)).toContain('conv2d_blocked.forward_k3s2'); // lanes → blocked
+    expect(ran('lanes', [1, 4, 8, 8], [4, 4, 1, 1], 2, 0)).toEqual(['conv2d.forward']); // lanes → blocked → direct
+    expect(ran('gemm', [1, 4, 8, 8], [4, 4, 1, 1], 2, 0)).not.toContain('conv2d.forward');
+  });
+
   it('rejects bad input with the op name and sizes, before any dispatch', async () => {
     const gpu = await getGpu();
     const before = gpu.dispatchCount;

@@ -19,7 +19,6 @@ import { sumChannels, sumOuter } from './reduce.ts';
  * stride-2 and weight-gradient work runs the blocked kernels.
  */
 export type { ConvVariant } from '../runtime/policy.ts';
-const isBlocked = (v: ConvVariant) => v === 'blocked' || v === 'blocked8' || v === 'lanes';
 
 export interface Conv2dOpts {
   /** Overrides the Gpu's policy (gpu.policy.conv) for this call. */
@@ -65,21 +64,8 @@ export const conv2dForward = scopedOp(function conv2dForward(gpu: Gpu, x: Tensor
   expectShape(op, 'bias', b, [g.C_out]);
   expectDistinct(op, { y: out }, { x, w, bias: b });
   const y = output(op, 'y', out, [g.N, g.C_out, g.OH, g.OW], () => gpu.tensor([g.N, g.C_out, g.OH, g.OW], op));
-  const variant = opts.variant ?? gpu.policy.conv('forward', g);
-  if (variant === 'gemm') {
-    gemmForward(gpu, x, w, b, y, g);
-    return y;
-  }
-  if (variant === 'lanes' && blockedApplies(g)) {
-    lanesForward(gpu, x, w, b, y, g);
-    return y;
-  }
-  if (isBlocked(variant) && (blockedApplies(g) || blockedStride2(g))) {
-    blockedForward(gpu, x, w, b, y, g, variant === 'blocked8');
-    return y;
-  }
-  const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
-  gpu.run(gpu.kernel('conv2d', 'forward'), { params: { ...g }, bind: { x, w, bias: b, y }, invocations: n });
+  const variant = resolve(FORWARD, opts.variant ?? gpu.policy.conv('forward', g), g);
+  FORWARD[variant].run(gpu, { x, w, b, y }, g);
   return y;
 });
 
@@ -107,39 +93,101 @@ export const conv2dBackward = scopedOp(function conv2dBackward(
   let dx: Tensor | undefined;
   if (!skipInput) {
     dx = output(op, 'dx', into.dx, x.shape, () => gpu.tensor(x.shape, op));
-    const vi = opts.variant ?? gpu.policy.conv('backwardInput', g);
-    if (vi === 'gemm') {
-      gemmBackwardInput(gpu, dy, w, dx, g);
-    } else if (vi === 'lanes' && flippedApplies(g)) {
-      lanesBackwardInput(gpu, dy, w, dx, g);
-    } else if (isBlocked(vi) && flippedApplies(g)) {
-      blockedBackwardInput(gpu, dy, w, dx, g, vi === 'blocked8');
-    } else if (isBlocked(vi) && blockedStride2(g) && g.pad === 1) {
-      blockedBackwardInputStride2(gpu, dy, w, dx, g);
-    } else {
-      const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
-      gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy, wt: w, dx }, invocations: n });
-    }
+    const vi = resolve(BACKWARD_INPUT, opts.variant ?? gpu.policy.conv('backwardInput', g), g);
+    BACKWARD_INPUT[vi].run(gpu, { dy, w, dx }, g);
   }
   if (skipWeight) return { dx, dw, db };
-  const vw = opts.variant ?? gpu.policy.conv('backwardWeight', g);
-  // The per-image partials of the blocked path must fit one binding; past that (huge batches) the chunked
-  // GEMM path runs instead.
-  const partialsFit = g.N * dw.size * 4 <= gpu.limits.maxStorageBufferBindingSize;
-  if (vw === 'gemm' || (isBlocked(vw) && !partialsFit)) {
-    gemmBackwardWeight(gpu, dy, x, dw, g);
-  } else if (isBlocked(vw) && weightKernel(g)) {
-    // blocked8 widens only the forward-shaped kernels; this path also writes db.
-    registerWeight(gpu, dy, x, dw, db, g);
-    return { dx, dw, db };
-  } else {
-    gpu.run(gpu.kernel('conv2d', 'backward_weight'), {
-      params: { ...g }, bind: { dyw: dy, xw: x, dw }, invocations: g.C_out * g.C_in,
-    });
-  }
-  sumChannels(gpu, dy, g.N, g.C_out, g.OH * g.OW, db);
+  // The per-image partials of the blocked path must fit one binding; past that (huge batches) it falls
+  // back to the chunked GEMM path.
+  const fits = g.N * dw.size * 4 <= gpu.limits.maxStorageBufferBindingSize;
+  const vw = resolve(BACKWARD_WEIGHT, opts.variant ?? gpu.policy.conv('backwardWeight', g), { ...g, partialsFit: fits });
+  const wroteDb = BACKWARD_WEIGHT[vw].run(gpu, { dy, x, dw, db }, g);
+  if (!wroteDb) sumChannels(gpu, dy, g.N, g.C_out, g.OH * g.OW, db);
   return { dx, dw, db };
 });
+
+// ---------- the variant registry: per direction, where each design applies and what runs ----------
+
+/**
+ * One design of one direction: the shapes it has kernels for, how it runs, and the design that runs where it
+ * does not apply (each chain ends at one that applies everywhere). What actually ran is in gpu.trace.
+ */
+interface ConvImpl<A> {
+  applies(g: WeightGeom): boolean;
+  run(gpu: Gpu, a: A, g: ConvGeom): void;
+  /** Where it does not apply: the next design to try (by shape when the reason matters). */
+  fallback: ConvVariant | null | ((g: WeightGeom) => ConvVariant);
+}
+type WeightGeom = ConvGeom & { partialsFit?: boolean };
+type WeightImpl = Omit<ConvImpl<WeightArgs>, 'run'> & { run(gpu: Gpu, a: WeightArgs, g: ConvGeom): boolean /* wrote db */ };
+interface ForwardArgs { x: Tensor; w: Tensor; b: Tensor; y: Tensor }
+interface InputArgs { dy: Tensor; w: Tensor; dx: Tensor }
+interface WeightArgs { dy: Tensor; x: Tensor; dw: Tensor; db: Tensor }
+
+/** The variant asked for, or the first design down its fallback chain that applies to g. */
+function resolve<T extends Pick<ConvImpl<unknown>, 'applies' | 'fallback'>>(table: Record<ConvVariant, T>, asked: ConvVariant, g: WeightGeom): ConvVariant {
+  let v = asked;
+  for (let next = table[v].fallback; !table[v].applies(g); next = table[v].fallback) {
+    v = typeof next === 'function' ? next(g) : next!;
+  }
+  return v;
+}
+
+const anyShape = () => true;
+const blockedForwardApplies = (g: ConvGeom) => blockedApplies(g) || blockedStride2(g);
+const blockedInputApplies = (g: ConvGeom) => flippedApplies(g) || (blockedStride2(g) && g.pad === 1);
+
+const FORWARD: Record<ConvVariant, ConvImpl<ForwardArgs>> = {
+  direct: { applies: anyShape, fallback: null, run: (gpu, a, g) => directForward(gpu, a, g) },
+  blocked: { applies: blockedForwardApplies, fallback: 'direct', run: (gpu, a, g) => blockedForward(gpu, a.x, a.w, a.b, a.y, g) },
+  blocked8: { applies: blockedForwardApplies, fallback: 'direct', run: (gpu, a, g) => blockedForward(gpu, a.x, a.w, a.b, a.y, g, true) },
+  gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmForward(gpu, a.x, a.w, a.b, a.y, g) },
+  lanes: { applies: blockedApplies, fallback: 'blocked', run: (gpu, a, g) => lanesForward(gpu, a.x, a.w, a.b, a.y, g) },
+};
+
+/** Blocked input gradient: the flipped-weight forward kernels, or the stride-2 kernel (pad 1). */
+function blockedInput(gpu: Gpu, a: InputArgs, g: ConvGeom, wide: boolean): void {
+  if (flippedApplies(g)) blockedBackwardInput(gpu, a.dy, a.w, a.dx, g, wide);
+  else blockedBackwardInputStride2(gpu, a.dy, a.w, a.dx, g);
+}
+
+const BACKWARD_INPUT: Record<ConvVariant, ConvImpl<InputArgs>> = {
+  direct: { applies: anyShape, fallback: null, run: (gpu, a, g) => directBackwardInput(gpu, a, g) },
+  blocked: { applies: blockedInputApplies, fallback: 'direct', run: (gpu, a, g) => blockedInput(gpu, a, g, false) },
+  blocked8: { applies: blockedInputApplies, fallback: 'direct', run: (gpu, a, g) => blockedInput(gpu, a, g, true) },
+  gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmBackwardInput(gpu, a.dy, a.w, a.dx, g) },
+  lanes: { applies: flippedApplies, fallback: 'blocked', run: (gpu, a, g) => lanesBackwardInput(gpu, a.dy, a.w, a.dx, g) },
+};
+
+// blocked8 and lanes widen only the forward-shaped kernels: their weight gradient is blocked's. Past the
+// binding limit for its per-image partials it is the chunked GEMM; for shapes without a kernel, direct.
+const blockedWeight: WeightImpl = {
+  applies: (g) => g.partialsFit !== false && weightKernel(g) !== null, fallback: (g) => (g.partialsFit === false ? 'gemm' : 'direct'),
+  run: (gpu, a, g) => { registerWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
+};
+const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
+  direct: { applies: anyShape, fallback: null, run: (gpu, a, g) => { directBackwardWeight(gpu, a, g); return false; } },
+  blocked: blockedWeight,
+  blocked8: blockedWeight,
+  gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => { gemmBackwardWeight(gpu, a.dy, a.x, a.dw, g); return false; } },
+  lanes: blockedWeight,
+};
+
+// ---------- direct variant (conv2d.wgsl: any K ≤ 3, stride and pad) ----------
+
+function directForward(gpu: Gpu, a: ForwardArgs, g: ConvGeom): void {
+  const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
+  gpu.run(gpu.kernel('conv2d', 'forward'), { params: { ...g }, bind: { x: a.x, w: a.w, bias: a.b, y: a.y }, invocations: n });
+}
+
+function directBackwardInput(gpu: Gpu, a: InputArgs, g: ConvGeom): void {
+  const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
+  gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy: a.dy, wt: a.w, dx: a.dx }, invocations: n });
+}
+
+function directBackwardWeight(gpu: Gpu, a: WeightArgs, g: ConvGeom): void {
+  gpu.run(gpu.kernel('conv2d', 'backward_weight'), { params: { ...g }, bind: { dyw: a.dy, xw: a.x, dw: a.dw }, invocations: g.C_out * g.C_in });
+}
 
 // ---------- blocked variant (3×3 and 1×1 at stride 1; other shapes use the direct kernels) ----------
 
