@@ -1,7 +1,7 @@
 // conv2d forward and backward (input, weight, bias): NCHW, OIHW weights, square K ≤ 3, any stride, zero pad.
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
-import type { ConvVariant } from '../runtime/policy.ts';
+import { CONV_VARIANTS, type ConvVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDistinct, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
 import { sumChannels, sumOuter } from './reduce.ts';
@@ -172,6 +172,11 @@ const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => { gemmBackwardWeight(gpu, a.dy, a.x, a.dw, g); return false; } },
   lanes: blockedWeight,
 };
+
+/** The variants with their own weight-gradient design (the others share one of these): autotune and bench. */
+export const CONV_WEIGHT_VARIANTS: readonly ConvVariant[] = CONV_VARIANTS.filter(
+  (v, i) => CONV_VARIANTS.findIndex((u) => BACKWARD_WEIGHT[u] === BACKWARD_WEIGHT[v]) === i,
+);
 
 // ---------- direct variant (conv2d.wgsl: any K ≤ 3, stride and pad) ----------
 

@@ -5,7 +5,7 @@
 // cache the result per adapter. The result goes into gpu.policy (runtime/policy.ts).
 import type { Gpu } from '../runtime/gpu.ts';
 import { CONV_VARIANTS, convShapeClass, type ConvDirection, type ConvVariant, type PolicyState } from '../runtime/policy.ts';
-import { conv2dBackward, conv2dForward, conv2dOutputShape } from '../ops/conv2d.ts';
+import { CONV_WEIGHT_VARIANTS, conv2dBackward, conv2dForward, conv2dOutputShape } from '../ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
 import { attentionBackward, attentionForward } from '../ops/attention.ts';
 
@@ -43,7 +43,7 @@ const CONV_PROBES: ConvProbe[] = [
 ];
 const PROBE_BATCH = 4;
 /** blocked8 and lanes differ from blocked only in the forward-shaped kernels (forward, input gradient). */
-const WEIGHT_VARIANTS: ConvVariant[] = CONV_VARIANTS.filter((v) => v !== 'blocked8' && v !== 'lanes');
+const WEIGHT_VARIANTS = CONV_WEIGHT_VARIANTS;
 
 /**
  * Fastest time of each candidate. Candidates are timed in interleaved rounds and the minimum is kept: on a

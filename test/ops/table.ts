@@ -1,8 +1,9 @@
 // The op table: every compared kernel family and direction as one OpSpec (test/ops/spec.ts). Shapes tagged
 // 'test' run under vitest (UNet-like at small batch, and odd ones: 7×7, channels not a multiple of 4, batch
-// 1 and 3); 'smoke' / 'unet' / 'sweep' are the bench's size sets. Adding a conv variant = one id in
-// CONV_VARIANTS (its registry entry in src/ops) and it is tested and benched at every shape here.
-import { conv2dBackward, conv2dForward, type ConvVariant } from '../../src/ops/conv2d.ts';
+// 1 and 3); 'smoke' / 'unet' / 'sweep' are the bench's size sets. A conv variant added to the registry
+// (src/ops/conv2d.ts, its id in CONV_VARIANTS) is tested and benched at every shape here.
+import { CONV_WEIGHT_VARIANTS, conv2dBackward, conv2dForward, type ConvVariant } from '../../src/ops/conv2d.ts';
+import { CONV_VARIANTS } from '../../src/runtime/policy.ts';
 import { groupNormBackward, groupNormForward } from '../../src/ops/groupnorm.ts';
 import { linearBackward, linearForward } from '../../src/ops/linear.ts';
 import { attentionBackward, attentionForward, type AttentionVariant } from '../../src/ops/attention.ts';
@@ -15,9 +16,6 @@ import { numel, seeded, type AnyOpSpec, type OpCase, type OpSpec } from './spec.
 
 // ---------------------------------------------------------------------------------------------- conv2d
 
-export const CONV_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes'];
-/** blocked8 and lanes widen only the forward-shaped kernels: their weight gradient is blocked's. */
-const CONV_WEIGHT_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'gemm'];
 
 const conv = (N: number, C_in: number, H: number, W: number, C_out: number, K: number, stride: number, pad: number): ConvShape => ({ N, C_in, H, W, C_out, K, stride, pad });
 const square = (N: number, C_in: number, C_out: number, H: number, K = 3, stride = 1) => conv(N, C_in, H, H, C_out, K, stride, K >> 1);
