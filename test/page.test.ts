@@ -1,13 +1,15 @@
 // The in-browser trainer, driven in real headless Chromium (WebGPU on SwiftShader here): training starts
-// and the step and loss advance, a non-blank sample grid appears, pause stops the steps, and a downloaded
-// checkpoint uploads back (a corrupt one is refused), and the sample-quality scores appear when a classifier
-// file is served (here an untrained one written for the test: the plumbing, not the numbers, is checked).
-// Saves a screenshot to test/artifacts/.
+// and the step and loss advance, a non-blank sample grid appears with scores (from an untrained classifier
+// written for the test: the plumbing, not the numbers), pause ends the run within the step in hand and
+// autosaves, a downloaded checkpoint uploads back (a corrupt one is refused); after a reload the page offers
+// the saved run and goes on from it; Reset/Upload cycles and training leave the GPU memory the buffer pool
+// holds flat; a lost device is replaced and the run continues from its autosave; the shipped model draws at
+// once. No request fails and nothing is logged as an error. Screenshots go to test/artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer';
+import type { Browser, ElementHandle, Page } from 'puppeteer';
 import type { PreviewServer } from 'vite';
 import { buildAndServe, launch } from './browser.ts';
 import { createNodeGpu } from '../src/platform/node.ts';
@@ -17,7 +19,10 @@ let server: PreviewServer;
 let browser: Browser;
 let page: Page;
 let url: string;
-const errors: string[] = [];
+const problems: string[] = [];
+/** The checkpoint the first test downloads (later tests upload it), and the step of its autosave. */
+let checkpointFile = '';
+let autosaved = 0;
 
 const text = (id: string) => page.$eval(`[data-testid="${id}"]`, (e) => e.textContent ?? '');
 async function waitText(id: string, pred: string, timeout = 300_000) {
@@ -27,8 +32,31 @@ async function waitText(id: string, pred: string, timeout = 300_000) {
     throw new Error(`waiting for ${id} to match /${pred}/: it reads "${await text(id)}" (error: "${await text('error')}"): ${(e as Error).message}`);
   }
 }
+/** Sets an input and fires `change`, as a person editing it does. */
 async function setValue(id: string, v: string) {
-  await page.$eval(`[data-testid="${id}"]`, (e, value) => ((e as HTMLInputElement).value = value), v);
+  await page.$eval(`[data-testid="${id}"]`, (e, value) => {
+    (e as HTMLInputElement).value = value;
+    e.dispatchEvent(new Event('change'));
+  }, v);
+}
+const stats = () => page.evaluate(() => window.webgpuDiffusion!.stats());
+const stepAtLeast = (n: number) => page.waitForFunction((k) => Number(document.querySelector('[data-testid="step"]')?.textContent) >= k, { timeout: 300_000, polling: 250 }, n);
+const upload = async (id: string, file: string) => ((await page.$(`[data-testid="${id}"]`)) as ElementHandle<HTMLInputElement>).uploadFile(file);
+
+/** Clicks Pause at a known step; returns that step and the step the run ended at. */
+async function pauseNow(): Promise<{ clicked: number; ended: number }> {
+  const clicked = await page.evaluate(() => {
+    const s = window.webgpuDiffusion!.stats().step;
+    (document.querySelector('[data-testid="pause"]') as HTMLButtonElement).click();
+    return s;
+  });
+  await waitText('state', '^paused$', 120_000);
+  return { clicked, ended: (await stats()).step };
+}
+
+async function openPage() {
+  await page.goto(url);
+  await waitText('status', 'Press Start');
 }
 
 beforeAll(async () => {
@@ -43,8 +71,11 @@ beforeAll(async () => {
   delete process.env.CLASSIFIER_PATH;
   browser = await launch();
   page = await browser.newPage();
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console error: ${m.text()}`)));
+  page.on('response', (r) => void (r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`)));
+  await page.setViewport({ width: 1280, height: 1000 });
+  await openPage();
 });
 
 afterAll(async () => {
@@ -53,16 +84,27 @@ afterAll(async () => {
 });
 
 describe('browser trainer page', () => {
-  it('trains, samples, pauses, and round-trips a checkpoint', async () => {
-    await waitText('status', 'Press Start');
+  it('trains, samples, pauses within a step and autosaves, and round-trips a checkpoint', async () => {
     expect(await text('adapter')).toMatch(/adapter: /);
+    expect(await page.$eval('#gridHint', (e) => (e as HTMLElement).hidden)).toBe(false); // empty panels say what will come
     await setValue('batch', '2');
-    await setValue('grid-every', '10');
+    await setValue('grid-every', '6');
     await setValue('grid-steps', '3');
+    await setValue('autosave-every', '1000');
     await page.click('[data-testid="start"]');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]')?.textContent) >= 10, { timeout: 300_000, polling: 500 });
+    await stepAtLeast(2);
+    // A model control during a run waits for Reset, and says so; a live one applies at the next step.
+    await setValue('preset', 'small');
+    await waitText('reset-note', 'preset small: takes effect at Reset');
+    await setValue('preset', 'tiny');
+    expect(await page.$eval('[data-testid="reset-note"]', (e) => (e as HTMLElement).hidden)).toBe(true);
+    await setValue('lr', '0.002');
+    await waitText('status', '^learning rate 0.002 from the next step');
+    await stepAtLeast(8);
     expect(Number(await text('loss'))).toBeGreaterThan(0);
-    // The grid is drawn after step 10: wait until a fifth of the canvas differs from its empty background.
+    expect(await text('wall-ms')).toMatch(/^\d/);
+    expect(await text('eta')).toMatch(/^\d+:\d\d(:\d\d)?$/); // h:mm:ss, not raw seconds
+    // The grid is drawn after step 6: wait until a fifth of the canvas differs from its empty background.
     await page.waitForFunction(() => {
       const c = document.querySelector('[data-testid="sample-grid"]') as HTMLCanvasElement;
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
@@ -74,11 +116,13 @@ describe('browser trainer page', () => {
     expect(await text('scores')).toMatch(/SWD ×1e3, level 28px/);
     expect(await text('scores')).toMatch(/digit accuracy/);
 
-    await page.click('[data-testid="pause"]');
-    await waitText('state', '^paused$');
-    const stopped = Number(await text('step'));
+    const { clicked, ended } = await pauseNow();
+    expect(ended - clicked).toBeLessThanOrEqual(1); // the step in hand, no queue running on
+    expect(await text('step')).toBe(String(ended)); // stats show where it stopped
+    expect(await text('saved')).toMatch(new RegExp(`^step ${ended},`)); // autosaved on pause
+    autosaved = ended;
     await new Promise((r) => setTimeout(r, 3000));
-    expect(Number(await text('step'))).toBe(stopped);
+    expect((await stats()).step).toBe(ended);
 
     const dir = mkdtempSync(join(tmpdir(), 'wd-dl-'));
     const cdp = await page.createCDPSession();
@@ -92,22 +136,80 @@ describe('browser trainer page', () => {
     }
     const ck = files.find((f) => f.endsWith('.safetensors'));
     expect(ck).toBeDefined();
-    const input = (await page.$('[data-testid="upload"]'))!;
-    await (input as import('puppeteer').ElementHandle<HTMLInputElement>).uploadFile(join(dir, ck!));
-    await waitText('status', `loaded .*step ${stopped}`);
+    checkpointFile = join(dir, ck!);
+    await upload('upload', checkpointFile);
+    await waitText('status', `loaded .*step ${ended}`);
+    expect(await text('step')).toBe(String(ended));
+    expect(await page.$eval('[data-testid="lr"]', (e) => (e as HTMLInputElement).value)).toBe('0.002'); // the checkpoint's settings
 
     const bad = join(dir, 'corrupt.safetensors');
     writeFileSync(bad, Buffer.from('this is not a checkpoint at all'));
-    await (input as import('puppeteer').ElementHandle<HTMLInputElement>).uploadFile(bad);
+    await upload('upload', bad);
     await waitText('error', 'Upload refused, the current model is unchanged');
-    const clfInput = (await page.$('[data-testid="upload-classifier"]')) as import('puppeteer').ElementHandle<HTMLInputElement>;
-    await clfInput.uploadFile(bad);
+    await upload('upload-classifier', bad);
     await waitText('error', 'Classifier refused, the current one is unchanged');
+    expect(await text('step')).toBe(String(ended));
 
     mkdirSync('test/artifacts', { recursive: true });
-    await page.setViewport({ width: 1400, height: 1000 });
     await page.screenshot({ path: 'test/artifacts/browser-trainer.png', fullPage: true });
-    expect(errors).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('after a reload, offers the autosaved run and goes on from it', async () => {
+    const saved = autosaved;
+    await openPage();
+    await waitText('saved-run', `step ${saved} of`);
+    expect(await page.$eval('[data-testid="saved-run"]', (e) => (e as HTMLElement).hidden)).toBe(false);
+    await page.click('[data-testid="resume-saved"]');
+    await waitText('status', `restored the saved run at step ${saved}`);
+    expect(await text('step')).toBe(String(saved));
+    expect(await page.$eval('#chartHint', (e) => (e as HTMLElement).hidden)).toBe(true); // the loss history came back
+    expect(await text('start')).toBe('Resume');
+    await setValue('grid-every', '1000');
+    await page.click('[data-testid="start"]');
+    await stepAtLeast(saved + 2);
+    await pauseNow();
+    expect(problems).toEqual([]);
+  });
+
+  it('Reset and Upload free what they replace: the pool holds as much GPU memory after cycles as after one', async () => {
+    await setValue('grid-every', '1000');
+    await setValue('autosave-every', '1000');
+    const cycle = async () => {
+      await upload('upload', checkpointFile);
+      await waitText('status', 'loaded ');
+      const from = (await stats()).step;
+      await page.click('[data-testid="start"]');
+      await stepAtLeast(from + 2);
+      await pauseNow();
+      await page.click('[data-testid="reset"]');
+      await waitText('status', '^reset: ');
+      expect((await stats()).step).toBe(0);
+    };
+    await cycle(); // builds each pass once: what every cycle needs
+    const before = await stats();
+    for (let i = 0; i < 3; i++) await cycle();
+    const after = await stats();
+    console.log(`pool after one cycle: ${before.pooledBytes} bytes in ${before.buffersCreated} buffers; after four: ${after.pooledBytes} in ${after.buffersCreated}`);
+    expect(after.pooledBytes).toBe(before.pooledBytes);
+    expect(after.buffersCreated).toBe(before.buffersCreated);
+    expect(problems).toEqual([]);
+  });
+
+  it('a lost device is replaced and the run goes on from its autosave', async () => {
+    await upload('upload', checkpointFile);
+    await waitText('status', 'loaded ');
+    await setValue('autosave-every', '2');
+    const from = (await stats()).step;
+    await page.click('[data-testid="start"]');
+    await page.waitForFunction((f) => Number(document.querySelector('[data-testid="saved"]')?.textContent?.match(/^step (\d+)/)?.[1]) > f, { timeout: 300_000, polling: 250 }, from);
+    await page.evaluate(() => window.webgpuDiffusion!.simulateDeviceLoss());
+    await waitText('error', 'The GPU device was lost .*A new device took over from the autosave of step \\d+; training goes on', 120_000);
+    const restored = Number((await text('error')).match(/autosave of step (\d+)/)![1]);
+    await stepAtLeast(restored + 2);
+    expect(await text('state')).toBe('training');
+    await pauseNow();
+    expect(problems).toEqual([]);
   });
 
   it('loads the shipped model and draws with it at once', async () => {
@@ -125,6 +227,6 @@ describe('browser trainer page', () => {
     expect(drawn).toBeGreaterThan(0.5);
     expect(await page.$eval('[data-testid="sample-grid"]', (c) => (c as HTMLCanvasElement).toDataURL())).not.toBe(before);
     await page.screenshot({ path: 'test/artifacts/browser-pretrained.png', fullPage: true });
-    expect(errors).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // non-finite stop, periodic samples and checkpoints, pause/stop between steps, and dispose. What differs
 // between platforms comes in as hooks: where checkpoints go (an atomic file, IndexedDB), how samples are
 // shown (a PNG, a canvas), and how the loop gives the host's event loop a turn (signals, clicks, painting).
-import type { Gpu } from '../runtime/gpu.ts';
+import type { Gpu, KernelTime } from '../runtime/gpu.ts';
 import type { UNetConfig } from '../model/config.ts';
 import { UNet } from '../model/unet.ts';
 import { Trainer, type Dataset, type TrainConfig } from './trainer.ts';
@@ -27,7 +27,10 @@ export interface SessionSpec {
   adapter?: Record<string, string>;
 }
 
-/** How far to run and how often to look: the loop's settings, separate from the model's. */
+/**
+ * How far to run and how often to look: the loop's settings, separate from the model's. The loop reads
+ * them at every step, so a host may change them during a run (the page's target and grid period).
+ */
 export interface RunPlan {
   /** The step to reach, counting steps of earlier runs and of the checkpoint resumed from. */
   steps: number;
@@ -49,9 +52,12 @@ export type SaveReason = 'periodic' | 'pause' | 'stop' | 'end';
 export interface SessionHooks {
   /** The losses of the steps since the last poll, oldest first, all finite; `step` is the last one's. */
   onLosses?(step: number, losses: number[]): void;
-  onSample?(step: number): Promise<void>;
+  /** `signal` is aborted when a pause or stop is asked for, so a long grid can give up and let the run end. */
+  onSample?(step: number, signal: AbortSignal): Promise<void>;
   /** Stores a checkpoint and says where (a path, "this browser's storage"); the non-finite stop names it. */
   saveCheckpoint?(step: number, bytes: Uint8Array, why: SaveReason): Promise<string>;
+  /** Per-kernel GPU times of a step recorded with timestamp queries (after profileNextStep()). */
+  onProfile?(step: number, times: Map<string, KernelTime>): void;
   /** Gives the host's event loop a turn between steps. */
   yieldToHost(): Promise<void>;
 }
@@ -76,8 +82,10 @@ export class TrainingSession {
   private trainer: Trainer;
   private pending: Partial<LiveSettings> | null = null;
   private request: { reason: 'paused' | 'stopped'; save: boolean } | null = null;
+  private abort = new AbortController();
   private running: Promise<RunEnd> | null = null;
   private disposed = false;
+  private profileRequested = false;
   private lastGood: { step: number; where: string } | null = null;
   /** Wall time and steps of the loop in the current run, hooks excluded: the rate for ETA and ms/step. */
   private timing = { steps: 0, seconds: 0 };
@@ -120,11 +128,20 @@ export class TrainingSession {
     checkPlan(plan);
     if (this.step >= plan.steps) throw new Error(`training session: step ${plan.steps} is already reached (the run is at step ${this.step})`);
     this.request = null;
+    this.abort = new AbortController();
     this.running = this.loop(plan, hooks).finally(() => (this.running = null));
     return this.running;
   }
 
-  /** Ends the run after the step in hand (saving first unless told not to); resolves when it has. */
+  /**
+   * Records the next step with a timestamp pair around every kernel and hands the times to onProfile. That
+   * step runs slower (each kernel in its own pass), so the rate leaves it out. No-op without timestamps.
+   */
+  profileNextStep(): void {
+    this.profileRequested = this.gpu.hasTimestamps;
+  }
+
+  /** Ends the run after the step in hand (saving first unless told not to); resolves when it has ended. */
   pause(opts: { save?: boolean } = {}): Promise<RunEnd | null> {
     return this.end('paused', opts.save ?? true);
   }
@@ -171,47 +188,65 @@ export class TrainingSession {
     this.model.destroy();
   }
 
+  /** Resolves with how the run ended, or null when none was going or it failed (run() reports the failure). */
   private async end(reason: 'paused' | 'stopped', save: boolean): Promise<RunEnd | null> {
     if (!this.running) return null;
     this.request ??= { reason, save };
-    return this.running;
+    this.abort.abort();
+    return this.running.catch(() => null);
   }
 
   private async loop(plan: RunPlan, hooks: SessionHooks): Promise<RunEnd> {
     this.timing = { steps: 0, seconds: 0 };
     const inFlight: Promise<void>[] = [];
     let t = performance.now();
-    // Time spent in hooks is not training time: the rate leaves it out.
-    const hook = async (f: () => Promise<unknown>) => {
+    // Grids, checkpoints and profiled steps are not training time: the rate leaves them out.
+    const untimed = async (f: () => Promise<unknown>) => {
       this.timing.seconds += (performance.now() - t) / 1000;
       await f();
       t = performance.now();
     };
     while (this.step < plan.steps && !this.request) {
-      if (this.pending) await hook(() => this.poll(hooks)); // the old trainer's ring goes with it
+      if (this.pending) await this.poll(hooks); // the old trainer's ring goes with it
       this.applyPending();
-      this.trainer.encodeStep();
-      inFlight.push(this.gpu.device.queue.onSubmittedWorkDone());
-      while (inFlight.length >= (plan.inFlight ?? 1)) await inFlight.shift();
-      this.timing.steps++;
+      if (this.profileRequested) await untimed(() => this.profiledStep(hooks));
+      else {
+        this.trainer.encodeStep();
+        inFlight.push(this.gpu.device.queue.onSubmittedWorkDone());
+        while (inFlight.length >= (plan.inFlight ?? 1)) await inFlight.shift();
+        this.timing.steps++;
+      }
       const s = this.step;
-      if (s % plan.lossEvery === 0) await hook(() => this.poll(hooks));
-      if (plan.sampleEvery && s % plan.sampleEvery === 0 && s < plan.steps) await hook(() => hooks.onSample?.(s) ?? Promise.resolve());
-      if (plan.checkpointEvery && s % plan.checkpointEvery === 0 && s < plan.steps) await hook(() => this.save(hooks, 'periodic'));
-      await hook(() => hooks.yieldToHost());
+      if (s % plan.lossEvery === 0) await this.poll(hooks);
+      if (plan.sampleEvery && s % plan.sampleEvery === 0 && s < plan.steps) await untimed(async () => hooks.onSample?.(s, this.abort.signal));
+      if (plan.checkpointEvery && s % plan.checkpointEvery === 0 && s < plan.steps) await untimed(() => this.save(hooks, 'periodic'));
+      await hooks.yieldToHost();
     }
     this.timing.seconds += (performance.now() - t) / 1000;
     await Promise.all(inFlight);
     const req = this.request as { reason: 'paused' | 'stopped'; save: boolean } | null;
     if (!req) {
       // The end of the run: the last grid and checkpoint, whatever the periods.
-      if (plan.sampleEvery) await this.poll(hooks).then(() => hooks.onSample?.(this.step));
+      if (plan.sampleEvery) await this.poll(hooks).then(() => hooks.onSample?.(this.step, this.abort.signal));
       await this.save(hooks, 'end');
       return { reason: 'done', step: this.step };
     }
     if (req.save) await this.save(hooks, req.reason === 'paused' ? 'pause' : 'stop');
     else await this.poll(hooks);
     return { reason: req.reason, step: this.step };
+  }
+
+  private async profiledStep(hooks: SessionHooks): Promise<void> {
+    this.profileRequested = false;
+    await this.gpu.sync(); // the steps before it must not land in its timings
+    this.gpu.resetKernelTimes();
+    this.gpu.profile = true;
+    try {
+      this.trainer.encodeStep();
+    } finally {
+      this.gpu.profile = false;
+    }
+    hooks.onProfile?.(this.step, await this.gpu.kernelTimes());
   }
 
   /** Reads the losses since the last poll; a non-finite one stops the run (nothing is saved after it). */

@@ -1,0 +1,150 @@
+// The Samples panel: the grid drawn during training and on demand (digit labels on the cells), the
+// denoising film (t on every frame), and the sample-quality scores of `npm run eval` when a classifier is at
+// hand (served with the page, uploaded, or trained here). The classifier is kept as bytes too, so a lost
+// device can have it back on the new one.
+import type { Gpu } from '../src/runtime/gpu.ts';
+import type { Digits } from '../src/data/mnist-node.ts';
+import type { TrainingSession } from '../src/train/session.ts';
+import { sampleDigits } from '../src/data/split.ts';
+import { Classifier, classifierBytes, loadClassifier } from '../src/model/classifier.ts';
+import { CLASSIFIER_TRAIN, trainClassifier } from '../src/train/classifier-trainer.ts';
+import { evaluateQuality, formatReport } from '../src/eval/evaluate.ts';
+import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
+import { $, positiveInt, readNumber, setText, val } from './dom.ts';
+import { drawGrid } from './draw.ts';
+
+const GRID_N = 16;
+const FILM_FRAMES = 10;
+
+export interface SampleRequest {
+  sampler: 'ddim' | 'ddpm';
+  steps: number;
+  eta: number;
+  seed: number;
+  /** 'all': digits 0–9 in turn; else one digit for every cell. */
+  digit: string;
+  guidance: number;
+}
+
+/** The panel's own controls, validated. */
+export function requestFromControls(): SampleRequest {
+  return {
+    sampler: val('sampler') as 'ddim' | 'ddpm',
+    steps: readNumber('steps', 'sampler steps', (n) => positiveInt(n) && n <= 1000, 'an integer from 1 to 1000'),
+    eta: readNumber('eta-in', 'η', (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
+    seed: readNumber('seed', 'seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+    digit: val('digit'),
+    guidance: readNumber('guidance', 'guidance', (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
+  };
+}
+
+/** The grid drawn during training: the sampling defaults, the grid's DDIM steps, a fixed seed. */
+export function trainingGridRequest(): SampleRequest {
+  const steps = readNumber('gridSteps', 'grid DDIM steps', (n) => positiveInt(n) && n <= 1000, 'an integer from 1 to 1000');
+  return { ...DEFAULT_SAMPLING, steps, seed: 0, digit: 'all' };
+}
+
+class GridAbandoned extends Error {}
+
+export class SamplesPanel {
+  private classifier: Classifier | null = null;
+  private classifierFile: { bytes: Uint8Array; accuracy: number } | null = null;
+
+  constructor(private readonly gpu: () => Gpu, private readonly digits: Digits, private readonly heldOut: Digits) {}
+
+  /**
+   * Draws a grid of the session's model (and scores it when a classifier is loaded). With a signal the
+   * sampler goes one step at a time and gives up, drawing nothing, once it is aborted (a pause mid-grid).
+   */
+  async grid(session: TrainingSession, r: SampleRequest, signal?: AbortSignal): Promise<void> {
+    const cond = session.model.conditional;
+    const labels = cond ? Array.from({ length: GRID_N }, (_, i) => (r.digit === 'all' ? i % 10 : Number(r.digit))) : null;
+    const onStep = signal && (async () => {
+      await session.gpu.device.queue.onSubmittedWorkDone();
+      if (signal.aborted) throw new GridAbandoned();
+    });
+    let imgs: Float32Array;
+    try {
+      imgs = await session.sample({ n: GRID_N, sampler: r.sampler, steps: r.steps, eta: r.eta, seed: r.seed, classLabel: labels, guidance: r.guidance, onStep });
+    } catch (e) {
+      if (e instanceof GridAbandoned) return;
+      throw e;
+    }
+    drawGrid($<HTMLCanvasElement>('gridCanvas'), imgs, GRID_N, session.model.config.imageSize, { cols: 4, scale: 3, captions: labels?.map(String) });
+    $('gridHint').hidden = true;
+    const c = session.model.config;
+    if (this.classifier && c.imageSize === 28 && c.inChannels === 1) await this.score(imgs, labels);
+  }
+
+  /** One sample followed from noise to digit: FILM_FRAMES frames, each labelled with its timestep. */
+  async film(session: TrainingSession, r: SampleRequest): Promise<void> {
+    const size = session.model.config.imageSize;
+    const steps = Math.min(r.steps, 50);
+    // Frames spread evenly over the steps, the last one the finished sample.
+    const picks = new Set(Array.from({ length: Math.min(FILM_FRAMES, steps) }, (_, k) => Math.round((k * (steps - 1)) / Math.max(1, FILM_FRAMES - 1))));
+    const frames = new Float32Array(picks.size * size * size);
+    const ts: string[] = [];
+    await session.sample({
+      n: 1, sampler: r.sampler, steps, eta: r.eta, seed: r.seed + 1, guidance: r.guidance,
+      classLabel: session.model.conditional ? (r.digit === 'all' ? 3 : Number(r.digit)) : null,
+      onStep: async (i, t, x) => {
+        if (!picks.has(i)) return;
+        frames.set((await x.read()).subarray(0, size * size), size * size * ts.length);
+        ts.push(i === steps - 1 ? 'final' : `after t = ${t}`);
+      },
+    });
+    drawGrid($<HTMLCanvasElement>('film'), frames, ts.length, size, { cols: 5, scale: 3, captions: ts, below: true });
+    $('filmHint').hidden = true;
+  }
+
+  /** The `npm run eval` metrics on the grid's samples, against as many held-out digits (small N: rough). */
+  private async score(imgs: Float32Array, labels: number[] | null): Promise<void> {
+    const report = await evaluateQuality(this.classifier!, {
+      samples: Float32Array.from(imgs, (v) => (v + 1) / 2), n: GRID_N, requested: labels,
+      reference: sampleDigits(this.heldOut, GRID_N, 11), floor: sampleDigits(this.digits, GRID_N, 12),
+    });
+    setText('scores', formatReport(report));
+  }
+
+  get hasClassifier(): boolean {
+    return this.classifier !== null;
+  }
+
+  /** Loads a classifier file; a refused file leaves the current classifier in place. */
+  useClassifier(bytes: Uint8Array, what: string): void {
+    const loaded = loadClassifier(this.gpu(), bytes);
+    this.classifier?.destroy();
+    this.classifier = loaded.classifier;
+    this.classifierFile = { bytes, accuracy: loaded.meta.accuracy };
+    setText('scores', `${what} loaded (held-out accuracy ${(100 * loaded.meta.accuracy).toFixed(1)} %); scores appear after sampling`);
+  }
+
+  async trainClassifier(): Promise<void> {
+    const clf = new Classifier(this.gpu());
+    const t0 = performance.now();
+    try {
+      const r = await trainClassifier(this.gpu(), clf, this.digits, this.heldOut, CLASSIFIER_TRAIN, (step, loss) => {
+        setText('scores', `training the classifier: step ${step}/${CLASSIFIER_TRAIN.steps}, loss ${loss.toFixed(4)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      });
+      const bytes = await classifierBytes(clf, { accuracy: r.accuracy, testCount: this.heldOut.count, steps: CLASSIFIER_TRAIN.steps });
+      this.classifier?.destroy();
+      this.classifier = clf;
+      this.classifierFile = { bytes, accuracy: r.accuracy };
+      setText('scores', `classifier trained: held-out accuracy ${(100 * r.accuracy).toFixed(2)} % on ${this.heldOut.count} digits; scores appear after sampling`);
+    } catch (e) {
+      clf.destroy();
+      throw e;
+    }
+  }
+
+  classifierDownload(): Uint8Array {
+    if (!this.classifierFile) throw new Error('no classifier to download: train or load one first');
+    return this.classifierFile.bytes;
+  }
+
+  /** After a lost device: the same classifier on the new one (its old buffers went with the old device). */
+  restoreClassifier(): void {
+    this.classifier = null;
+    if (this.classifierFile) this.useClassifier(this.classifierFile.bytes, 'classifier');
+  }
+}
