@@ -1,7 +1,7 @@
 // conv2d forward and backward (input, weight, bias): NCHW, OIHW weights, square K ≤ 3, any stride, zero pad.
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
-import { CONV_VARIANTS, type ConvVariant } from '../runtime/policy.ts';
+import { CONV_VARIANTS, type ConvDirection, type ConvVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDistinct, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
 import { sumChannels, sumOuter } from './reduce.ts';
@@ -172,6 +172,20 @@ const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => { gemmBackwardWeight(gpu, a.dy, a.x, a.dw, g); return false; } },
   lanes: blockedWeight,
 };
+
+/**
+ * The variants that have their own kernels for this direction and shape (the others would fall back to one
+ * of these): what autotune measures, so a choice never names a design that does not run.
+ */
+export function convVariantsWithKernels(direction: ConvDirection, x: readonly number[], w: readonly number[], opts: Conv2dOpts = {}): ConvVariant[] {
+  const [N, C_in, H, W] = x;
+  const [C_out, , K] = w;
+  const [, , OH, OW] = conv2dOutputShape(x, w, opts);
+  const g = { N, C_in, H, W, C_out, OH, OW, K, stride: opts.stride ?? 1, pad: opts.pad ?? Math.floor(K / 2) };
+  const table = { forward: FORWARD, backwardInput: BACKWARD_INPUT, backwardWeight: BACKWARD_WEIGHT }[direction];
+  const own = direction === 'backwardWeight' ? CONV_WEIGHT_VARIANTS : CONV_VARIANTS;
+  return own.filter((v) => resolve(table as Record<ConvVariant, ConvImpl<unknown>>, v, g) === v);
+}
 
 /** The variants with their own weight-gradient design (the others share one of these): autotune and bench. */
 export const CONV_WEIGHT_VARIANTS: readonly ConvVariant[] = CONV_VARIANTS.filter(

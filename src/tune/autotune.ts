@@ -5,7 +5,7 @@
 // cache the result per adapter. The result goes into gpu.policy (runtime/policy.ts).
 import type { Gpu } from '../runtime/gpu.ts';
 import { CONV_VARIANTS, convShapeClass, type ConvDirection, type ConvVariant, type PolicyState } from '../runtime/policy.ts';
-import { CONV_WEIGHT_VARIANTS, conv2dBackward, conv2dForward, conv2dOutputShape } from '../ops/conv2d.ts';
+import { conv2dBackward, conv2dForward, conv2dOutputShape, convVariantsWithKernels } from '../ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
 import { attentionBackward, attentionForward } from '../ops/attention.ts';
 
@@ -42,8 +42,6 @@ const CONV_PROBES: ConvProbe[] = [
   [8, 16, 14, 1, 1], [16, 32, 7, 1, 1], [32, 64, 14, 1, 1],
 ];
 const PROBE_BATCH = 4;
-/** blocked8 and lanes differ from blocked only in the forward-shaped kernels (forward, input gradient). */
-const WEIGHT_VARIANTS = CONV_WEIGHT_VARIANTS;
 
 /**
  * Fastest time of each candidate. Candidates are timed in interleaved rounds and the minimum is kept: on a
@@ -82,12 +80,14 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
     const y = gpu.tensor(ys, 'autotune');
     const g = { dx: gpu.tensor(xs, 'autotune'), dw: gpu.tensor(w.shape, 'autotune'), db: gpu.tensor([co], 'autotune') };
     free.push(x, w, b, y, g.dx, g.dw, g.db);
-    for (const v of CONV_VARIANTS) {
-      candidates[`conv.forward.${cls}.${v}`] = () => conv2dForward(gpu, x, w, b, { ...opts, variant: v }, y);
+    // Only designs with their own kernels for this shape: one that would fall back runs another's kernels.
+    const own = (d: ConvDirection) => convVariantsWithKernels(d, xs, w.shape, opts);
+    for (const v of own('forward')) candidates[`conv.forward.${cls}.${v}`] = () => conv2dForward(gpu, x, w, b, { ...opts, variant: v }, y);
+    for (const v of own('backwardInput')) {
       candidates[`conv.backwardInput.${cls}.${v}`] = () => conv2dBackward(gpu, y, x, w, { ...opts, variant: v }, g, false, true);
-      if (WEIGHT_VARIANTS.includes(v)) {
-        candidates[`conv.backwardWeight.${cls}.${v}`] = () => conv2dBackward(gpu, y, x, w, { ...opts, variant: v }, { dw: g.dw, db: g.db }, true);
-      }
+    }
+    for (const v of own('backwardWeight')) {
+      candidates[`conv.backwardWeight.${cls}.${v}`] = () => conv2dBackward(gpu, y, x, w, { ...opts, variant: v }, { dw: g.dw, db: g.db }, true);
     }
   }
   return { free, classes };
@@ -99,7 +99,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
  * lavapipe, once per adapter); a page on SwiftShader measures one so it is ready in seconds.
  */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length): Promise<TuneResult> {
-  const key = `autotune-v5:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}`; // v5: per shape class, into gpu.policy
+  const key = `autotune-v6:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}`; // v6: per shape class, only designs with their own kernels
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -149,8 +149,9 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   const ms = await timeAll(gpu, candidates, reps);
   for (const t of [...conv.free, x, y, dx, gamma, beta, dgamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta]) t.release();
 
+  // The fastest of the designs measured for this class (those with their own kernels for it).
   const fastest = (dir: ConvDirection, cls: string): ConvVariant => {
-    const vs = dir === 'backwardWeight' ? WEIGHT_VARIANTS : CONV_VARIANTS;
+    const vs = CONV_VARIANTS.filter((v) => `conv.${dir}.${cls}.${v}` in ms);
     return vs.reduce((a, v) => (ms[`conv.${dir}.${cls}.${v}`] < ms[`conv.${dir}.${cls}.${a}`] ? v : a));
   };
   const directions: ConvDirection[] = ['forward', 'backwardInput', 'backwardWeight'];
