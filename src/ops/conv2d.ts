@@ -140,21 +140,22 @@ const blockedInputApplies = (g: ConvGeom) => flippedApplies(g) || (blockedStride
 const FORWARD: Record<ConvVariant, ConvImpl<ForwardArgs>> = {
   direct: { applies: anyShape, fallback: null, run: (gpu, a, g) => directForward(gpu, a, g) },
   blocked: { applies: blockedForwardApplies, fallback: 'direct', run: (gpu, a, g) => blockedForward(gpu, a.x, a.w, a.b, a.y, g) },
-  blocked8: { applies: blockedForwardApplies, fallback: 'direct', run: (gpu, a, g) => blockedForward(gpu, a.x, a.w, a.b, a.y, g, true) },
+  // The 8-channel kernel exists for 3×3 stride 1 only; elsewhere blocked8 is blocked.
+  blocked8: { applies: (g) => blockedApplies(g) && g.K === 3, fallback: 'blocked', run: (gpu, a, g) => blockedForward(gpu, a.x, a.w, a.b, a.y, g, true) },
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmForward(gpu, a.x, a.w, a.b, a.y, g) },
   lanes: { applies: blockedApplies, fallback: 'blocked', run: (gpu, a, g) => lanesForward(gpu, a.x, a.w, a.b, a.y, g) },
 };
 
 /** Blocked input gradient: the flipped-weight forward kernels, or the stride-2 kernel (pad 1). */
-function blockedInput(gpu: Gpu, a: InputArgs, g: ConvGeom, wide: boolean): void {
-  if (flippedApplies(g)) blockedBackwardInput(gpu, a.dy, a.w, a.dx, g, wide);
+function blockedInput(gpu: Gpu, a: InputArgs, g: ConvGeom): void {
+  if (flippedApplies(g)) blockedBackwardInput(gpu, a.dy, a.w, a.dx, g);
   else blockedBackwardInputStride2(gpu, a.dy, a.w, a.dx, g);
 }
 
 const BACKWARD_INPUT: Record<ConvVariant, ConvImpl<InputArgs>> = {
   direct: { applies: anyShape, fallback: null, run: (gpu, a, g) => directBackwardInput(gpu, a, g) },
-  blocked: { applies: blockedInputApplies, fallback: 'direct', run: (gpu, a, g) => blockedInput(gpu, a, g, false) },
-  blocked8: { applies: blockedInputApplies, fallback: 'direct', run: (gpu, a, g) => blockedInput(gpu, a, g, true) },
+  blocked: { applies: blockedInputApplies, fallback: 'direct', run: (gpu, a, g) => blockedInput(gpu, a, g) },
+  blocked8: { applies: (g) => flippedApplies(g) && g.K === 3, fallback: 'blocked', run: (gpu, a, g) => blockedBackwardInput(gpu, a.dy, a.w, a.dx, g, true) },
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmBackwardInput(gpu, a.dy, a.w, a.dx, g) },
   lanes: { applies: flippedApplies, fallback: 'blocked', run: (gpu, a, g) => lanesBackwardInput(gpu, a.dy, a.w, a.dx, g) },
 };

@@ -99,7 +99,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
  * lavapipe, once per adapter); a page on SwiftShader measures one so it is ready in seconds.
  */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length): Promise<TuneResult> {
-  const key = `autotune-v6:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}`; // v6: per shape class, only designs with their own kernels
+  const key = `autotune-v7:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}`; // v7: per shape class, only designs with their own kernels
   const hit = cache?.get(key);
   if (hit) {
     try {
