@@ -91,9 +91,12 @@ describe('training session', () => {
     const gpu = await getGpu();
     const s = new TrainingSession(gpu, digits, { config: MINI, train: TRAIN, start: { kind: 'fresh', initSeed: 1 } });
     const samples: number[] = [];
-    const r = recorder();
+    const rates: number[] = [];
+    const r = recorder(() => rates.push(s.rate.stepsPerSecond));
     await s.run(plan(5, { sampleEvery: 2, checkpointEvery: 4 }), { ...r.hooks, onSample: async (step) => void samples.push(step) });
     expect(samples).toEqual([2, 4, 5]);
+    expect(rates.length).toBeGreaterThan(0);
+    expect(rates.every((x) => x > 0 && Number.isFinite(x))).toBe(true); // live during the run, not only after a hook
     expect(r.saves.map((x) => [x.step, x.why])).toEqual([[4, 'periodic'], [5, 'end']]);
     expect([...r.losses.keys()]).toEqual([1, 2, 3, 4, 5]);
     expect(() => s.run(plan(5), r.hooks)).toThrow(/step 5 is already reached/);

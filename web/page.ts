@@ -118,13 +118,17 @@ export async function newGpu(): Promise<Gpu> {
 }
 
 /** The kernels that took most of the profiled step, the rest summed in one row. */
-function showTimes(times: Map<string, KernelTime>): void {
+function showTimes(times: Map<string, KernelTime> | null): void {
   const TOP = 15;
+  $('timingHint').hidden = times !== null;
+  if (!times) {
+    $('timing').querySelector('tbody')!.innerHTML = '';
+    return;
+  }
   const rows = [...times.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((a, [, v]) => a + v.ms, 0);
   const row = (name: string, count: number, ms: number) => `<tr><td>${name}</td><td>${count}</td><td>${ms.toFixed(2)}</td><td>${((100 * ms) / total).toFixed(1)}</td></tr>`;
   const rest = rows.slice(TOP);
-  $('timingHint').hidden = true;
   $('timing').querySelector('tbody')!.innerHTML = [
     ...rows.slice(0, TOP).map(([k, v]) => row(k, v.count, v.ms)),
     ...(rest.length ? [row(`${rest.length} other kernels`, rest.reduce((a, [, v]) => a + v.count, 0), rest.reduce((a, [, v]) => a + v.ms, 0))] : []),

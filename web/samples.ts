@@ -83,16 +83,20 @@ export class SamplesPanel {
     // Frames spread evenly over the steps, the last one the finished sample.
     const picks = new Set(Array.from({ length: Math.min(FILM_FRAMES, steps) }, (_, k) => Math.round((k * (steps - 1)) / Math.max(1, FILM_FRAMES - 1))));
     const frames = new Float32Array(picks.size * size * size);
-    const ts: string[] = [];
+    const taken: number[] = [];
+    const stepT: number[] = [];
     await session.sample({
       n: 1, sampler: r.sampler, steps, eta: r.eta, seed: r.seed + 1, guidance: r.guidance,
       classLabel: session.model.conditional ? (r.digit === 'all' ? 3 : Number(r.digit)) : null,
       onStep: async (i, t, x) => {
+        stepT[i] = t;
         if (!picks.has(i)) return;
-        frames.set((await x.read()).subarray(0, size * size), size * size * ts.length);
-        ts.push(i === steps - 1 ? 'final' : `after t = ${t}`);
+        frames.set((await x.read()).subarray(0, size * size), size * size * taken.length);
+        taken.push(i);
       },
     });
+    // After the step at t the image sits at the next step's t (the last one at t = 0): that is its noise level.
+    const ts = taken.map((i) => (i + 1 < steps ? `t = ${stepT[i + 1]}` : 't = 0 (final)'));
     drawGrid($<HTMLCanvasElement>('film'), frames, ts.length, size, { cols: 5, scale: 3, captions: ts, below: true });
     $('filmHint').hidden = true;
   }

@@ -18,7 +18,8 @@ export interface TrainingDeps {
   digits: Digits;
   /** Draws the periodic grid (the Samples panel). */
   onSample(session: TrainingSession, step: number, signal: AbortSignal): Promise<void>;
-  onProfile(times: Map<string, KernelTime>): void;
+  /** A profiled step's kernel times; null when a new session has none yet (the old table goes). */
+  onProfile(times: Map<string, KernelTime> | null): void;
   /** True once the device of `gpu` is lost: errors of a run on it are the loss, not news. */
   lost(gpu: Gpu): boolean;
 }
@@ -97,7 +98,7 @@ export class TrainingPanel {
   async reset(): Promise<void> {
     await this.drop();
     this.chart.set();
-    this.gpuMs = null;
+    this.forgetProfile();
     setText('saved', '—');
     this.setState('idle');
     this.showStats();
@@ -122,7 +123,7 @@ export class TrainingPanel {
     showSettings(meta.config, train);
     if (a.target && a.target > next.step) $('target').value = String(a.target);
     this.chart.set(...(a.losses ?? [[], []]));
-    this.gpuMs = null;
+    this.forgetProfile();
     this.setState('paused');
     this.showStats();
     this.updateResetNote();
@@ -182,6 +183,11 @@ export class TrainingPanel {
     await this.run;
     s.dispose();
     this.session = null;
+  }
+
+  private forgetProfile(): void {
+    this.gpuMs = null;
+    this.deps.onProfile(null);
   }
 
   private readPlan(): void {

@@ -87,8 +87,11 @@ export class TrainingSession {
   private disposed = false;
   private profileRequested = false;
   private lastGood: { step: number; where: string } | null = null;
-  /** Wall time and steps of the loop in the current run, hooks excluded: the rate for ETA and ms/step. */
-  private timing = { steps: 0, seconds: 0 };
+  /**
+   * Steps and wall time of the loop in the current run, grids and saves excluded: the rate for ETA and
+   * ms/step. `since` is when the interval being timed began (null while a hook runs or after the run).
+   */
+  private timing: { steps: number; seconds: number; since: number | null } = { steps: 0, seconds: 0, since: null };
 
   /** Builds model and trainer; a bad checkpoint throws before the trainer takes any GPU memory. */
   constructor(readonly gpu: Gpu, private readonly data: Dataset, readonly spec: SessionSpec) {
@@ -117,7 +120,8 @@ export class TrainingSession {
   }
   /** Steps per second and wall milliseconds per step of the loop in the current (or last) run. */
   get rate(): { stepsPerSecond: number; msPerStep: number } {
-    const { steps, seconds } = this.timing;
+    const { steps, since } = this.timing;
+    const seconds = this.timing.seconds + (since !== null ? (performance.now() - since) / 1000 : 0);
     return { stepsPerSecond: seconds > 0 ? steps / seconds : 0, msPerStep: steps > 0 ? (1000 * seconds) / steps : 0 };
   }
 
@@ -129,7 +133,10 @@ export class TrainingSession {
     if (this.step >= plan.steps) throw new Error(`training session: step ${plan.steps} is already reached (the run is at step ${this.step})`);
     this.request = null;
     this.abort = new AbortController();
-    this.running = this.loop(plan, hooks).finally(() => (this.running = null));
+    this.running = this.loop(plan, hooks).finally(() => {
+      this.stopClock();
+      this.running = null;
+    });
     return this.running;
   }
 
@@ -197,14 +204,13 @@ export class TrainingSession {
   }
 
   private async loop(plan: RunPlan, hooks: SessionHooks): Promise<RunEnd> {
-    this.timing = { steps: 0, seconds: 0 };
+    this.timing = { steps: 0, seconds: 0, since: performance.now() };
     const inFlight: Promise<void>[] = [];
-    let t = performance.now();
     // Grids, checkpoints and profiled steps are not training time: the rate leaves them out.
     const untimed = async (f: () => Promise<unknown>) => {
-      this.timing.seconds += (performance.now() - t) / 1000;
+      this.stopClock();
       await f();
-      t = performance.now();
+      this.timing.since = performance.now();
     };
     while (this.step < plan.steps && !this.request) {
       if (this.pending) await this.poll(hooks); // the old trainer's ring goes with it
@@ -222,7 +228,7 @@ export class TrainingSession {
       if (plan.checkpointEvery && s % plan.checkpointEvery === 0 && s < plan.steps) await untimed(() => this.save(hooks, 'periodic'));
       await hooks.yieldToHost();
     }
-    this.timing.seconds += (performance.now() - t) / 1000;
+    this.stopClock();
     await Promise.all(inFlight);
     const req = this.request as { reason: 'paused' | 'stopped'; save: boolean } | null;
     if (!req) {
@@ -247,6 +253,11 @@ export class TrainingSession {
       this.gpu.profile = false;
     }
     hooks.onProfile?.(this.step, await this.gpu.kernelTimes());
+  }
+
+  private stopClock(): void {
+    if (this.timing.since !== null) this.timing.seconds += (performance.now() - this.timing.since) / 1000;
+    this.timing.since = null;
   }
 
   /** Reads the losses since the last poll; a non-finite one stops the run (nothing is saved after it). */
