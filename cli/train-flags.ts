@@ -145,6 +145,8 @@ export function planFromFlags(program: Command): Plan {
   if (o.from) {
     return { config: meta.config, train: trainFromFlags(program, meta.schedule), start: { kind: 'weights', bytes }, startStep: 0, out: o.out, said: `starting from the weights of ${file} (trained ${meta.step} steps); fresh optimizer` };
   }
+  // A model-only file (an exported or shipped model) has no optimizer state or separate EMA to continue.
+  if (meta.contents === 'model') throw new UsageError(`--resume ${file} holds model weights only (no optimizer state); start from them with --from ${file}`);
   if (o.steps <= meta.step) throw new UsageError(`--steps ${o.steps} is the total to reach, but ${file} is already at step ${meta.step}; give a larger --steps`);
   if (program.getOptionValueSource('config') === 'cli') console.warn('note: --config is ignored with --resume: the checkpoint fixes the model');
   // A resumed run writes where it was, not into the default folder (which would split one run in two).

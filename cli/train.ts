@@ -20,7 +20,7 @@ function describe(session: TrainingSession, digits: number, steps: number): stri
   const sc = t.schedule;
   return (
     `model: ${session.model.params.count.toLocaleString('en')} parameters, ${(session.model.flopsPerImage() / 1e6).toFixed(1)} MFLOP forward per image; ` +
-    `${digits} MNIST training digits; batch ${t.batch}, lr ${t.lr}${s?.warmup ? ` (warm-up ${s.warmup} steps)` : ''}${s && s.decayEnd > s.decayStart ? ` (cosine decay from step ${s.decayStart} to ${s.minFactor}× at ${steps})` : ''}, ${sc.betaSchedule} schedule T=${sc.numTrainTimesteps}, ` +
+    `${digits} MNIST training digits; batch ${t.batch}, lr ${t.lr}${s?.warmup ? ` (warm-up ${s.warmup} steps)` : ''}${s && s.decayEnd > s.decayStart ? ` (cosine decay from step ${s.decayStart} to ${s.minFactor}× at ${s.decayEnd})` : ''}, ${sc.betaSchedule} schedule T=${sc.numTrainTimesteps}, ` +
     `${session.schedule.predictionType === 'v_prediction' ? 'v' : 'ε'}-prediction, ${t.minSnrGamma ? `min-SNR-${t.minSnrGamma} weighted` : 'plain'} MSE`
   );
 }

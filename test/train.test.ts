@@ -226,6 +226,13 @@ describe('command line', () => {
     }
   });
 
+  it('--resume of a model-only file (no optimizer state) is refused with the flag that fits, before any GPU work', () => {
+    const r = spawnSync(tsx, ['cli/train.ts', '--resume', 'pretrained/mnist-tiny.safetensors', '--steps', '100000'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: --resume pretrained\/mnist-tiny\.safetensors holds model weights only \(no optimizer state\); start from them with --from/);
+    expect(r.stdout).not.toMatch(/adapter:/);
+  });
+
   it('Ctrl-C saves a checkpoint at the step reached, says where, and --resume continues from it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wd-sig-'));
     const cfg = join(dir, 'mini.json');

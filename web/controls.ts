@@ -23,11 +23,15 @@ export function modelFromControls(): { preset: string; config: UNetConfig; sched
   return { preset, config, schedule };
 }
 
-export function liveFromControls(): LiveSettings {
+/**
+ * The settings the page has controls for. Only these go to a running session: a resumed run keeps its own
+ * label dropout and weight decay (the page has no controls for them).
+ */
+export function liveFromControls(): Pick<LiveSettings, 'batch' | 'lr' | 'minSnrGamma'> {
   const batch = readNumber('batch', 'batch', (n) => positiveInt(n) && n <= 512, 'an integer from 1 to 512');
   const lr = readNumber('lr', 'learning rate', (n) => n > 0 && n < 1, 'a number in (0, 1)');
   const minSnr = readNumber('minSnr', 'min-SNR γ', (n) => n >= 0, '0 (off) or positive');
-  return { batch, lr, minSnrGamma: minSnr || null, labelDropout: DEFAULT_TRAIN.labelDropout, weightDecay: DEFAULT_TRAIN.weightDecay };
+  return { batch, lr, minSnrGamma: minSnr || null };
 }
 
 /** A fresh run's settings: the controls over DEFAULT_TRAIN, a random seed (kept in every checkpoint). */

@@ -81,7 +81,8 @@ export class SamplesPanel {
     const size = session.model.config.imageSize;
     const steps = Math.min(r.steps, 50);
     // Frames spread evenly over the steps, the last one the finished sample.
-    const picks = new Set(Array.from({ length: Math.min(FILM_FRAMES, steps) }, (_, k) => Math.round((k * (steps - 1)) / Math.max(1, FILM_FRAMES - 1))));
+    const count = Math.min(FILM_FRAMES, steps);
+    const picks = new Set(Array.from({ length: count }, (_, k) => Math.round((k * (steps - 1)) / Math.max(1, count - 1))));
     const frames = new Float32Array(picks.size * size * size);
     const taken: number[] = [];
     const stepT: number[] = [];

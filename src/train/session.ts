@@ -230,7 +230,8 @@ export class TrainingSession {
     }
     this.stopClock();
     await Promise.all(inFlight);
-    const req = this.request as { reason: 'paused' | 'stopped'; save: boolean } | null;
+    // A pause or stop that came while the last step ran does not turn a finished run into an interrupted one.
+    const req = this.step >= plan.steps ? null : (this.request as { reason: 'paused' | 'stopped'; save: boolean } | null);
     if (!req) {
       // The end of the run: the last grid and checkpoint, whatever the periods.
       if (plan.sampleEvery) await this.poll(hooks).then(() => hooks.onSample?.(this.step, this.abort.signal));
@@ -281,9 +282,11 @@ export class TrainingSession {
     const cfg = { ...this.trainer.cfg, ...this.pending };
     this.pending = null;
     if (JSON.stringify(cfg) === JSON.stringify(this.trainer.cfg)) return;
-    const step = this.trainer.step;
+    // Build the new trainer before freeing the old: if it throws (a bad batch, out of memory) the run keeps a
+    // working trainer instead of one whose buffers are back in the pool.
+    const next = new Trainer(this.gpu, this.model, this.data, cfg, this.trainer.step);
     this.trainer.destroy();
-    this.trainer = new Trainer(this.gpu, this.model, this.data, cfg, step);
+    this.trainer = next;
   }
 }
 
@@ -291,6 +294,7 @@ function checkPlan(p: RunPlan): void {
   for (const k of ['steps', 'lossEvery'] as const) if (!Number.isInteger(p[k]) || p[k] < 1) throw new Error(`training session: ${k} must be a positive integer, got ${p[k]}`);
   for (const k of ['sampleEvery', 'checkpointEvery'] as const) if (!Number.isInteger(p[k]) || p[k] < 0) throw new Error(`training session: ${k} must be a non-negative integer, got ${p[k]}`);
   if (p.lossEvery > 1024) throw new Error(`training session: lossEvery must be at most 1024 (the loss ring), got ${p.lossEvery}`);
+  if (p.inFlight !== undefined && (!Number.isInteger(p.inFlight) || p.inFlight < 1)) throw new Error(`training session: inFlight must be a positive integer, got ${p.inFlight}`);
 }
 
 /** Fills the model's weights as `start` says; returns the step the run goes on from. */
