@@ -14,6 +14,7 @@ export const LIVE_CONTROLS = ['batch', 'lr', 'minSnr'] as const;
 
 export function modelFromControls(): { preset: string; config: UNetConfig; schedule: ScheduleConfig } {
   const preset = val('preset');
+  if (!PRESETS[preset]) throw new Error(`preset "${preset}" came from an uploaded checkpoint; choose ${Object.keys(PRESETS).join(' or ')} for a new model`);
   const config = { ...PRESETS[preset] };
   if (!($('conditional') as HTMLInputElement).checked) config.classes = 0;
   const schedule: ScheduleConfig = {

@@ -207,8 +207,15 @@ export class TrainingPanel {
         this.gpuMs = [...times.values()].reduce((a, t) => a + t.ms, 0);
         this.deps.onProfile(times);
       },
+      // A full or unavailable browser storage is said on the page; training goes on without the autosave.
       saveCheckpoint: async (step, bytes) => {
-        await saveRun({ runId: this.runId, bytes, step, target: this.plan.steps, savedAt: Date.now(), losses: this.chart.history(), preset: this.preset });
+        try {
+          await saveRun({ runId: this.runId, bytes, step, target: this.plan.steps, savedAt: Date.now(), losses: this.chart.history(), preset: this.preset });
+        } catch (e) {
+          setText('saved', `not saved at step ${step}: ${(e as Error).message}`);
+          console.warn(`autosave failed at step ${step}:`, e);
+          return null;
+        }
         setText('saved', `step ${step}, ${new Date().toLocaleTimeString()}`);
         return "this browser's autosave";
       },

@@ -86,6 +86,13 @@ export class UNet {
     return b;
   }
 
+  /** Returns a built pass's buffers (e.g. the training pass of a batch size no longer used). */
+  releasePass(batch: number, training: boolean, weights: WeightSet = 'params'): void {
+    const key = `${batch}:${training}:${weights}`;
+    this.built.get(key)?.graph.release();
+    this.built.delete(key);
+  }
+
   /** Forward FLOPs per image. */
   flopsPerImage(): number {
     return this.pass(1, false).graph.flops;

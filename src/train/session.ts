@@ -54,8 +54,11 @@ export interface SessionHooks {
   onLosses?(step: number, losses: number[]): void;
   /** `signal` is aborted when a pause or stop is asked for, so a long grid can give up and let the run end. */
   onSample?(step: number, signal: AbortSignal): Promise<void>;
-  /** Stores a checkpoint and says where (a path, "this browser's storage"); the non-finite stop names it. */
-  saveCheckpoint?(step: number, bytes: Uint8Array, why: SaveReason): Promise<string>;
+  /**
+   * Stores a checkpoint and says where (a path, "this browser's storage"); the non-finite stop names it.
+   * null = not stored (a platform that can go on without it, like a full browser storage): not a good save.
+   */
+  saveCheckpoint?(step: number, bytes: Uint8Array, why: SaveReason): Promise<string | null>;
   /** Per-kernel GPU times of a step recorded with timestamp queries (after profileNextStep()). */
   onProfile?(step: number, times: Map<string, KernelTime>): void;
   /** Gives the host's event loop a turn between steps. */
@@ -274,7 +277,7 @@ export class TrainingSession {
     await this.poll(hooks); // never save a model whose latest losses were not checked
     if (!hooks.saveCheckpoint) return;
     const where = await hooks.saveCheckpoint(this.step, await this.checkpoint(), why);
-    this.lastGood = { step: this.step, where };
+    if (where !== null) this.lastGood = { step: this.step, where };
   }
 
   private applyPending(): void {
@@ -285,8 +288,11 @@ export class TrainingSession {
     // Build the new trainer before freeing the old: if it throws (a bad batch, out of memory) the run keeps a
     // working trainer instead of one whose buffers are back in the pool.
     const next = new Trainer(this.gpu, this.model, this.data, cfg, this.trainer.step);
+    const oldBatch = this.trainer.cfg.batch;
     this.trainer.destroy();
     this.trainer = next;
+    // The old batch size's training pass (activations and gradients) would otherwise stay cached.
+    if (oldBatch !== cfg.batch) this.model.releasePass(oldBatch, true);
   }
 }
 
