@@ -135,6 +135,10 @@ export function planFromFlags(program: Command): Plan {
     return { config: resolveConfig(o.config, !!o.unconditional), train: trainFromFlags(program, schedule), start: { kind: 'fresh', initSeed: o.seed }, startStep: 0, out: o.out, said: null };
   }
   const flag = o.resume ? '--resume' : '--from';
+  // The checkpoint fixes the model and its noise schedule: say so for each flag that would change them.
+  for (const [key, name] of [['schedule', '--schedule'], ['timesteps', '--timesteps'], ['unconditional', '--unconditional'], ...(o.from ? [['config', '--config']] : [])]) {
+    if (program.getOptionValueSource(key) === 'cli') console.warn(`note: ${name} is ignored with ${flag}: the checkpoint fixes the model and its schedule`);
+  }
   const bytes = readFileBytes(file, 'checkpoint');
   const meta = readCheckpointMeta(bytes);
   // A checkpoint fixes what its model outputs; a flag that asks for the other is a mistake, not a switch.
