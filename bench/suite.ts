@@ -4,14 +4,13 @@
 // warm-up; GFLOP/s and GB/s from counted flops and the fewest bytes that must move; the largest error
 // against the CPU twin on the same inputs, and the CPU twin's own time.
 import type { Gpu } from '../src/runtime/gpu.ts';
-import { mulberry32 } from '../src/runtime/mulberry.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
 import type { PolicyState } from '../src/runtime/policy.ts';
 import { adamwStep } from '../src/ops/adamw.ts';
 import { newCounter, advanceCounter } from '../src/ops/random.ts';
 import { OP_TABLE } from '../test/ops/table.ts';
 import type { ConvShape } from '../test/reference/conv2d.ts';
-import { hostData, type AnyOpSpec } from '../test/ops/spec.ts';
+import { hostData, seeded, type AnyOpSpec } from '../test/ops/spec.ts';
 import { adamwRef } from '../test/reference/optim.ts';
 
 export interface BenchRecord {
@@ -73,11 +72,6 @@ export interface PeerRunner {
   attention?(dir: string, N: number, C: number, L: number, heads: number, reps: number): Promise<PeerTime | null>;
 }
 
-/** Deterministic inputs in [lo, hi). */
-function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
-}
 
 function errors(got: ArrayLike<number>, ref: ArrayLike<number>): { abs: number; rel: number } {
   let abs = 0;
@@ -190,8 +184,8 @@ function cases(sizes: SizeSet[]): Case[] {
 
   // AdamW over a flat buffer the size of the small preset.
   for (const n of [...(sizes.includes('smoke') ? [1000] : []), ...(sizes.includes('unet') ? [1_624_577] : [])]) {
-    const p0 = rand(n, 15);
-    const g = rand(n, 16);
+    const p0 = seeded([n], 15).data;
+    const g = seeded([n], 16).data;
     const cfg = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
     list.push({
       name: 'adamw', direction: 'update', shape: [n], variant: 'flat-single-dispatch', flops: 16 * n, bytes: 4 * 7 * n,

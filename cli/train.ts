@@ -14,7 +14,7 @@ import { splitDigits } from '../src/data/split.ts';
 import { ensureWritableDir, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { gridPng } from '../src/io/images-node.ts';
 
-function describe(session: TrainingSession, digits: number, steps: number): string {
+function describe(session: TrainingSession, digits: number): string {
   const t = session.settings;
   const s = t.lrSchedule;
   const sc = t.schedule;
@@ -57,7 +57,7 @@ await runCli(USAGE, async () => {
   const digits = splitDigits(loadMnist()).train;
   const session = new TrainingSession(gpu, digits, { config: plan.config, train: plan.train, start: plan.start, adapter: adapterRecord(gpu) });
   if (plan.said) console.log(plan.said);
-  console.log(describe(session, digits.count, o.steps));
+  console.log(describe(session, digits.count));
 
   const ckptPath = join(plan.out, 'checkpoint.safetensors');
   let lastPng = '';

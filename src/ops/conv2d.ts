@@ -40,21 +40,25 @@ function geometry(op: string, x: Tensor, w: Tensor, opts: Conv2dOpts): ConvGeom 
   if (K !== K2) fail(op, `weight must be square, got ${K}×${K2}`);
   if (K > 3) fail(op, `kernel size ${K} is not supported (1..3)`);
   if (wCin !== C_in) fail(op, `weight expects ${wCin} input channels but x has ${C_in} (x ${shapeStr(x.shape)}, weight ${shapeStr(w.shape)})`);
-  const stride = opts.stride ?? 1;
-  const pad = opts.pad ?? Math.floor(K / 2);
+  const { stride, pad, OH, OW } = shapeGeometry(x.shape, w.shape, opts);
   if (!Number.isInteger(stride) || stride < 1) fail(op, `stride must be a positive integer, got ${stride}`);
   if (!Number.isInteger(pad) || pad < 0) fail(op, `pad must be a non-negative integer, got ${pad}`);
-  const OH = Math.floor((H + 2 * pad - K) / stride) + 1;
-  const OW = Math.floor((W + 2 * pad - K) / stride) + 1;
   if (OH < 1 || OW < 1) fail(op, `input ${H}×${W} is too small for K=${K}, pad=${pad}`);
   return { N, C_in, H, W, C_out, OH, OW, K, stride, pad };
 }
 
-export function conv2dOutputShape(x: readonly number[], w: readonly number[], opts: Conv2dOpts = {}): number[] {
-  const K = w[2];
+/** Geometry from shapes alone (no checks): the one place the default pad and the output size are written. */
+function shapeGeometry(x: readonly number[], w: readonly number[], opts: Conv2dOpts): ConvGeom {
+  const [N, C_in, H, W] = x;
+  const [C_out, , K] = w;
   const stride = opts.stride ?? 1;
   const pad = opts.pad ?? Math.floor(K / 2);
-  return [x[0], w[0], Math.floor((x[2] + 2 * pad - K) / stride) + 1, Math.floor((x[3] + 2 * pad - K) / stride) + 1];
+  return { N, C_in, H, W, C_out, K, stride, pad, OH: Math.floor((H + 2 * pad - K) / stride) + 1, OW: Math.floor((W + 2 * pad - K) / stride) + 1 };
+}
+
+export function conv2dOutputShape(x: readonly number[], w: readonly number[], opts: Conv2dOpts = {}): number[] {
+  const g = shapeGeometry(x, w, opts);
+  return [g.N, g.C_out, g.OH, g.OW];
 }
 
 /** y = conv2d(x, w) + b. x [N, C_in, H, W], w [C_out, C_in, K, K], b [C_out] → y [N, C_out, OH, OW]. */
@@ -179,10 +183,7 @@ const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
  * of these): what autotune measures, so a choice never names a design that does not run.
  */
 export function convVariantsWithKernels(direction: ConvDirection, x: readonly number[], w: readonly number[], opts: Conv2dOpts = {}): ConvVariant[] {
-  const [N, C_in, H, W] = x;
-  const [C_out, , K] = w;
-  const [, , OH, OW] = conv2dOutputShape(x, w, opts);
-  const g = { N, C_in, H, W, C_out, OH, OW, K, stride: opts.stride ?? 1, pad: opts.pad ?? Math.floor(K / 2) };
+  const g = shapeGeometry(x, w, opts);
   const table = { forward: FORWARD, backwardInput: BACKWARD_INPUT, backwardWeight: BACKWARD_WEIGHT }[direction];
   const own = direction === 'backwardWeight' ? CONV_WEIGHT_VARIANTS : CONV_VARIANTS;
   return own.filter((v) => resolve(table as Record<ConvVariant, ConvImpl<unknown>>, v, g) === v);
