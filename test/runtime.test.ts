@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { Gpu } from '../src/runtime/gpu.ts';
 import { SHADER_DIR, nodeShaderSource } from '../src/platform/node.ts';
-import { joinWithCommon, sourceLocation } from '../src/runtime/wgsl-source.ts';
+import { browserShaderSource } from '../src/platform/browser.ts';
+import { kernelSource, sourceLocation, type WgslFiles } from '../src/runtime/wgsl-source.ts';
 import { convShapeClass } from '../src/runtime/policy.ts';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
 import { groupNormForward } from '../src/ops/groupnorm.ts';
@@ -14,6 +15,11 @@ import { fill } from '../src/ops/elementwise.ts';
 import { poisoned, randArray, useGpu } from './helpers.ts';
 
 const getGpu = useGpu();
+
+/** Shader files from a table, for kernelSource. */
+function inMemory(table: Record<string, string>): WgslFiles {
+  return { read: (name) => table[name], where: 'in memory' };
+}
 
 describe('runtime', () => {
   it('reports the adapter', async () => {
@@ -149,15 +155,46 @@ describe('runtime', () => {
     await expect(gpu.sync()).rejects.toThrow(/kernel broken.main: pipeline creation failed/);
   });
 
-  it('compile errors name the kernel file and its own line, past the common.wgsl prefix', async () => {
+  it('compile errors name the file and its own line, past common.wgsl and the includes', async () => {
     const base = await getGpu();
-    const common = readFileSync(join(SHADER_DIR, 'common.wgsl'), 'utf8');
-    const body = ['@group(0) @binding(0) var<storage, read_write> out: array<f32>;', '', '@compute @workgroup_size(1) fn main() { out[0] = undefined_thing; }'].join('\n');
-    const gpu = new Gpu(base.device, base.adapterInfo, (f) => (f === 'broken' ? joinWithCommon(common, f, body) : nodeShaderSource(f)));
-    gpu.kernel('broken', 'main');
-    await expect(gpu.sync()).rejects.toThrow(/broken\.wgsl:3:\d+ error: .*undefined_thing/);
-    expect(sourceLocation(joinWithCommon('a\nb\n', 'f', 'x\ny'), 'f', 2)).toBe('common.wgsl:2');
-    expect(sourceLocation(joinWithCommon('a\nb', 'f', 'x\ny'), 'f', 5)).toBe('f.wgsl:2');
+    const files = inMemory({
+      'common.wgsl': readFileSync(join(SHADER_DIR, 'common.wgsl'), 'utf8'),
+      'good_shared.wgsl': ['// shared', 'fn helper() -> f32 { return 1.0; }'].join('\n'),
+      'bad_shared.wgsl': ['// shared', '', 'fn bad() -> f32 { return nowhere; }'].join('\n'),
+      'broken.wgsl': ['// include: good_shared.wgsl', '@group(0) @binding(0) var<storage, read_write> out: array<f32>;', '', '@compute @workgroup_size(1) fn main() { out[0] = helper() + undefined_thing; }'].join('\n'),
+      'caller.wgsl': ['// include: good_shared.wgsl', '// include: bad_shared.wgsl', '@group(0) @binding(0) var<storage, read_write> out: array<f32>;', '@compute @workgroup_size(1) fn main() { out[0] = helper(); }'].join('\n'),
+    });
+    const compile = async (file: string) => {
+      const gpu = new Gpu(base.device, base.adapterInfo, (f) => kernelSource(f, files));
+      gpu.kernel(file, 'main');
+      return gpu.sync();
+    };
+    // The kernel file's own line 4 (the include line is line 1); for a file whose own code is fine, line 3 of
+    // the second file it includes.
+    await expect(compile('broken')).rejects.toThrow(/broken\.wgsl:4:\d+ error: .*undefined_thing/);
+    await expect(compile('caller')).rejects.toThrow(/bad_shared\.wgsl:3:\d+ error: .*nowhere/);
+  });
+
+  it('joins common.wgsl, the includes and the file, with markers sourceLocation reads back', () => {
+    const files = inMemory({ 'common.wgsl': 'c1\nc2\n', 's.wgsl': '// s\ns2', 't.wgsl': 't1', 'k.wgsl': '// k\n// include: s.wgsl\n\n// include: t.wgsl\nk5\nk6' });
+    const src = kernelSource('k', files);
+    const at = (text: string) => sourceLocation(src, 'k', src.split('\n').indexOf(text) + 1);
+    expect(['c1', 'c2', '// s', 's2', 't1', 'k5', 'k6'].map(at)).toEqual(['common.wgsl:1', 'common.wgsl:2', 's.wgsl:1', 's.wgsl:2', 't.wgsl:1', 'k.wgsl:5', 'k.wgsl:6']);
+    expect(src.indexOf('s2')).toBeLessThan(src.indexOf('t1')); // includes in the order named
+    expect(sourceLocation('x\ny', 'f', 2)).toBe('f.wgsl:2'); // not joined: the file's own numbering
+    expect(() => kernelSource('gone', files)).toThrow('shader gone.wgsl not found in memory');
+    const bad = (body: string, more: Record<string, string> = {}) => () => kernelSource('k', inMemory({ 'common.wgsl': '', 'k.wgsl': body, ...more }));
+    expect(bad('// include: nope.wgsl')).toThrow('k.wgsl includes nope.wgsl, which is not found in memory');
+    expect(bad('// include: s.wgsl', { 's.wgsl': '// include: t.wgsl', 't.wgsl': '' })).toThrow('s.wgsl (included by k.wgsl) includes other files; includes do not nest');
+    expect(bad('fn f() {}\n// include: s.wgsl', { 's.wgsl': '' })).toThrow('k.wgsl:2: "// include:" must be in the file\'s header');
+  });
+
+  it('the browser loader (Vite glob) joins the same sources as the Node one', () => {
+    for (const f of readdirSync(SHADER_DIR).filter((n) => n.endsWith('.wgsl') && n !== 'common.wgsl')) {
+      const file = f.slice(0, -'.wgsl'.length);
+      expect(browserShaderSource(file), file).toBe(nodeShaderSource(file));
+    }
+    expect(() => browserShaderSource('nope')).toThrow('shader nope.wgsl not found in the bundle');
   });
 
   it('times kernels with timestamp queries when the adapter has them', async () => {

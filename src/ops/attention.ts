@@ -7,8 +7,8 @@ import type { AttentionVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDistinct, expectShape, fail, output, scopedOp } from './check.ts';
 
-/** The per-invocation arrays of shaders/attention.wgsl hold one head's vectors: D ≤ MAX_D. */
-export const ATTENTION_MAX_HEAD_DIM = SHADER_CONSTANTS.attention.MAX_D;
+/** The per-invocation arrays of the attention kernels hold one head's vectors: D ≤ MAX_D (shaders/attention_shared.wgsl). */
+export const ATTENTION_MAX_HEAD_DIM = SHADER_CONSTANTS.attention_shared.MAX_D;
 
 /**
  * Kernel designs (gpu.policy.attention unless a call names one): 'row' (one query or key row per
@@ -70,9 +70,9 @@ export const attentionBackward = scopedOp(function attentionBackward(
   const ownDelta = !into.delta;
   const delta = output(op, 'delta', into.delta, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
   const k = plan(variant ?? gpu.policy.attention, p);
-  const common = { qkv_b: qkv, lse_b: fwd.lse, dout, dqkv };
-  gpu.run(gpu.kernel('attention', `backward_q${k.suffix}`), { params: p, bind: { ...common, o_b: fwd.o, delta }, invocations: k.invocations });
-  gpu.run(gpu.kernel('attention', `backward_kv${k.suffix}`), { params: p, bind: { ...common, delta_b: delta }, invocations: k.invocations });
+  const common = { qkv, lse: fwd.lse, dout, dqkv, delta };
+  gpu.run(gpu.kernel('attention_backward_q', `backward_q${k.suffix}`), { params: p, bind: { ...common, o: fwd.o }, invocations: k.invocations });
+  gpu.run(gpu.kernel('attention_backward_kv', `backward_kv${k.suffix}`), { params: p, bind: common, invocations: k.invocations });
   if (ownDelta) delta.release();
   return dqkv;
 });

@@ -7,9 +7,10 @@ import { expectDistinct, expectRank, expectShape, fail, output, scopedOp } from 
 import { sumChannels, sumOuter } from './reduce.ts';
 
 /**
- * Kernel designs: 'direct' (conv2d.wgsl: one invocation per 4×4 output tile, generic K and stride) and
- * 'blocked' (conv2d_blocked.wgsl: 3×3 and 1×1 specialised, 4 channels × 4 columns in named registers; weight
- * and bias gradients in one dispatch straight from NCHW dy, split over the batch: conv2d_weight.wgsl),
+ * Kernel designs: 'direct' (conv2d.wgsl, conv2d_backward_input.wgsl, conv2d_backward_weight.wgsl: one
+ * invocation per 4×4 output tile, generic K and stride) and 'blocked' (conv2d_blocked.wgsl: 3×3 and 1×1
+ * specialised, 4 channels × 4 columns in named registers; weight and bias gradients in one dispatch
+ * straight from NCHW dy, split over the batch: conv2d_weight.wgsl),
  * 'blocked8' (the same with 8 output channels per invocation for 3×3 forward and input gradient: more reuse
  * per load, more registers) and 'gemm' (conv2d_gemm.wgsl + gemm.wgsl: im2col / packed weights feeding vec4
  * 4×8-tile GEMMs, col2im for the input gradient, split-K for the weight gradient). Which is fastest depends
@@ -194,7 +195,7 @@ export const CONV_WEIGHT_VARIANTS: readonly ConvVariant[] = CONV_VARIANTS.filter
   (v, i) => CONV_VARIANTS.findIndex((u) => BACKWARD_WEIGHT[u] === BACKWARD_WEIGHT[v]) === i,
 );
 
-// ---------- direct variant (conv2d.wgsl: any K ≤ 3, stride and pad) ----------
+// ---------- direct variant (conv2d.wgsl, conv2d_backward_*.wgsl: any K ≤ 3, stride and pad) ----------
 
 function directForward(gpu: Gpu, a: ForwardArgs, g: ConvGeom): void {
   const n = g.N * Math.ceil(g.C_out / 4) * g.OH * Math.ceil(g.OW / 4);
@@ -203,11 +204,11 @@ function directForward(gpu: Gpu, a: ForwardArgs, g: ConvGeom): void {
 
 function directBackwardInput(gpu: Gpu, a: InputArgs, g: ConvGeom): void {
   const n = g.N * Math.ceil(g.C_in / 4) * g.H * Math.ceil(g.W / 4);
-  gpu.run(gpu.kernel('conv2d', 'backward_input'), { params: { ...g }, bind: { dy: a.dy, wt: a.w, dx: a.dx }, invocations: n });
+  gpu.run(gpu.kernel('conv2d_backward_input', 'backward_input'), { params: { ...g }, bind: { dy: a.dy, w: a.w, dx: a.dx }, invocations: n });
 }
 
 function directBackwardWeight(gpu: Gpu, a: WeightArgs, g: ConvGeom): void {
-  gpu.run(gpu.kernel('conv2d', 'backward_weight'), { params: { ...g }, bind: { dyw: a.dy, xw: a.x, dw: a.dw }, invocations: g.C_out * g.C_in });
+  gpu.run(gpu.kernel('conv2d_backward_weight', 'backward_weight'), { params: { ...g }, bind: { dy: a.dy, x: a.x, dw: a.dw }, invocations: g.C_out * g.C_in });
 }
 
 // ---------- blocked variant (3×3 and 1×1 at stride 1; other shapes use the direct kernels) ----------

@@ -61,13 +61,13 @@ export const groupNormBackward = scopedOp(function groupNormBackward(
   const dx = output(op, 'dx', into.dx, x.shape, () => gpu.tensor(x.shape, op));
   const dgamma = output(op, 'dgamma', into.dgamma, [p.C], () => gpu.tensor([p.C], op));
   const dbeta = output(op, 'dbeta', into.dbeta, [p.C], () => gpu.tensor([p.C], op));
-  const common = { xb: x, gb: gamma, bb: beta, sb: stats, dy };
+  const common = { x, gamma, beta, stats, dy };
   if (gpu.policy.reduce === 'serial') {
-    gpu.run(gpu.kernel('groupnorm', 'backward_input_serial'), { params: p, bind: { ...common, dx }, invocations: p.N * p.G });
-    gpu.run(gpu.kernel('groupnorm', 'backward_params_serial'), { params: p, bind: { ...common, dgamma, dbeta }, invocations: p.C });
+    gpu.run(gpu.kernel('groupnorm_backward_input', 'backward_input_serial'), { params: p, bind: { ...common, dx }, invocations: p.N * p.G });
+    gpu.run(gpu.kernel('groupnorm_backward_params', 'backward_params_serial'), { params: p, bind: { ...common, dgamma, dbeta }, invocations: p.C });
   } else {
-    gpu.run(gpu.kernel('groupnorm', 'backward_input'), { params: p, bind: { ...common, dx }, workgroups: gpu.grid(p.N * p.G, 1) });
-    gpu.run(gpu.kernel('groupnorm', 'backward_params'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: gpu.grid(p.C, 1) });
+    gpu.run(gpu.kernel('groupnorm_backward_input', 'backward_input'), { params: p, bind: { ...common, dx }, workgroups: gpu.grid(p.N * p.G, 1) });
+    gpu.run(gpu.kernel('groupnorm_backward_params', 'backward_params'), { params: p, bind: { ...common, dgamma, dbeta }, workgroups: gpu.grid(p.C, 1) });
   }
   return { dx, dgamma, dbeta };
 });

@@ -1,5 +1,6 @@
 // Linear layer y = x·Wᵀ + b (PyTorch layout W [out, in]) and its backward, all through one strided batched
-// matmul kernel; also the plain batched matmul for whoever needs it.
+// matmul (matmul.wgsl, or matmul_vec4.wgsl where the layout allows vec4 loads); also the plain batched
+// matmul for whoever needs it.
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
@@ -27,15 +28,23 @@ export function stridedMatmul(
   const invocations = batch * Math.ceil(M / 4) * Math.ceil(N / 4);
   // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
   const biasArg = bias ?? A.t;
-  // vec4 kernels where the layout allows (vec4-aligned strides and offsets): both operands contiguous along
-  // k (y = x·Wᵀ), A transposed and B row-major (dW = dyᵀ·x), both row-major (dx = dy·W).
+  const bind = { a: A.t, b: B.t, bias: biasArg, c: C };
+  const entry = vec4Entry(M, N, K, A, B);
+  if (entry) gpu.run(gpu.kernel('matmul_vec4', entry), { params, bind, invocations });
+  else gpu.run(gpu.kernel('matmul', 'forward'), { params, bind, invocations });
+}
+
+/**
+ * The matmul_vec4.wgsl entry point for layouts that allow vec4 loads (vec4-aligned strides and offsets):
+ * both operands contiguous along k (y = x·Wᵀ), A transposed and B row-major (dW = dyᵀ·x), both row-major
+ * (dx = dy·W); null for the scalar kernel in matmul.wgsl.
+ */
+function vec4Entry(M: number, N: number, K: number, A: Strided, B: Strided): 'forward_nt4' | 'forward_tn4' | 'forward_nn4' | null {
   const aligned = (...v: number[]) => [...v, A.bs, B.bs, A.t.offset, B.t.offset].every((n) => n % 4 === 0);
-  let entry = 'forward';
-  if (A.cs === 1 && B.rs === 1 && aligned(K, A.rs, B.cs)) entry = 'forward_nt4';
-  else if (A.rs === 1 && B.cs === 1 && aligned(M, N, A.cs, B.rs)) entry = 'forward_tn4';
-  else if (A.cs === 1 && B.cs === 1 && aligned(K, N, A.rs, B.rs)) entry = 'forward_nn4';
-  const bind: Record<string, Tensor> = entry === 'forward' ? { a: A.t, bm: B.t, bias: biasArg, c: C } : { a4: A.t, b4: B.t, bias: biasArg, c: C };
-  gpu.run(gpu.kernel('matmul', entry), { params, bind, invocations });
+  if (A.cs === 1 && B.rs === 1 && aligned(K, A.rs, B.cs)) return 'forward_nt4';
+  if (A.rs === 1 && B.cs === 1 && aligned(M, N, A.cs, B.rs)) return 'forward_tn4';
+  if (A.cs === 1 && B.cs === 1 && aligned(K, N, A.rs, B.rs)) return 'forward_nn4';
+  return null;
 }
 
 /** a [B, M, K] · b [B, K, N] → [B, M, N] (or rank-2 without the batch). */

@@ -1,15 +1,13 @@
 // Browser entry to the runtime: a Gpu on navigator.gpu, shaders bundled by Vite as strings.
 import { Gpu } from '../runtime/gpu.ts';
 import { adapterSummary, requestDeviceFor } from '../runtime/device.ts';
-import { joinWithCommon } from '../runtime/wgsl-source.ts';
+import { kernelSource, type WgslFiles } from '../runtime/wgsl-source.ts';
 
 const files = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-const common = files['../../shaders/common.wgsl'];
+const bundled: WgslFiles = { read: (name) => files[`../../shaders/${name}`], where: 'in the bundle (shaders/*.wgsl)' };
 
 export function browserShaderSource(file: string): string {
-  const s = files[`../../shaders/${file}.wgsl`];
-  if (s === undefined) throw new Error(`shader ${file}.wgsl is not bundled`);
-  return joinWithCommon(common, file, s);
+  return kernelSource(file, bundled);
 }
 
 /** Why WebGPU is unavailable, in words a user can act on; null when it is available. */

@@ -1,13 +1,13 @@
 // Node entry to the runtime: a Gpu on Dawn (npm `webgpu`). Which Vulkan driver Dawn sees is chosen here:
 // a real GPU first, then lavapipe (Mesa >= 24's LLVM-compiled software driver), then SwiftShader (the
 // software driver Debian's chromium package ships). `--adapter` / WEBGPU_ADAPTER force one kind.
-// Shaders are read from shaders/.
+// Shaders are read from shaders/ (common.wgsl and includes joined by kernelSource).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Gpu } from '../runtime/gpu.ts';
 import { adapterKind, adapterSummary, requestDeviceFor, type AdapterKind } from '../runtime/device.ts';
-import { joinWithCommon } from '../runtime/wgsl-source.ts';
+import { kernelSource, type WgslFiles } from '../runtime/wgsl-source.ts';
 
 export const SHADER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shaders');
 
@@ -29,17 +29,18 @@ const INSTALL_HINT: Record<AdapterKind, string> = {
   swiftshader: 'apt-get install -y chromium libvulkan1 (Debian\'s chromium ships /usr/lib/chromium/vk_swiftshader_icd.json)',
 };
 
-const sources = new Map<string, string>();
+/** shaders/ on disk, as kernelSource reads it. */
+export const nodeShaderFiles: WgslFiles = {
+  read: (name) => {
+    const path = join(SHADER_DIR, name);
+    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  },
+  where: `in ${SHADER_DIR}`,
+};
+
+/** The source the runtime compiles for kernel file `file`; read when its first kernel is created (Gpu caches kernels). */
 export function nodeShaderSource(file: string): string {
-  let s = sources.get(file);
-  if (s === undefined) {
-    const common = readFileSync(join(SHADER_DIR, 'common.wgsl'), 'utf8');
-    const path = join(SHADER_DIR, `${file}.wgsl`);
-    if (!existsSync(path)) throw new Error(`shader ${file}.wgsl not found in ${SHADER_DIR}`);
-    s = joinWithCommon(common, file, readFileSync(path, 'utf8'));
-    sources.set(file, s);
-  }
-  return s;
+  return kernelSource(file, nodeShaderFiles);
 }
 
 /** Parses --adapter / WEBGPU_ADAPTER; throws a one-line error naming the source for anything else. */

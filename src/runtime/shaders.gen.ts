@@ -4,20 +4,20 @@
 export interface ShaderKernels {
   'adamw.adamw': { params: 'n' | 'lr' | 'beta1' | 'beta2' | 'eps' | 'weight_decay' | 'warmup' | 'decay_start' | 'decay_end' | 'min_factor'; bind: 'grad' | 'state' | 'param' | 'm' | 'v' };
   'adamw.ema_update': { params: 'n' | 'decay' | 'warmup'; bind: 'src' | 'ema' | 'ema_state' };
-  'attention.backward_kv': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv_b' | 'lse_b' | 'dout' | 'dqkv' | 'delta_b' };
-  'attention.backward_kv4': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv_b' | 'lse_b' | 'dout' | 'dqkv' | 'delta_b' };
-  'attention.backward_q': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv_b' | 'o_b' | 'lse_b' | 'dout' | 'dqkv' | 'delta' };
-  'attention.backward_q4': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv_b' | 'o_b' | 'lse_b' | 'dout' | 'dqkv' | 'delta' };
   'attention.forward': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'o' | 'lse' };
   'attention.forward4': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'o' | 'lse' };
+  'attention_backward_kv.backward_kv': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'lse' | 'dout' | 'dqkv' | 'delta' };
+  'attention_backward_kv.backward_kv4': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'lse' | 'dout' | 'dqkv' | 'delta' };
+  'attention_backward_q.backward_q': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'o' | 'lse' | 'dout' | 'dqkv' | 'delta' };
+  'attention_backward_q.backward_q4': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'o' | 'lse' | 'dout' | 'dqkv' | 'delta' };
   'channels.add_channel': { params: 'N' | 'Ca' | 'Cb' | 'S' | 'W'; bind: 'a' | 'b' | 'out' };
   'channels.concat': { params: 'N' | 'Ca' | 'Cb' | 'S' | 'W'; bind: 'a' | 'b' | 'out' };
   'channels.split': { params: 'N' | 'Ca' | 'Cb' | 'S' | 'W'; bind: 'src' | 'da' | 'db' };
   'channels.upsample2x': { params: 'N' | 'Ca' | 'Cb' | 'S' | 'W'; bind: 'a' | 'out' };
   'channels.upsample2x_backward': { params: 'N' | 'Ca' | 'Cb' | 'S' | 'W'; bind: 'a' | 'out' };
-  'conv2d.backward_input': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad'; bind: 'dy' | 'wt' | 'dx' };
-  'conv2d.backward_weight': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad'; bind: 'dyw' | 'xw' | 'dw' };
   'conv2d.forward': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad'; bind: 'x' | 'w' | 'bias' | 'y' };
+  'conv2d_backward_input.backward_input': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad'; bind: 'dy' | 'w' | 'dx' };
+  'conv2d_backward_weight.backward_weight': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad'; bind: 'dy' | 'x' | 'dw' };
   'conv2d_blocked.backward_input_k3s2': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'y' };
   'conv2d_blocked.forward_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
   'conv2d_blocked.forward_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
@@ -54,21 +54,21 @@ export interface ShaderKernels {
   'embedding.timestep': { params: 'N' | 'D' | 'classes'; bind: 't' | 'out' };
   'gemm.gemm_nn': { params: 'M' | 'N' | 'K' | 'A4' | 'N4' | 'mode' | 'P' | 'n0' | 'has_bias' | 'rows_per_split' | 'z0'; bind: 'a' | 'b' | 'bias' | 'c' };
   'gemm.gemm_tn': { params: 'M' | 'N' | 'K' | 'A4' | 'N4' | 'mode' | 'P' | 'n0' | 'has_bias' | 'rows_per_split' | 'z0'; bind: 'a' | 'b' | 'c' };
-  'groupnorm.backward_input': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'xb' | 'gb' | 'bb' | 'sb' | 'dy' | 'dx' };
-  'groupnorm.backward_input_serial': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'xb' | 'gb' | 'bb' | 'sb' | 'dy' | 'dx' };
-  'groupnorm.backward_params': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'xb' | 'gb' | 'bb' | 'sb' | 'dy' | 'dgamma' | 'dbeta' };
-  'groupnorm.backward_params_serial': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'xb' | 'gb' | 'bb' | 'sb' | 'dy' | 'dgamma' | 'dbeta' };
   'groupnorm.forward': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'x' | 'gamma' | 'beta' | 'y' | 'stats' };
   'groupnorm.forward_serial': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'x' | 'gamma' | 'beta' | 'y' | 'stats' };
+  'groupnorm_backward_input.backward_input': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'x' | 'gamma' | 'beta' | 'stats' | 'dy' | 'dx' };
+  'groupnorm_backward_input.backward_input_serial': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'x' | 'gamma' | 'beta' | 'stats' | 'dy' | 'dx' };
+  'groupnorm_backward_params.backward_params': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'x' | 'gamma' | 'beta' | 'stats' | 'dy' | 'dgamma' | 'dbeta' };
+  'groupnorm_backward_params.backward_params_serial': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'x' | 'gamma' | 'beta' | 'stats' | 'dy' | 'dgamma' | 'dbeta' };
   'loss.mse_backward': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'pred' | 'tgt' | 'dpred' };
   'loss.mse_final': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'partial_in' | 'state' | 'losses' };
   'loss.mse_partial': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'pred' | 'tgt' | 'partial' };
   'loss.mse_weighted_backward': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'pred' | 'tgt' | 'dpred' | 't' | 'weights' };
   'loss.mse_weighted_partial': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'pred' | 'tgt' | 'partial' | 't' | 'weights' };
-  'matmul.forward': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'bm' | 'bias' | 'c' };
-  'matmul.forward_nn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a4' | 'b4' | 'bias' | 'c' };
-  'matmul.forward_nt4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a4' | 'b4' | 'bias' | 'c' };
-  'matmul.forward_tn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a4' | 'b4' | 'bias' | 'c' };
+  'matmul.forward': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
+  'matmul_vec4.forward_nn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
+  'matmul_vec4.forward_nt4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
+  'matmul_vec4.forward_tn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
   'pool.maxpool2_backward': { params: 'NC' | 'H' | 'W'; bind: 'x' | 'dy' | 'dx' };
   'pool.maxpool2_forward': { params: 'NC' | 'H' | 'W'; bind: 'x' | 'y' };
   'random.randint': { params: 'n' | 'seed' | 'stream' | 'range'; bind: 'state' | 'out_u' };
@@ -84,5 +84,5 @@ export interface ShaderKernels {
 }
 /** Module-scope u32 constants per shader file. */
 export const SHADER_CONSTANTS = {
-  attention: { MAX_D: 64 },
+  attention_shared: { MAX_D: 64 },
 } as const;

@@ -1,4 +1,4 @@
-// CPU twin of shaders/attention.wgsl: explicit L×L score matrices per (n, head), float64.
+// CPU twin of shaders/attention*.wgsl: explicit L×L score matrices per (n, head), float64.
 // qkv [N, 3C, L] (q, k, v channel blocks), output o [N, C, L].
 export interface AttnShape { N: number; C: number; L: number; heads: number }
 

@@ -1,4 +1,5 @@
-// CPU twin of shaders/conv2d.wgsl: conv2d forward and backward in plain loops with float64 accumulation.
+// CPU twin of shaders/conv2d.wgsl and conv2d_backward_*.wgsl: conv2d forward and backward in plain loops
+// with float64 accumulation.
 export interface ConvShape { N: number; C_in: number; H: number; W: number; C_out: number; K: number; stride: number; pad: number }
 
 export function convOut(s: ConvShape): [number, number] {

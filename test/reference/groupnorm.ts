@@ -1,4 +1,4 @@
-// CPU twin of shaders/groupnorm.wgsl: GroupNorm (+ optional SiLU) forward and backward, float64.
+// CPU twin of shaders/groupnorm*.wgsl: GroupNorm (+ optional SiLU) forward and backward, float64.
 import { sigmoid, siluGrad } from './elementwise.ts';
 
 export interface GNShape { N: number; C: number; S: number; G: number; eps: number; silu: boolean }

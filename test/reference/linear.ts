@@ -1,4 +1,4 @@
-// CPU twin of shaders/matmul.wgsl as used by src/ops/linear.ts.
+// CPU twin of shaders/matmul.wgsl and matmul_vec4.wgsl as used by src/ops/linear.ts.
 export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, B: number, M: number, K: number, N: number): Float64Array {
   const c = new Float64Array(B * M * N);
   for (let bt = 0; bt < B; bt++)

@@ -1,0 +1,44 @@
+// groupnorm_shared.wgsl — what the GroupNorm kernels share; included by groupnorm.wgsl (forward),
+// groupnorm_backward_input.wgsl and groupnorm_backward_params.wgsl.
+// GroupNorm over [N, C, S] (S = H·W) with G groups and per-channel affine γ, β, optionally fused with SiLU
+// on its output (silu = 1): y = silu(γ·x̂ + β), x̂ = (x − mean) · rstd.
+// A group (n, g) is the contiguous block of Cg·S values starting at (n·C + g·Cg)·S, Cg = C / G.
+// Forward saves mean and rstd per (n, g); backward recomputes x̂ (and the SiLU input) from them.
+// Each file has a tree kernel (one workgroup per group or channel, summing through the workgroup arrays
+// below) and a "serial" one (one invocation per group or channel, a plain loop).
+
+struct GN {
+  N: u32, C: u32, S: u32, G: u32,
+  eps: f32,
+  silu: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: GN;
+
+var<workgroup> part: array<f32, 64>;
+var<workgroup> part2: array<f32, 64>;
+
+fn tree_sum(lid: u32) -> f32 {
+  for (var step = 32u; step > 0u; step >>= 1u) {
+    workgroupBarrier();
+    if (lid < step) { part[lid] += part[lid + step]; }
+  }
+  workgroupBarrier();
+  let s = part[0];
+  workgroupBarrier();
+  return s;
+}
+
+fn tree_sum2(lid: u32) -> vec2f {
+  for (var step = 32u; step > 0u; step >>= 1u) {
+    workgroupBarrier();
+    if (lid < step) {
+      part[lid] += part[lid + step];
+      part2[lid] += part2[lid + step];
+    }
+  }
+  workgroupBarrier();
+  let s = vec2f(part[0], part2[0]);
+  workgroupBarrier();
+  return s;
+}
