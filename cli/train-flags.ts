@@ -1,6 +1,7 @@
-// The flags of `npm run train` and what they decide, checked before any GPU work: the model config, the
-// training settings (on --resume the checkpoint's, with a note for each flag that overrides one), where the
-// weights come from, and the output folder. cli/train.ts runs the result.
+// The flags of `npm run train` and what they decide, checked before any GPU work: the training set (loaded
+// here, cli/train-data.ts), the model config, the training settings (on --resume the checkpoint's, with a
+// note for each flag that overrides one), where the weights come from, and the output folder. cli/train.ts
+// runs the result.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
@@ -14,14 +15,18 @@ import type { PredictionType, ScheduleConfig } from '../src/diffusion/schedule.t
 import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
 import { readCheckpointMeta, type CheckpointMeta } from '../src/io/checkpoint.ts';
 import { readFileBytes } from '../src/io/checkpoint-node.ts';
+import type { ImageSet, DatasetRecord } from '../src/data/image-set.ts';
+import { datasetForCheckpoint, datasetForFresh } from './train-data.ts';
 
-export const USAGE = 'npm run train -- [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE | --from MODEL] [--seed N] [--adapter gpu|lavapipe|swiftshader] [--schedule linear|cosine] [--prediction v|eps] [--min-snr GAMMA] [--no-ema-warmup] [--sample-every N] [--loss-every N]';
+export const USAGE = 'npm run train -- [--dataset mnist|fashion-mnist|DIR|FILE.zip] [--channels 1|3] [--config tiny|small|FILE.json] [--steps N] [--batch N] [--lr X] [--out DIR] [--resume FILE | --from MODEL] [--seed N] [--adapter gpu|lavapipe|swiftshader] [--schedule linear|cosine] [--prediction v|eps] [--min-snr GAMMA] [--no-ema-warmup] [--sample-every N] [--loss-every N]';
 
 export function flags(): Command {
   const program = new Command()
     .name('train')
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
+    .option('--dataset <name>', 'training set: mnist, fashion-mnist (Debian package dataset-fashion-mnist), or a folder or .zip of PNG/JPEG images (class subfolders = classes)', 'mnist')
+    .option('--channels <n>', "load a folder or zip's images as grey (1) or RGB (3) instead of detecting it", (v: string) => Number(oneOf('channels', ['1', '3'] as const)(v)))
     .option('--config <name>', 'preset (tiny, small) or a JSON config file', 'tiny')
     .option('--steps <n>', 'training steps to run (in total, counting resumed ones)', int('steps', 1), 500)
     .option('--batch <n>', 'batch size', int('batch', 1, 4096), DEFAULT_TRAIN.batch)
@@ -113,6 +118,10 @@ function trainForResume(program: Command, meta: CheckpointMeta): TrainConfig {
 }
 
 export interface Plan {
+  /** The training set, fitted to the model (size, channels). */
+  data: ImageSet;
+  /** What the checkpoints record about it. */
+  dataset: DatasetRecord;
   config: UNetConfig;
   train: TrainConfig;
   start: SessionStart;
@@ -132,7 +141,10 @@ export function planFromFlags(program: Command): Plan {
     const schedule: ScheduleConfig = {
       numTrainTimesteps: o.timesteps, betaSchedule: o.schedule === 'cosine' ? 'squaredcos_cap_v2' : 'linear', betaStart: 1e-4, betaEnd: 0.02, predictionType: prediction,
     };
-    return { config: resolveConfig(o.config, !!o.unconditional), train: trainFromFlags(program, schedule), start: { kind: 'fresh', initSeed: o.seed }, startStep: 0, out: o.out, said: null };
+    const config = resolveConfig(o.config, !!o.unconditional);
+    const train = trainFromFlags(program, schedule);
+    const { set, record } = datasetForFresh(program, config, !PRESETS[o.config]);
+    return { data: set, dataset: record, config, train, start: { kind: 'fresh', initSeed: o.seed }, startStep: 0, out: o.out, said: null };
   }
   const flag = o.resume ? '--resume' : '--from';
   // The checkpoint fixes the model and its noise schedule: say so for each flag that would change them.
@@ -147,7 +159,9 @@ export function planFromFlags(program: Command): Plan {
     throw new UsageError(`--prediction ${o.prediction}: the model of ${flag} was trained with ${saved === 'epsilon' ? 'eps' : 'v'}-prediction`);
   }
   if (o.from) {
-    return { config: meta.config, train: trainFromFlags(program, meta.schedule), start: { kind: 'weights', bytes }, startStep: 0, out: o.out, said: `starting from the weights of ${file} (trained ${meta.step} steps); fresh optimizer` };
+    const train = trainFromFlags(program, meta.schedule);
+    const { set, record } = datasetForCheckpoint(program, meta, '--from');
+    return { data: set, dataset: record, config: meta.config, train, start: { kind: 'weights', bytes }, startStep: 0, out: o.out, said: `starting from the weights of ${file} (trained ${meta.step} steps); fresh optimizer` };
   }
   // A model-only file (an exported or shipped model) has no optimizer state or separate EMA to continue.
   if (meta.contents === 'model') throw new UsageError(`--resume ${file} holds model weights only (no optimizer state); start from them with --from ${file}`);
@@ -155,6 +169,8 @@ export function planFromFlags(program: Command): Plan {
   if (program.getOptionValueSource('config') === 'cli') console.warn('note: --config is ignored with --resume: the checkpoint fixes the model');
   // A resumed run writes where it was, not into the default folder (which would split one run in two).
   const out = program.getOptionValueSource('out') === 'cli' ? o.out : dirname(file);
-  return { config: meta.config, train: trainForResume(program, meta), start: { kind: 'resume', bytes }, startStep: meta.step, out, said: `resumed ${file} at step ${meta.step}` };
+  const train = trainForResume(program, meta);
+  const { set, record } = datasetForCheckpoint(program, meta, '--resume');
+  return { data: set, dataset: record, config: meta.config, train, start: { kind: 'resume', bytes }, startStep: meta.step, out, said: `resumed ${file} at step ${meta.step}` };
 }
 

@@ -1,5 +1,6 @@
 // npm run train -- --config tiny --steps 500 --batch 16 --lr 1e-3 --out runs/x [--resume FILE] [--seed 0]
-// Trains the UNet on the 8,000 training-split MNIST digits entirely on the GPU through a TrainingSession
+// Trains the UNet on --dataset (default: the 8,000 training-split MNIST digits; cli/train-data.ts) entirely on
+// the GPU through a TrainingSession
 // (src/train/session.ts); cli/train-flags.ts turns the flags into its settings, and this file supplies the
 // Node side: checkpoints and sample grids written atomically into --out, a progress bar, and Ctrl-C/SIGTERM
 // as "stop after this step and save".
@@ -9,18 +10,23 @@ import { adapterRecord, runCli, setupGpu, UsageError } from './common.ts';
 import { flags, planFromFlags, USAGE } from './train-flags.ts';
 import { TrainingSession, type SessionHooks } from '../src/train/session.ts';
 import { CONSTANT_LR, scheduledLr } from '../src/ops/adamw.ts';
-import { loadMnist } from '../src/data/mnist-node.ts';
-import { splitDigits } from '../src/data/split.ts';
+import type { ImageSet } from '../src/data/image-set.ts';
 import { ensureWritableDir, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { gridPng } from '../src/io/images-node.ts';
 
-function describe(session: TrainingSession, digits: number): string {
+/** The set in a few words: "8000 images of mnist (28×28 grey, 10 classes)". */
+function describeData(d: ImageSet): string {
+  const classes = d.classNames.length ? `${d.classNames.length} classes` : 'unlabelled';
+  return `${d.count} images of ${d.name} (${d.size}×${d.size} ${d.channels === 1 ? 'grey' : 'RGB'}, ${classes})`;
+}
+
+function describe(session: TrainingSession, data: ImageSet): string {
   const t = session.settings;
   const s = t.lrSchedule;
   const sc = t.schedule;
   return (
     `model: ${session.model.params.count.toLocaleString('en')} parameters, ${(session.model.flopsPerImage() / 1e6).toFixed(1)} MFLOP forward per image; ` +
-    `${digits} MNIST training digits; batch ${t.batch}, lr ${t.lr}${s?.warmup ? ` (warm-up ${s.warmup} steps)` : ''}${s && s.decayEnd > s.decayStart ? ` (cosine decay from step ${s.decayStart} to ${s.minFactor}× at ${s.decayEnd})` : ''}, ${sc.betaSchedule} schedule T=${sc.numTrainTimesteps}, ` +
+    `${describeData(data)}; batch ${t.batch}, lr ${t.lr}${s?.warmup ? ` (warm-up ${s.warmup} steps)` : ''}${s && s.decayEnd > s.decayStart ? ` (cosine decay from step ${s.decayStart} to ${s.minFactor}× at ${s.decayEnd})` : ''}, ${sc.betaSchedule} schedule T=${sc.numTrainTimesteps}, ` +
     `${session.schedule.predictionType === 'v_prediction' ? 'v' : 'ε'}-prediction, ${t.minSnrGamma ? `min-SNR-${t.minSnrGamma} weighted` : 'plain'} MSE`
   );
 }
@@ -53,11 +59,9 @@ await runCli(USAGE, async () => {
     throw new UsageError((e as Error).message);
   }
   const gpu = await setupGpu(o.autotune, false, o.adapter);
-  // The held-out fifth (src/data/split.ts) is kept for `npm run eval`.
-  const digits = splitDigits(loadMnist()).train;
-  const session = new TrainingSession(gpu, digits, { config: plan.config, train: plan.train, start: plan.start, adapter: adapterRecord(gpu) });
+  const session = new TrainingSession(gpu, plan.data, { config: plan.config, train: plan.train, start: plan.start, adapter: adapterRecord(gpu), dataset: plan.dataset });
   if (plan.said) console.log(plan.said);
-  console.log(describe(session, digits.count));
+  console.log(describe(session, plan.data));
 
   const ckptPath = join(plan.out, 'checkpoint.safetensors');
   let lastPng = '';

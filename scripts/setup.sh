@@ -6,10 +6,20 @@
 #      Mesa >= 24: on Debian 12 that is mesa-vulkan-drivers from bookworm-backports; distributions whose own
 #      Mesa is >= 24 (Debian 13, Ubuntu 24.04+) get their own package. Where neither works, set-up still
 #      finishes and WebGPU runs on SwiftShader (one line says so);
-#   3. npm packages.
+#   3. npm packages;
+#   4. with --with-fashion-mnist (CI passes it): the Debian package dataset-fashion-mnist (a 30 MB download,
+#      for `npm run train -- --dataset fashion-mnist` and its test). Optional: a failure says so and set-up goes on.
 # On a machine with a GPU and its Vulkan driver, Dawn uses the GPU and the software drivers are fallbacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+with_fashion_mnist=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-fashion-mnist) with_fashion_mnist=1 ;;
+    *) echo "setup: unknown option $arg (known: --with-fashion-mnist)" >&2; exit 2 ;;
+  esac
+done
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -67,4 +77,13 @@ fi
 # puppeteer uses the system Chromium here; skip its own browser download (no network for it in CI).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+fi
+
+# Fashion-MNIST (optional): the package puts its gzipped IDX files in /usr/share/datasets/fashion-mnist.
+if ((with_fashion_mnist)) && [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  if command -v apt-get >/dev/null && { apt_update || true; } && apt_install dataset-fashion-mnist; then
+    echo "setup: installed dataset-fashion-mnist (/usr/share/datasets/fashion-mnist)"
+  else
+    echo "setup: note: could not install dataset-fashion-mnist; --dataset fashion-mnist and its test will not run"
+  fi
 fi

@@ -7,6 +7,7 @@
 import type { UNet } from '../model/unet.ts';
 import type { UNetConfig } from '../model/config.ts';
 import type { ScheduleConfig } from '../diffusion/schedule.ts';
+import type { DatasetRecord } from '../data/image-set.ts';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 import { paramSetTensors, readParamSets, type ParamSet } from './param-sets.ts';
 
@@ -30,6 +31,8 @@ export interface CheckpointMeta {
   contents?: 'full' | 'model';
   /** Free-form facts about how a shipped model was made (image-gradients, wall time, dataset…). */
   about?: Record<string, unknown>;
+  /** The set it was trained on (name, kind, source, count, channels, size, class names); absent in older files (MNIST). */
+  dataset?: DatasetRecord;
 }
 
 export async function checkpointBytes(model: UNet, meta: Omit<CheckpointMeta, 'config'>): Promise<Uint8Array> {
@@ -40,6 +43,7 @@ export async function checkpointBytes(model: UNet, meta: Omit<CheckpointMeta, 'c
     step: String(meta.step),
     train: JSON.stringify(meta.train ?? {}),
     ...(meta.adapter ? { adapter: JSON.stringify(meta.adapter) } : {}),
+    ...(meta.dataset ? { dataset: JSON.stringify(meta.dataset) } : {}),
   });
 }
 
@@ -62,6 +66,7 @@ function parseMeta(metadata: Record<string, string>): CheckpointMeta {
       config: JSON.parse(metadata.config), schedule: JSON.parse(metadata.schedule), step, train: JSON.parse(metadata.train ?? '{}'), contents,
       ...(metadata.adapter ? { adapter: JSON.parse(metadata.adapter) } : {}),
       ...(metadata.about ? { about: JSON.parse(metadata.about) } : {}),
+      ...(metadata.dataset ? { dataset: JSON.parse(metadata.dataset) } : {}),
     };
   } catch (e) {
     throw new Error(`checkpoint: unreadable metadata (${(e as Error).message})`);

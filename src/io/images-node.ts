@@ -3,8 +3,13 @@
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from './checkpoint-node.ts';
 
-/** Lays out n single-channel S×S images (values in [−1, 1]) in a grid, 2 px gaps, upscaled by `scale`. */
+/**
+ * Lays out n S×S images (values in [−1, 1]) in a grid, 2 px gaps, upscaled by `scale`. The images are grey
+ * or planar RGB ([n, 1 or 3, S, S]): the channel count follows from the array's length.
+ */
 export function gridPng(samples: Float32Array, n: number, size: number, scale = 2, cols = Math.ceil(Math.sqrt(n))): Buffer {
+  const channels = samples.length / (n * size * size);
+  if (channels !== 1 && channels !== 3) throw new Error(`gridPng: ${samples.length} values are not ${n} grey or RGB ${size}×${size} images`);
   const rows = Math.ceil(n / cols);
   const gap = 2;
   const cell = size * scale + gap;
@@ -14,15 +19,19 @@ export function gridPng(samples: Float32Array, n: number, size: number, scale = 
     png.data[i] = png.data[i + 1] = png.data[i + 2] = 40;
     png.data[i + 3] = 255;
   }
+  const plane = size * size;
   for (let k = 0; k < n; k++) {
     const ox = gap + (k % cols) * cell;
     const oy = gap + Math.floor(k / cols) * cell;
     for (let y = 0; y < size * scale; y++)
       for (let x = 0; x < size * scale; x++) {
-        const v = samples[k * size * size + Math.floor(y / scale) * size + Math.floor(x / scale)];
-        const g = Math.round(Math.min(1, Math.max(0, (v + 1) / 2)) * 255);
         const o = ((oy + y) * png.width + ox + x) * 4;
-        png.data[o] = png.data[o + 1] = png.data[o + 2] = g;
+        const at = k * channels * plane + Math.floor(y / scale) * size + Math.floor(x / scale);
+        // Grey: the one channel into R, G and B; RGB: each plane into its own.
+        for (let c = 0; c < 3; c++) {
+          const v = samples[at + (channels === 3 ? c * plane : 0)];
+          png.data[o + c] = Math.round(Math.min(1, Math.max(0, (v + 1) / 2)) * 255);
+        }
       }
   }
   return PNG.sync.write(png);

@@ -9,6 +9,7 @@ import { UNet } from '../model/unet.ts';
 import { Trainer, type Dataset, type TrainConfig } from './trainer.ts';
 import type { NoiseSchedule } from '../diffusion/schedule.ts';
 import { checkpointBytes, loadCheckpoint, type CheckpointMeta } from '../io/checkpoint.ts';
+import type { DatasetRecord } from '../data/image-set.ts';
 import { DEFAULT_SAMPLING, sample, type SampleOptions } from '../diffusion/sampler.ts';
 
 /** Where the weights come from. */
@@ -25,6 +26,8 @@ export interface SessionSpec {
   start: SessionStart;
   /** Recorded in every checkpoint (the adapter that trained it), when the platform knows it. */
   adapter?: Record<string, string>;
+  /** Recorded in every checkpoint (the set it trains on), when the platform knows it. */
+  dataset?: DatasetRecord;
 }
 
 /**
@@ -169,14 +172,15 @@ export class TrainingSession {
   }
 
   /**
-   * Samples with the EMA weights: the sampling defaults unless `o` says otherwise, digits 0–9 in turn for a
-   * class-conditional model (guidance only there), at most T steps.
+   * Samples with the EMA weights: the sampling defaults unless `o` says otherwise, the classes in turn (digits
+   * 0–9 for MNIST) for a class-conditional model (guidance only there), at most T steps.
    */
   sample(o: Partial<SampleOptions> & { n: number }): Promise<Float32Array> {
     const cond = this.model.conditional;
+    const classes = this.model.config.classes;
     return sample(this.gpu, this.model, this.schedule, {
       ...DEFAULT_SAMPLING,
-      classLabel: cond ? Array.from({ length: o.n }, (_, i) => i % 10) : null,
+      classLabel: cond ? Array.from({ length: o.n }, (_, i) => i % classes) : null,
       ...o,
       steps: Math.min(o.steps ?? DEFAULT_SAMPLING.steps, this.schedule.T),
       guidance: cond ? (o.guidance ?? DEFAULT_SAMPLING.guidance) : undefined,
@@ -186,7 +190,7 @@ export class TrainingSession {
   /** The full checkpoint of this moment (weights, EMA, optimizer, step, settings). */
   async checkpoint(): Promise<Uint8Array> {
     const cfg = this.trainer.cfg;
-    return checkpointBytes(this.model, { schedule: cfg.schedule, step: this.step, train: cfg as unknown as Record<string, unknown>, adapter: this.spec.adapter });
+    return checkpointBytes(this.model, { schedule: cfg.schedule, step: this.step, train: cfg as unknown as Record<string, unknown>, adapter: this.spec.adapter, dataset: this.spec.dataset });
   }
 
   /** Returns every GPU buffer (model, parameters, trainer, digit buffer). Stop a run first. */
