@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
+import { SAMPLERS, type SamplerName } from '../src/diffusion/plan.ts';
 import type { TimestepSpacing } from '../src/diffusion/schedule.ts';
 import type { CheckpointMeta } from '../src/io/checkpoint.ts';
 import { ADAPTER_ENV, ADAPTER_KINDS, createNodeGpu, parseAdapterKind, type AdapterKind } from '../src/platform/node.ts';
@@ -103,12 +104,12 @@ export function adapterRecord(gpu: Gpu): { kind: string; vendor: string; archite
 export function addSamplingOptions(cmd: Command): Command {
   const d = DEFAULT_SAMPLING;
   return cmd
-    .option('--sampler <name>', 'ddim or ddpm', oneOf('sampler', ['ddim', 'ddpm'] as const), d.sampler)
+    .option('--sampler <name>', `${SAMPLERS.join(', ')} (diffusers' DDPM, DDIM, DPMSolverMultistep 2M and its SDE variant, EulerDiscrete, EulerAncestralDiscrete)`, oneOf('sampler', SAMPLERS), d.sampler)
     .option('--steps <n>', `inference steps (default ${d.steps}; ddpm: all T)`, int('steps', 1, 100000))
     .option('--eta <x>', 'DDIM stochasticity η (0 deterministic, 1 = DDPM-like)', num('eta', 0, 10), d.eta)
-    .option('--spacing <s>', 'timestep spacing', oneOf('spacing', ['leading', 'trailing', 'linspace'] as const), 'leading')
+    .option('--spacing <s>', "timestep spacing (default: diffusers' for the sampler — leading for ddpm/ddim, linspace for the others)", oneOf('spacing', ['leading', 'trailing', 'linspace'] as const))
     .option('--guidance <s>', `classifier-free guidance scale (class-conditional models; default ${d.guidance})`, num('guidance', 0, 100))
-    .option('--no-clip', 'do not clamp x̂0 to [−1, 1] (clip_sample, on by default)')
+    .option('--no-clip', 'ddpm/ddim: do not clamp x̂0 to [−1, 1] (clip_sample, on by default; the other samplers never clamp, as in diffusers)')
     .option('--no-clipped-eps', "step with the model's raw ε̂ instead of the one re-derived from the clipped x̂0 (use_clipped_model_output)")
     .option('--dynamic-threshold <q>', "Imagen's dynamic thresholding at quantile q instead of the static clamp", num('dynamic-threshold', 0.5, 1))
     .option('--threshold-max <s>', "largest dynamic threshold (diffusers' sample_max_value; its default 1 would make it the static clamp)", num('threshold-max', 1, 100), 1.5);
@@ -121,9 +122,9 @@ export function samplingFromOpts(o: Record<string, any>, T: number, conditional:
   if (o.guidance !== undefined && !conditional) throw new UsageError('--guidance needs a class-conditional checkpoint');
   if (o.dynamicThreshold === undefined && o.thresholdMax !== 1.5) throw new UsageError('--threshold-max needs --dynamic-threshold');
   return {
-    sampler: o.sampler as 'ddim' | 'ddpm', steps, eta: o.eta as number, spacing: o.spacing as TimestepSpacing,
+    sampler: o.sampler as SamplerName, steps, eta: o.eta as number, spacing: o.spacing as TimestepSpacing | undefined,
     guidance: conditional ? ((o.guidance as number | undefined) ?? DEFAULT_SAMPLING.guidance) : undefined,
-    clip: o.clip as boolean, clippedModelOutput: o.clippedEps as boolean,
+    clip: o.sampler === 'ddim' || o.sampler === 'ddpm' ? (o.clip as boolean) : false, clippedModelOutput: o.clippedEps as boolean,
     dynamicThreshold: o.dynamicThreshold !== undefined ? { quantile: o.dynamicThreshold as number, maxValue: o.thresholdMax as number } : null,
   };
 }

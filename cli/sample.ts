@@ -1,5 +1,6 @@
-// npm run sample -- --checkpoint FILE --sampler ddim|ddpm --steps 50 --n 64 [--eta …] [--class 3 --guidance 3]
-//                   [--seed …] --out grid.png [--raw samples.npy]
+// npm run sample -- --checkpoint FILE|NAME [--sampler …] [--steps N] [--n 64] [--class 3 --guidance 2] [--seed …]
+//                   [--init IMAGE [--strength S] [--mask MASK [--resample R]]] --out grid.png [--raw samples.npy]
+// From noise, from a noised image (image-to-image) or filling the white part of a mask (inpainting).
 import { Command } from 'commander';
 import { addAdapterOption, addSamplingOptions, describeModel, int, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
@@ -8,8 +9,9 @@ import { sample } from '../src/diffusion/sampler.ts';
 import { loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { npyBytes, terminalPreview, writeGridPng } from '../src/io/images-node.ts';
+import { initFromFlags, strengthFlag } from './sample-init.ts';
 
-const USAGE = 'npm run sample -- --checkpoint FILE|NAME [--sampler ddim|ddpm] [--steps N] [--n N] [--eta X] [--class D|all --guidance S] [--no-clip] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32] [--adapter gpu|lavapipe|swiftshader]';
+const USAGE = 'npm run sample -- --checkpoint FILE|NAME [--sampler ddim|ddpm|dpmsolver++|sde-dpmsolver++|euler|euler-ancestral] [--steps N] [--init IMAGE [--strength S] [--mask MASK [--resample R]]] [--n N] [--eta X] [--class D|all --guidance S] [--no-clip] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32] [--adapter gpu|lavapipe|swiftshader]';
 
 await runCli(USAGE, async () => {
   const program = new Command()
@@ -24,6 +26,10 @@ await runCli(USAGE, async () => {
     .option('--out <file>', 'PNG grid to write', 'samples.png')
     .option('--raw <file>', 'also write the samples as .npy (or bare float32 with any other extension)')
     .option('--preview', 'also draw the first 10 samples in the terminal')
+    .option('--init <image>', 'start from this PNG/JPEG (resized to the model) instead of noise: image-to-image, or inpainting with --mask')
+    .option('--strength <s>', 'image-to-image: how far the image is noised, in (0, 1] (default 0.8; with --mask 1)', strengthFlag)
+    .option('--mask <image>', 'inpainting: white = regenerate, black = keep the --init image (same size as it)')
+    .option('--resample <r>', "inpainting: RePaint's resampling, each step run r times (ddpm/ddim/euler)", int('resample', 1, 100))
     .option('--no-autotune', 'skip measuring kernel variants');
   addSamplingOptions(program);
   addAdapterOption(program);
@@ -38,6 +44,7 @@ await runCli(USAGE, async () => {
   if (o.class !== undefined && !meta.config.classes) throw new UsageError('--class needs a class-conditional checkpoint');
   const schedule = new NoiseSchedule(meta.schedule);
   const so = samplingFromOpts(o, schedule.T, !!meta.config.classes);
+  const init = initFromFlags(o, o.n, meta.config.inChannels, meta.config.imageSize);
 
   const gpu = await setupGpu(o.autotune, false, o.adapter);
   const model = new UNet(gpu, meta.config);
@@ -46,11 +53,13 @@ await runCli(USAGE, async () => {
   const imgs = await sample(gpu, model, schedule, {
     n: o.n, ...so,
     classLabel: model.conditional ? (o.class === 'all' ? Array.from({ length: o.n }, (_, i) => i % 10) : (o.class ?? null)) : null, seed: o.seed, ema: o.ema,
+    init,
   });
   const secs = (performance.now() - t0) / 1000;
   writeGridPng(o.out, imgs, o.n, meta.config.imageSize, 2, o.class === 'all' ? Math.min(10, o.n) : undefined);
   if (o.preview && meta.config.inChannels === 1) console.log(terminalPreview(imgs, o.n, meta.config.imageSize));
-  console.log(`${o.n} samples from ${ckptPath} (${so.sampler}, ${so.steps} steps, η ${so.eta}${so.guidance !== undefined ? `, guidance ${so.guidance}` : ''}) in ${secs.toFixed(1)} s → ${o.out}`);
+  const how = !init ? '' : init.mask ? `, inpainting ${o.init} where ${o.mask} is white${init.resample ? `, resample ${init.resample}` : ''}` : `, from ${o.init} at strength ${init.strength}`;
+  console.log(`${o.n} samples from ${ckptPath} (${so.sampler}, ${so.steps} steps${so.sampler === 'ddim' ? `, η ${so.eta}` : ''}${so.guidance !== undefined ? `, guidance ${so.guidance}` : ''}${how}) in ${secs.toFixed(1)} s → ${o.out}`);
   if (o.raw) {
     const s = meta.config.imageSize;
     const shape = [o.n, meta.config.inChannels, s, s];

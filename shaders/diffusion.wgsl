@@ -9,6 +9,12 @@
 //     x_prev = coef_x0·x̂_0 + coef_xt·x_t + coef_eps·ε̂ + sigma·z
 //   DDPM: coef_x0 = √ᾱ_prev·β̃_t/(1−ᾱ_t), coef_xt = √(ᾱ_t/ᾱ_prev)·(1−ᾱ_prev)/(1−ᾱ_t), coef_eps = 0.
 //   DDIM: coef_x0 = √ᾱ_prev, coef_xt = 0, coef_eps = √(1−ᾱ_prev−σ²).
+//   Multistep solvers (DPM-Solver++ 2M) add coef_hist·x̂_0 of the previous step, kept in `hist`; Euler and
+//   DPM-Solver++ work in σ-space, and src/diffusion/solvers.ts maps their updates onto these coefficients
+//   with x kept in the variance-preserving space the model reads.
+//   Inpainting: where mask = 0 the result is replaced by the known image noised to the step's target level,
+//   √ᾱ_target·known + √(1−ᾱ_target)·z' (RePaint), so the final step (ᾱ = 1) returns the known pixels.
+//   renoise:      x ← coef_xt·x + sigma·z, the jump back up one step of RePaint's resampling.
 
 struct QSample {
   N: u32,
@@ -61,11 +67,19 @@ struct Step {
   seed: u32,
   step: u32,       // index of this sampler step (keys the noise)
   pred_v: u32,     // 1: the model predicts v, 0: ε
+  coef_hist: f32,  // weight of the previous step's x̂_0 (multistep solvers; 0 reads nothing)
+  store_hist: u32, // 1: keep this step's x̂_0 in hist for the next step
+  inpaint: u32,    // 1: blend with the known image where mask = 0
+  tgt_sqrt_a: f32,   // √ᾱ of the level this step lands on (the known image is noised to it)
+  tgt_sqrt_1ma: f32, // √(1−ᾱ) of that level
 }
 
 @group(0) @binding(0) var<uniform> ps: Step;
 @group(0) @binding(1) var<storage, read> eps_hat: array<f32>;
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> hist: array<f32>;  // [n] previous x̂_0 (unused slot: any buffer)
+@group(0) @binding(4) var<storage, read> known: array<f32>;       // [n] inpainting: the known image in [−1, 1]
+@group(0) @binding(5) var<storage, read> mask: array<f32>;        // [n] 1 = regenerate, 0 = keep known
 
 // The model output for element i, guided when cfg = 1 (guidance is affine, so guiding v̂ guides ε̂ alike).
 fn guided_out(gi: u32) -> f32 {
@@ -85,16 +99,29 @@ fn predict(gi: u32, xv: f32) -> vec2f {
   return vec2f(o, (xv - ps.sqrt_1ma * o) / ps.sqrt_a);
 }
 
-// The update from x_t, ε̂ and the (already clipped or thresholded) x̂_0, with the step's noise zi.
-fn step_value(xv: f32, e_in: f32, x0_hat: f32, zi: f32) -> f32 {
+// The update of element i from x_t, ε̂ and the (already clipped or thresholded) x̂_0, with the step's noise
+// zi and, when inpainting, the noise zk of the known image; keeps x̂_0 for a multistep solver's next step.
+fn step_value(i: u32, xv: f32, e_in: f32, x0_hat: f32, zi: f32, zk: f32) -> f32 {
   var e = e_in;
   if (ps.recompute_eps != 0u) { e = (xv - ps.sqrt_a * x0_hat) / ps.sqrt_1ma; }
-  return ps.coef_x0 * x0_hat + ps.coef_xt * xv + ps.coef_eps * e + ps.sigma * zi;
+  var v = ps.coef_x0 * x0_hat + ps.coef_xt * xv + ps.coef_eps * e + ps.sigma * zi;
+  if (ps.coef_hist != 0.0) { v += ps.coef_hist * hist[i]; }
+  if (ps.store_hist != 0u) { hist[i] = x0_hat; }
+  if (ps.inpaint != 0u) { v = mix(ps.tgt_sqrt_a * known[i] + ps.tgt_sqrt_1ma * zk, v, mask[i]); }
+  return v;
 }
 
-// The step's noise for element i: lane i % 4 of Philox block i / 4 (the same numbers in both entries).
+// Noise for element i: lane i % 4 of Philox block i / 4, one stream per use (the same numbers in every
+// entry): 2 the step's z, 3 the known image's z' (inpainting), 4 renoise.
+fn noise4(blk: u32, stream: u32) -> vec4f {
+  return normal4(vec4u(blk, stream, 0u, 0u), vec2u(ps.seed, ps.step * 0x9E3779B9u));
+}
 fn step_noise4(blk: u32) -> vec4f {
-  if (ps.sigma > 0.0) { return normal4(vec4u(blk, 2u, 0u, 0u), vec2u(ps.seed, ps.step * 0x9E3779B9u)); }
+  if (ps.sigma > 0.0) { return noise4(blk, 2u); }
+  return vec4f(0.0);
+}
+fn known_noise4(blk: u32) -> vec4f {
+  if (ps.inpaint != 0u && ps.tgt_sqrt_1ma > 0.0) { return noise4(blk, 3u); }
   return vec4f(0.0);
 }
 
@@ -103,6 +130,7 @@ fn sampler_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let blk = linear_index(gid, nwg, 64u);
   if (blk * 4u >= ps.n) { return; }
   let z = step_noise4(blk);
+  let zk = known_noise4(blk);
   for (var l = 0u; l < 4u; l++) {
     let i = blk * 4u + l;
     if (i >= ps.n) { break; }
@@ -110,7 +138,20 @@ fn sampler_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     let pr = predict(i, xv);
     var x0_hat = pr.y;
     if (ps.clip != 0u) { x0_hat = clamp(x0_hat, -ps.clip_range, ps.clip_range); }
-    x[i] = step_value(xv, pr.x, x0_hat, z[l]);
+    x[i] = step_value(i, xv, pr.x, x0_hat, z[l], zk[l]);
+  }
+}
+
+// RePaint's jump back: x_t = √(ᾱ_t/ᾱ_prev)·x_prev + √(1 − ᾱ_t/ᾱ_prev)·z (coef_xt and sigma).
+@compute @workgroup_size(64)
+fn renoise(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let blk = linear_index(gid, nwg, 64u);
+  if (blk * 4u >= ps.n) { return; }
+  let z = noise4(blk, 4u);
+  for (var l = 0u; l < 4u; l++) {
+    let i = blk * 4u + l;
+    if (i >= ps.n) { break; }
+    x[i] = ps.coef_xt * x[i] + ps.sigma * z[l];
   }
 }
 
@@ -176,6 +217,6 @@ fn sampler_step_dynamic(@builtin(workgroup_id) wid: vec3u, @builtin(local_invoca
     let xv = x[i];
     let pr = predict(i, xv);
     let x0_hat = clamp(pr.y, -s, s) / s;
-    x[i] = step_value(xv, pr.x, x0_hat, step_noise4(i / 4u)[i % 4u]);
+    x[i] = step_value(i, xv, pr.x, x0_hat, step_noise4(i / 4u)[i % 4u], known_noise4(i / 4u)[i % 4u]);
   }
 }

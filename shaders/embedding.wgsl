@@ -7,10 +7,11 @@ struct Emb {
   N: u32,
   D: u32,
   classes: u32,
+  t_float: u32,  // timestep: 1 = t holds f32 bits (samplers that run the model between timesteps), 0 = u32
 }
 
 @group(0) @binding(0) var<uniform> p: Emb;
-@group(0) @binding(1) var<storage, read> t: array<u32>;        // [N] timesteps (or class labels)
+@group(0) @binding(1) var<storage, read> t: array<u32>;        // [N] timesteps (u32 or f32 bits), or class labels
 @group(0) @binding(2) var<storage, read_write> out: array<f32>; // [N, D]
 
 @compute @workgroup_size(64)
@@ -22,7 +23,7 @@ fn timestep(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   let half = p.D / 2u;
   let k = d % half;
   let freq = exp(-9.210340371976184 * f32(k) / f32(max(half, 2u) - 1u));
-  let arg = f32(t[n]) * freq;
+  let arg = select(f32(t[n]), bitcast<f32>(t[n]), p.t_float != 0u) * freq;
   out[i] = select(cos(arg), sin(arg), d < half);
 }
 

@@ -17,6 +17,13 @@ describe('embedding', () => {
     });
   }
 
+  it('f32 timesteps between integers (samplers such as Euler run the model there)', async () => {
+    const gpu = await getGpu();
+    const t = [999, 946.4210815429688, 0.5, 52.578948974609375];
+    const e = timestepEmbedding(gpu, gpu.upload([4], t), 32, poisoned(gpu, [4, 32]));
+    expectClose('timestep embedding (f32 t)', await e.read(), timestepEmbeddingRef(t, 32), 2e-4, 0);
+  });
+
   it('class embedding add and backward (labels with repeats, the null class)', async () => {
     const gpu = await getGpu();
     const [N, D, classes] = [7, 12, 11];
@@ -32,9 +39,9 @@ describe('embedding', () => {
     expectClose('class backward', await dt.read(), classBackwardRef(d, labels, classes, D), 1e-6, 1e-6);
   });
 
-  it('rejects float timesteps and odd dimensions', async () => {
+  it('rejects a timestep tensor of the wrong rank and odd dimensions', async () => {
     const gpu = await getGpu();
-    expect(() => timestepEmbedding(gpu, gpu.tensor([4]), 32)).toThrow(/timestep_embedding: t must be u32, got f32/);
+    expect(() => timestepEmbedding(gpu, gpu.tensor([2, 2]), 32)).toThrow(/timestep_embedding: t must have rank 1/);
     expect(() => timestepEmbedding(gpu, gpu.tensor([4], 'x', 'u32'), 31)).toThrow(/timestep_embedding: dimension must be an even integer/);
   });
 });

@@ -10,6 +10,7 @@ import { Classifier, classifierBytes, loadClassifier } from '../src/model/classi
 import { CLASSIFIER_TRAIN, trainClassifier } from '../src/train/classifier-trainer.ts';
 import { evaluateQuality, formatReport } from '../src/eval/evaluate.ts';
 import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
+import type { SamplerName } from '../src/diffusion/plan.ts';
 import { $, positiveInt, readNumber, setText, val } from './dom.ts';
 import { drawGrid } from './draw.ts';
 
@@ -17,7 +18,7 @@ const GRID_N = 16;
 const FILM_FRAMES = 10;
 
 export interface SampleRequest {
-  sampler: 'ddim' | 'ddpm';
+  sampler: SamplerName;
   steps: number;
   eta: number;
   seed: number;
@@ -29,7 +30,7 @@ export interface SampleRequest {
 /** The panel's own controls, validated. */
 export function requestFromControls(): SampleRequest {
   return {
-    sampler: val('sampler') as 'ddim' | 'ddpm',
+    sampler: val('sampler') as SamplerName,
     steps: readNumber('steps', 'sampler steps', (n) => positiveInt(n) && n <= 1000, 'an integer from 1 to 1000'),
     eta: readNumber('eta-in', 'η', (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
     seed: readNumber('seed', 'seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),

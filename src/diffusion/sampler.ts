@@ -1,22 +1,25 @@
-// DDPM ancestral and DDIM sampling through the UNet and the fused sampler-step kernel, with optional
-// classifier-free guidance (conditional and null-class halves run as one doubled batch). Same seed, same
-// adapter → same images.
+// Sampling through the UNet and the fused sampler-step kernel: DDPM, DDIM, DPM-Solver++ (2M, SDE) and Euler
+// (deterministic, ancestral) from noise, from a noised image (image-to-image, SDEdit) or filling a masked
+// part of one (inpainting, RePaint-style), with optional classifier-free guidance (conditional and
+// null-class halves run as one doubled batch). Same seed, same adapter → same images.
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { UNet } from '../model/unet.ts';
-import { NoiseSchedule, ddimStep, ddpmStep, inferenceTimesteps, type TimestepSpacing, type VarianceType } from './schedule.ts';
+import type { NoiseSchedule, TimestepSpacing, VarianceType } from './schedule.ts';
+import { samplerPlan, strengthStart, type SamplerName } from './plan.ts';
 import { randn } from '../ops/random.ts';
-import { samplerStep, type StepThreshold } from '../ops/diffusion.ts';
+import { axpby, scale } from '../ops/elementwise.ts';
+import { renoise, samplerStep, type StepExtras, type StepThreshold } from '../ops/diffusion.ts';
 
 export interface SampleOptions {
   n: number;
-  sampler: 'ddpm' | 'ddim';
+  sampler: SamplerName;
   /** Inference steps (DDPM: usually all T). */
   steps: number;
   eta?: number;
   spacing?: TimestepSpacing;
   varianceType?: VarianceType;
-  /** Clamp x̂0 to [−1, 1] (diffusers' clip_sample; default true for both samplers, as there). */
+  /** Clamp x̂0 to [−1, 1] (diffusers' clip_sample: default on for DDPM and DDIM; thresholding for DPM-Solver++, off). */
   clip?: boolean;
   /** Imagen's per-sample dynamic threshold instead of the static clamp (diffusers' thresholding). */
   dynamicThreshold?: { quantile?: number; maxValue?: number } | null;
@@ -29,6 +32,12 @@ export interface SampleOptions {
   seed?: number;
   /** Use the EMA weights (default true). */
   ema?: boolean;
+  /**
+   * Start from images instead of noise: [n, C, S, S] in [0, 1]. With `strength` s ∈ (0, 1] the images are
+   * noised to the level s selects and denoised from there (SDEdit; s → 0 returns them, 1 starts from noise
+   * level T); with `mask` (1 = regenerate, 0 = keep) the kept part is held to them at every step.
+   */
+  init?: { images: Float32Array; strength?: number; mask?: Float32Array; resample?: number } | null;
   /** Called after each step with the step index and the current x (a GPU tensor; read it if needed). */
   onStep?: (i: number, t: number, x: Tensor) => void | Promise<void>;
 }
@@ -38,7 +47,7 @@ export interface SampleOptions {
  * combination that scored best on the shipped model (docs/sampling.md has the sweep it was chosen from).
  */
 export const DEFAULT_SAMPLING = {
-  sampler: 'ddim' as 'ddim' | 'ddpm',
+  sampler: 'ddim' as SamplerName,
   steps: 25,
   eta: 1,
   guidance: 2,
@@ -52,44 +61,79 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
   const guided = o.guidance !== undefined && o.guidance !== 1 && model.conditional;
   if (o.guidance !== undefined && o.guidance !== 1 && !model.conditional) throw new Error('sample: guidance needs a class-conditional model');
   const labelsArr = labelList(o.n, o.classLabel ?? null, cfg.classes);
-  const ts = o.sampler === 'ddpm' && o.steps === schedule.T
-    ? Array.from({ length: schedule.T }, (_, i) => schedule.T - 1 - i)
-    : inferenceTimesteps(schedule.T, o.steps, o.spacing ?? 'leading');
-  const stride = Math.floor(schedule.T / o.steps);
+  const shape = [o.n, cfg.inChannels, cfg.imageSize, cfg.imageSize];
+  const size = shape.reduce((p, v) => p * v, 1);
+  const init = checkInit(o, size);
+  const plan = samplerPlan(schedule, o, init ? strengthStart(o.steps, init.strength ?? 1) : 0);
+  const resample = init?.resample ?? 1;
+  if (resample > 1 && plan.multistep) throw new Error(`sample: resampling (RePaint) needs a single-step sampler, not ${o.sampler}`);
   const seed = o.seed ?? 0;
   // The EMA weights are read in place by a pass built on them (UNet.pass 'ema'): nothing is copied.
   const pass = model.pass(guided ? 2 * o.n : o.n, false, o.ema !== false ? 'ema' : 'params');
-  const shape = [o.n, cfg.inChannels, cfg.imageSize, cfg.imageSize];
   const x = guided ? gpu.tensor(shape, 'sample') : pass.x;
-  randn(gpu, x, seed, 21);
-  if (pass.labels) gpu.write(pass.labels, guided ? [...labelsArr, ...labelsArr.map(() => cfg.classes)] : labelsArr);
-
-  const threshold: StepThreshold = o.dynamicThreshold
-    ? { mode: 'dynamic', quantile: o.dynamicThreshold.quantile, maxValue: o.dynamicThreshold.maxValue, recomputeEps: o.clippedModelOutput }
-    : { mode: 'static', recomputeEps: o.clippedModelOutput };
+  const temps: Tensor[] = [];
+  const temp = (t: Tensor) => (temps.push(t), t);
+  const extras: StepExtras = {};
+  if (plan.multistep) extras.hist = temp(gpu.tensor(shape, 'sampler_hist'));
   try {
-    const tAll = new Uint32Array(pass.batch);
-    for (let i = 0; i < ts.length; i++) {
-      const t = ts[i];
-      const prev = o.sampler === 'ddpm' && o.steps === schedule.T ? t - 1 : t - stride;
+    const known = init ? temp(gpu.upload(shape, Float32Array.from(init.images, (v) => 2 * v - 1), 'sample_init')) : null;
+    if (known && init?.mask) extras.inpaint = { known, mask: temp(gpu.upload(shape, init.mask, 'sample_mask')) };
+    startingPoint(gpu, x, plan.steps[0]?.coefs, known, plan.initScale, seed, temp);
+    if (pass.labels) gpu.write(pass.labels, guided ? [...labelsArr, ...labelsArr.map(() => cfg.classes)] : labelsArr);
+
+    const threshold: StepThreshold = o.dynamicThreshold
+      ? { mode: 'dynamic', quantile: o.dynamicThreshold.quantile, maxValue: o.dynamicThreshold.maxValue, recomputeEps: o.clippedModelOutput }
+      : { mode: 'static', recomputeEps: o.clippedModelOutput };
+    const tAll = new Float32Array(pass.batch);
+    let key = 0; // keys each step's noise: every model call draws fresh numbers
+    for (let i = 0; i < plan.steps.length; i++) {
+      const { t, coefs } = plan.steps[i];
       gpu.write(pass.t, tAll.fill(t));
-      if (guided) {
-        const half = x.size * 4;
-        copyInto(gpu, x, pass.x, 0);
-        copyInto(gpu, x, pass.x, half);
+      for (let r = 0; r < resample; r++) {
+        if (guided) {
+          const half = x.size * 4;
+          copyInto(gpu, x, pass.x, 0);
+          copyInto(gpu, x, pass.x, half);
+        }
+        pass.graph.forward();
+        samplerStep(gpu, x, pass.out, coefs, seed, key++, guided ? o.guidance! : null, threshold, extras);
+        // RePaint: jump back to this step's level and run it again, so the regenerated part can agree with
+        // the kept part (not after the last step, nor after the last repeat).
+        if (r < resample - 1 && i < plan.steps.length - 1) {
+          const ratio = (coefs.sqrtA / coefs.target!.sqrtA) ** 2;
+          renoise(gpu, x, Math.sqrt(ratio), Math.sqrt(1 - ratio), seed, key++);
+        } else break;
       }
-      pass.graph.forward();
-      const c = o.sampler === 'ddpm'
-        ? ddpmStep(schedule, t, prev, o.varianceType ?? 'fixed_small', o.clip ?? true)
-        : ddimStep(schedule, t, prev, o.eta ?? 0, o.clip ?? true);
-      samplerStep(gpu, x, pass.out, c, seed, i, guided ? o.guidance! : null, threshold);
       if (o.onStep) await o.onStep(i, t, x);
     }
-    const out = await x.read();
-    return out;
+    return await x.read();
   } finally {
     if (guided) x.release();
+    for (const t of temps) t.release();
   }
+}
+
+/** x at the plan's first step: noise (× initScale), or the init images noised to that step's level. */
+function startingPoint(gpu: Gpu, x: Tensor, first: { sqrtA: number; sqrt1mA: number } | undefined, known: Tensor | null, initScale: number, seed: number, temp: (t: Tensor) => Tensor): void {
+  if (!known && initScale === 1) {
+    randn(gpu, x, seed, 21);
+    return;
+  }
+  const z = randn(gpu, temp(gpu.tensor(x.shape, 'sample_noise')), seed, 21);
+  if (!known) scale(gpu, z, initScale, x);
+  else if (!first) gpu.copyRange(known.buffer, known.byteOffset, x.buffer, x.byteOffset, x.byteLength); // no step runs: the input itself
+  else axpby(gpu, known, z, first.sqrtA, first.sqrt1mA, x);
+}
+
+/** The init images, mask and resampling count, checked against the batch. */
+function checkInit(o: SampleOptions, size: number): SampleOptions['init'] {
+  const init = o.init;
+  if (!init) return null;
+  if (init.images.length !== size) throw new Error(`sample: init images hold ${init.images.length} values, expected ${size} (${o.n} images of the model's size)`);
+  if (init.mask && init.mask.length !== size) throw new Error(`sample: the mask holds ${init.mask.length} values, expected ${size}`);
+  if (init.resample !== undefined && !(Number.isInteger(init.resample) && init.resample >= 1)) throw new Error(`sample: resample must be an integer ≥ 1, got ${init.resample}`);
+  if (init.resample !== undefined && init.resample > 1 && !init.mask) throw new Error('sample: resample needs a mask (it is RePaint\'s inpainting schedule)');
+  return init;
 }
 
 function copyInto(gpu: Gpu, src: Tensor, dst: Tensor, byteOffset: number): void {

@@ -20,7 +20,7 @@ export interface BuiltUNet {
   graph: Graph;
   batch: number;
   x: Tensor;             // [B, C_in, S, S] noisy images
-  t: Tensor;             // [B] u32 timesteps
+  t: Tensor;             // [B] timesteps: u32 in a training pass (q_sample indexes with them), f32 otherwise
   labels: Tensor | null; // [B] u32 class labels (classes = null class) when conditional
   out: Tensor;           // [B, C_in, S, S] predicted ε
 }
@@ -104,7 +104,8 @@ export class UNet {
     const L = new UNetLayers(this.gpu, g, this.params, this.paramMap, cfg, weights);
     const S = cfg.imageSize;
     const x = g.buffer([batch, cfg.inChannels, S, S]);
-    const t = g.buffer([batch], 'u32');
+    // Samplers may run the model between integer timesteps (Euler's linspace spacing): f32 outside training.
+    const t = g.buffer([batch], training ? 'u32' : 'f32');
     const labels = cfg.classes > 0 ? g.buffer([batch], 'u32') : null;
     const embAct = L.timeEmbedding(t, labels);
 

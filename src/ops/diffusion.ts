@@ -44,6 +44,28 @@ export interface StepCoefs {
   /** Clamp x̂0 to ±clipRange (diffusers' clip_sample). */
   clip: boolean;
   clipRange?: number;
+  /** Weight of the previous step's x̂0 (multistep solvers); needs `hist`. */
+  coefHist?: number;
+  /** Keep this step's x̂0 in `hist` for the next step. */
+  storeHist?: boolean;
+  /** √ᾱ and √(1−ᾱ) of the level the step lands on: inpainting noises the known image to it. */
+  target?: { sqrtA: number; sqrt1mA: number };
+}
+
+/** Buffers a step may use besides x and the model output. */
+export interface StepExtras {
+  /** [N, ...] like x: the previous x̂0 of a multistep solver, read and rewritten in place. */
+  hist?: Tensor;
+  /** Inpainting: the known image (in [−1, 1]) and a mask (1 = regenerate, 0 = keep), both shaped like x. */
+  inpaint?: { known: Tensor; mask: Tensor };
+}
+
+const unusedSlots = new WeakMap<Gpu, Tensor>();
+/** A 4-float buffer bound to the read-write `hist` slot when a step keeps no history (never touched then). */
+function unusedSlot(gpu: Gpu): Tensor {
+  let t = unusedSlots.get(gpu);
+  if (!t) unusedSlots.set(gpu, (t = gpu.tensor([4], 'sampler_step_unused_hist')));
+  return t;
 }
 
 /** How x̂0 is bounded before the update, and which ε̂ the update uses (see shaders/diffusion.wgsl). */
@@ -66,12 +88,20 @@ export interface StepThreshold {
  */
 export function samplerStep(
   gpu: Gpu, x: Tensor, epsHat: Tensor, c: StepCoefs, seed: number, step: number, guidance: number | null = null, th: StepThreshold = {},
+  extras: StepExtras = {},
 ): void {
   const op = 'sampler_step';
   const cfg = guidance !== null;
   const want = cfg ? [2 * x.shape[0], ...x.shape.slice(1)] : x.shape;
   expectShape(op, 'eps_hat', epsHat, want);
-  for (const [k, v] of Object.entries(c)) if (typeof v === 'number' && !Number.isFinite(v)) fail(op, `coefficient ${k} is ${v}`);
+  for (const [k, v] of Object.entries({ ...c, ...c.target })) if (typeof v === 'number' && !Number.isFinite(v)) fail(op, `coefficient ${k} is ${v}`);
+  if ((c.coefHist || c.storeHist) && !extras.hist) fail(op, 'a multistep step (coefHist or storeHist) needs a hist buffer');
+  if (extras.hist) expectShape(op, 'hist', extras.hist, x.shape);
+  if (extras.inpaint) {
+    expectShape(op, 'known', extras.inpaint.known, x.shape);
+    expectShape(op, 'mask', extras.inpaint.mask, x.shape);
+    if (!c.target) fail(op, 'inpainting needs the target level of the step (coefs.target)');
+  }
   const dynamic = th.mode === 'dynamic';
   const quantile = th.quantile ?? 0.995;
   const maxValue = th.maxValue ?? 1.5;
@@ -85,8 +115,29 @@ export function samplerStep(
       sqrt_a: c.sqrtA, sqrt_1ma: c.sqrt1mA, coef_x0: c.coefX0, coef_xt: c.coefXt, coef_eps: c.coefEps, sigma: c.sigma,
       clip: c.clip || dynamic ? 1 : 0, clip_range: dynamic ? maxValue : (c.clipRange ?? 1),
       recompute_eps: th.recomputeEps && (c.clip || dynamic) ? 1 : 0, quantile, seed, step, pred_v: c.vPrediction ? 1 : 0,
+      coef_hist: c.coefHist ?? 0, store_hist: c.storeHist ? 1 : 0, inpaint: extras.inpaint ? 1 : 0,
+      tgt_sqrt_a: c.target?.sqrtA ?? 0, tgt_sqrt_1ma: c.target?.sqrt1mA ?? 0,
     },
-    bind: { eps_hat: epsHat, x },
+    // Unused read-only slots take the model output (never read then); the read-write one a spare buffer.
+    bind: {
+      eps_hat: epsHat, x, hist: extras.hist ?? unusedSlot(gpu),
+      known: extras.inpaint?.known ?? epsHat, mask: extras.inpaint?.mask ?? epsHat,
+    },
     ...(dynamic ? { workgroups: [N, 1, 1] as [number, number, number] } : { invocations: Math.ceil(x.size / 4) }),
+  });
+}
+
+/** RePaint's jump back up: x ← a·x + b·z in place, z drawn in the kernel (keyed by seed and step). */
+export function renoise(gpu: Gpu, x: Tensor, a: number, b: number, seed: number, step: number): void {
+  const op = 'renoise';
+  if (!Number.isFinite(a) || !Number.isFinite(b)) fail(op, `coefficients must be finite, got ${a}, ${b}`);
+  gpu.run(gpu.kernel('diffusion', 'renoise'), {
+    params: {
+      n: x.size, S: x.size, cfg: 0, guidance: 0, sqrt_a: 0, sqrt_1ma: 0, coef_x0: 0, coef_xt: a, coef_eps: 0, sigma: b,
+      clip: 0, clip_range: 0, recompute_eps: 0, quantile: 0, seed, step, pred_v: 0, coef_hist: 0, store_hist: 0, inpaint: 0,
+      tgt_sqrt_a: 0, tgt_sqrt_1ma: 0,
+    },
+    bind: { x },
+    invocations: Math.ceil(x.size / 4),
   });
 }

@@ -40,8 +40,9 @@ export interface ShaderKernels {
   'data.gather_labels': { params: 'N' | 'D' | 'seed' | 'stream' | 'null_class' | 'p_drop'; bind: 'labels' | 'idx' | 'state' | 'out_l' };
   'data.gather_rows': { params: 'N' | 'D' | 'seed' | 'stream' | 'null_class' | 'p_drop'; bind: 'data' | 'idx' | 'out' };
   'diffusion.q_sample': { params: 'N' | 'S' | 'seed' | 'stream' | 'v_target'; bind: 'x0' | 't' | 'sched' | 'state' | 'xt' | 'eps' };
-  'diffusion.sampler_step': { params: 'n' | 'S' | 'cfg' | 'guidance' | 'sqrt_a' | 'sqrt_1ma' | 'coef_x0' | 'coef_xt' | 'coef_eps' | 'sigma' | 'clip' | 'clip_range' | 'recompute_eps' | 'quantile' | 'seed' | 'step' | 'pred_v'; bind: 'eps_hat' | 'x' };
-  'diffusion.sampler_step_dynamic': { params: 'n' | 'S' | 'cfg' | 'guidance' | 'sqrt_a' | 'sqrt_1ma' | 'coef_x0' | 'coef_xt' | 'coef_eps' | 'sigma' | 'clip' | 'clip_range' | 'recompute_eps' | 'quantile' | 'seed' | 'step' | 'pred_v'; bind: 'eps_hat' | 'x' };
+  'diffusion.renoise': { params: 'n' | 'S' | 'cfg' | 'guidance' | 'sqrt_a' | 'sqrt_1ma' | 'coef_x0' | 'coef_xt' | 'coef_eps' | 'sigma' | 'clip' | 'clip_range' | 'recompute_eps' | 'quantile' | 'seed' | 'step' | 'pred_v' | 'coef_hist' | 'store_hist' | 'inpaint' | 'tgt_sqrt_a' | 'tgt_sqrt_1ma'; bind: 'x' };
+  'diffusion.sampler_step': { params: 'n' | 'S' | 'cfg' | 'guidance' | 'sqrt_a' | 'sqrt_1ma' | 'coef_x0' | 'coef_xt' | 'coef_eps' | 'sigma' | 'clip' | 'clip_range' | 'recompute_eps' | 'quantile' | 'seed' | 'step' | 'pred_v' | 'coef_hist' | 'store_hist' | 'inpaint' | 'tgt_sqrt_a' | 'tgt_sqrt_1ma'; bind: 'eps_hat' | 'x' | 'hist' | 'known' | 'mask' };
+  'diffusion.sampler_step_dynamic': { params: 'n' | 'S' | 'cfg' | 'guidance' | 'sqrt_a' | 'sqrt_1ma' | 'coef_x0' | 'coef_xt' | 'coef_eps' | 'sigma' | 'clip' | 'clip_range' | 'recompute_eps' | 'quantile' | 'seed' | 'step' | 'pred_v' | 'coef_hist' | 'store_hist' | 'inpaint' | 'tgt_sqrt_a' | 'tgt_sqrt_1ma'; bind: 'eps_hat' | 'x' | 'hist' | 'known' | 'mask' };
   'elementwise.accumulate': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'out' };
   'elementwise.axpby': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'b' | 'out' };
   'elementwise.fill': { params: 'n' | 'alpha' | 'beta'; bind: 'out' };
@@ -49,9 +50,9 @@ export interface ShaderKernels {
   'elementwise.scale': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'out' };
   'elementwise.silu_backward': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'b' | 'out' };
   'elementwise.silu_forward': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'out' };
-  'embedding.class_add': { params: 'N' | 'D' | 'classes'; bind: 't' | 'table' | 'acc' };
-  'embedding.class_backward': { params: 'N' | 'D' | 'classes'; bind: 't' | 'dacc' | 'dtable' };
-  'embedding.timestep': { params: 'N' | 'D' | 'classes'; bind: 't' | 'out' };
+  'embedding.class_add': { params: 'N' | 'D' | 'classes' | 't_float'; bind: 't' | 'table' | 'acc' };
+  'embedding.class_backward': { params: 'N' | 'D' | 'classes' | 't_float'; bind: 't' | 'dacc' | 'dtable' };
+  'embedding.timestep': { params: 'N' | 'D' | 'classes' | 't_float'; bind: 't' | 'out' };
   'gemm.gemm_nn': { params: 'M' | 'N' | 'K' | 'A4' | 'N4' | 'mode' | 'P' | 'n0' | 'has_bias' | 'rows_per_split' | 'z0'; bind: 'a' | 'b' | 'bias' | 'c' };
   'gemm.gemm_tn': { params: 'M' | 'N' | 'K' | 'A4' | 'N4' | 'mode' | 'P' | 'n0' | 'has_bias' | 'rows_per_split' | 'z0'; bind: 'a' | 'b' | 'c' };
   'groupnorm.forward': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu'; bind: 'x' | 'gamma' | 'beta' | 'y' | 'stats' };

@@ -17,7 +17,12 @@ export function vTargetRef(x0: ArrayLike<number>, t: ArrayLike<number>, alphasCu
   });
 }
 
-export interface RefCoefs { sqrtA: number; sqrt1mA: number; coefX0: number; coefXt: number; coefEps: number; sigma: number; clip: boolean; vPrediction?: boolean }
+export interface RefCoefs {
+  sqrtA: number; sqrt1mA: number; coefX0: number; coefXt: number; coefEps: number; sigma: number; clip: boolean; vPrediction?: boolean;
+  coefHist?: number; storeHist?: boolean; target?: { sqrtA: number; sqrt1mA: number };
+}
+/** A multistep solver's previous x̂0 (updated in place when storeHist) and inpainting's known image, mask and noise. */
+export interface RefExtras { hist?: Float64Array; inpaint?: { known: ArrayLike<number>; mask: ArrayLike<number>; z: ArrayLike<number> } }
 export interface RefThreshold { mode?: 'static' | 'dynamic'; quantile?: number; maxValue?: number; recomputeEps?: boolean }
 
 /** torch.quantile (linear interpolation) of one row. */
@@ -35,7 +40,7 @@ export function quantileRef(v: ArrayLike<number>, q: number): number {
  */
 export function samplerStepRef(
   x: ArrayLike<number>, eps: ArrayLike<number>, c: RefCoefs, z: ArrayLike<number>, epsU?: ArrayLike<number>, guidance = 1,
-  th: RefThreshold = {}, S = x.length,
+  th: RefThreshold = {}, S = x.length, ex: RefExtras = {},
 ): Float64Array {
   const out = Float64Array.from(x, (_, i) => (epsU ? epsU[i] + guidance * (eps[i] - epsU[i]) : eps[i]));
   // v-prediction: the output is v̂; ε̂ and x̂0 follow from x_t = √ᾱ x0 + √(1−ᾱ) ε and v = √ᾱ ε − √(1−ᾱ) x0.
@@ -53,6 +58,10 @@ export function samplerStepRef(
   }
   return Float64Array.from(x, (xt, i) => {
     const ei = th.recomputeEps && bounded ? (xt - c.sqrtA * x0[i]) / c.sqrt1mA : e[i];
-    return c.coefX0 * x0[i] + c.coefXt * xt + c.coefEps * ei + c.sigma * z[i];
+    let v = c.coefX0 * x0[i] + c.coefXt * xt + c.coefEps * ei + c.sigma * z[i] + (c.coefHist ? c.coefHist * ex.hist![i] : 0);
+    if (c.storeHist) ex.hist![i] = x0[i];
+    const k = ex.inpaint;
+    if (k) v = k.mask[i] * v + (1 - k.mask[i]) * (c.target!.sqrtA * k.known[i] + c.target!.sqrt1mA * k.z[i]);
+    return v;
   });
 }
