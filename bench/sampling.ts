@@ -1,4 +1,4 @@
-// npm run bench:sampling -- --checkpoint NAME|FILE [--n 200] [--grid "ddim:10,25,50;ddpm:50"] [--eta 0,1]
+// npm run bench:sampling -- --checkpoint NAME|FILE [--n 200] [--grid "ddim:10,25,50;ddpm:50;dpmsolver++:5,10;euler:10"] [--eta 0,1]
 //                           [--guidance 1.5,2,3] [--clip static,none,clipped-eps,dynamic] [--out docs/sampling.json]
 // The sampler sweep behind DEFAULT_SAMPLING: every combination of sampler × steps × η × guidance × x̂0
 // handling, each scored like `npm run eval` (feature FD, pyramid SWD, digit accuracy, class entropy) against
@@ -16,6 +16,7 @@ import { sampleDigits, splitDigits } from '../src/data/split.ts';
 import { DEFAULT_CLASSIFIER_PATH, ensureClassifier } from '../src/eval/classifier-node.ts';
 import { evaluateQuality } from '../src/eval/evaluate.ts';
 import { adapterLine } from '../src/runtime/device.ts';
+import { SAMPLERS, type SamplerName } from '../src/diffusion/plan.ts';
 
 /** How x̂0 is bounded: static clamp stepping with the raw ε̂ (diffusers' default), none, clamp with ε̂ re-derived, dynamic. */
 const CLIP_MODES = {
@@ -54,8 +55,8 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
   if ([...etas, ...guidances].some((v) => !Number.isFinite(v) || v < 0)) throw new UsageError('--eta and --guidance take non-negative numbers');
   const samplers = String(o.grid).split(';').map((part) => {
     const [name, steps] = part.split(':');
-    if (name !== 'ddim' && name !== 'ddpm') throw new UsageError(`--grid: sampler must be ddim or ddpm, got "${name}"`);
-    return { name, steps: list(steps ?? '').map((s) => int('grid', 1, 1000)(s)) };
+    if (!(SAMPLERS as readonly string[]).includes(name)) throw new UsageError(`--grid: sampler must be one of ${SAMPLERS.join(', ')}, got "${name}"`);
+    return { name: name as SamplerName, steps: list(steps ?? '').map((s) => int('grid', 1, 1000)(s)) };
   });
   const path = resolveCheckpoint(o.checkpoint);
   const bytes = readFileBytes(path, 'checkpoint');
@@ -80,13 +81,14 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
     for (const steps of s.steps)
       for (const eta of s.name === 'ddim' ? etas : [1])
         for (const guidance of guidances)
-          for (const clip of clips) {
+          // Only DDPM and DDIM clamp x̂0 (diffusers' clip_sample); the σ-space samplers run as diffusers does.
+          for (const clip of s.name === 'ddim' || s.name === 'ddpm' ? clips : (['none'] as const)) {
             const samples = new Float32Array(n * 784);
             const t0 = performance.now();
             for (let start = 0, chunk = 0; start < n; start += o.batch, chunk++) {
               const m = Math.min(o.batch, n - start);
               const imgs = await sample(gpu, model, schedule, {
-                n: m, sampler: s.name as 'ddim' | 'ddpm', steps, eta, guidance, seed: chunk, classLabel: requested.slice(start, start + m), ...CLIP_MODES[clip],
+                n: m, sampler: s.name, steps, eta, guidance, seed: chunk, classLabel: requested.slice(start, start + m), ...CLIP_MODES[clip],
               });
               for (let i = 0; i < m * 784; i++) samples[start * 784 + i] = (imgs[i] + 1) / 2;
             }
