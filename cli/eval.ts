@@ -62,6 +62,8 @@ await runCli(USAGE, async () => {
     ckptBytes = readFileBytes(o.checkpoint, 'checkpoint');
     ckptMeta = readCheckpointMeta(ckptBytes);
     if (ckptMeta.config.imageSize !== 28 || ckptMeta.config.inChannels !== 1) throw new UsageError('eval scores 28×28 single-channel (MNIST) checkpoints only');
+    // The classifier and the held-out digits are MNIST's: another dataset's model would be scored as bad digits.
+    if (ckptMeta.dataset && ckptMeta.dataset.kind !== 'mnist') throw new UsageError(`eval scores MNIST models only; ${o.checkpoint} was trained on ${ckptMeta.dataset.name}`);
     so = samplingFromOpts(o, ckptMeta.schedule.numTrainTimesteps, !!ckptMeta.config.classes);
   } else if (o.samples) {
     const { data, shape } = readNpy(readFileBytes(o.samples, 'samples file'), o.samples);

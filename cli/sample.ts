@@ -20,7 +20,7 @@ await runCli(USAGE, async () => {
     .configureOutput({ writeErr: () => {} })
     .option('--checkpoint <file>', 'safetensors checkpoint written by train')
     .option('--n <n>', 'number of samples', int('n', 1, 4096), 64)
-    .option('--class <d>', 'digit to draw, or "all" for 0–9 in turn (class-conditional models)', (v: string) => (v === 'all' ? 'all' : int('class', 0, 9)(v)))
+    .option('--class <c>', 'class to draw (a digit for MNIST), or "all" for every class in turn (class-conditional models)', (v: string) => (v === 'all' ? 'all' : int('class', 0)(v)))
     .option('--seed <n>', 'noise seed', int('seed', 0, 0xffffffff), 0)
     .option('--no-ema', 'use the raw weights instead of the EMA')
     .option('--out <file>', 'PNG grid to write', 'samples.png')
@@ -42,6 +42,8 @@ await runCli(USAGE, async () => {
   const meta = readCheckpointMeta(bytes);
   console.log(`model: ${ckptPath} — ${describeModel(meta)}`);
   if (o.class !== undefined && !meta.config.classes) throw new UsageError('--class needs a class-conditional checkpoint');
+  const classes = meta.config.classes;
+  if (typeof o.class === 'number' && o.class >= classes) throw new UsageError(`--class ${o.class}: this model has classes 0–${classes - 1}${meta.dataset?.classNames.length ? ` (${meta.dataset.classNames.join(', ')})` : ''}`);
   const schedule = new NoiseSchedule(meta.schedule);
   const so = samplingFromOpts(o, schedule.T, !!meta.config.classes);
   const init = initFromFlags(o, o.n, meta.config.inChannels, meta.config.imageSize);
@@ -52,11 +54,11 @@ await runCli(USAGE, async () => {
   const t0 = performance.now();
   const imgs = await sample(gpu, model, schedule, {
     n: o.n, ...so,
-    classLabel: model.conditional ? (o.class === 'all' ? Array.from({ length: o.n }, (_, i) => i % 10) : (o.class ?? null)) : null, seed: o.seed, ema: o.ema,
+    classLabel: model.conditional ? (o.class === 'all' ? Array.from({ length: o.n }, (_, i) => i % classes) : (o.class ?? null)) : null, seed: o.seed, ema: o.ema,
     init,
   });
   const secs = (performance.now() - t0) / 1000;
-  writeGridPng(o.out, imgs, o.n, meta.config.imageSize, 2, o.class === 'all' ? Math.min(10, o.n) : undefined);
+  writeGridPng(o.out, imgs, o.n, meta.config.imageSize, 2, o.class === 'all' ? Math.min(classes, o.n) : undefined);
   if (o.preview && meta.config.inChannels === 1) console.log(terminalPreview(imgs, o.n, meta.config.imageSize));
   const how = !init ? '' : init.mask ? `, inpainting ${o.init} where ${o.mask} is white${init.resample ? `, resample ${init.resample}` : ''}` : `, from ${o.init} at strength ${init.strength}`;
   console.log(`${o.n} samples from ${ckptPath} (${so.sampler}, ${so.steps} steps${so.sampler === 'ddim' ? `, η ${so.eta}` : ''}${so.guidance !== undefined ? `, guidance ${so.guidance}` : ''}${how}) in ${secs.toFixed(1)} s → ${o.out}`);
