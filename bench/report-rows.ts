@@ -50,6 +50,7 @@ export function adapterFull(a: AdapterRecord): string {
 
 const OPS: Record<string, string> = {
   conv2d: 'conv2d', groupnorm_silu: 'GroupNorm→SiLU', linear: 'linear', attention: 'attention', adamw: 'AdamW',
+  timestep_embedding: 'time embedding', class_embedding: 'class embedding', cross_entropy: 'cross-entropy', maxpool2: 'max-pool 2×2',
   train_step: 'training step', ddim50_sampling: 'DDIM-50 sampling',
 };
 const DIRECTIONS: Record<string, string> = { backward_input: 'input gradient', backward_weight: 'weight gradient' };

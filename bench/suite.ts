@@ -6,12 +6,9 @@
 import type { Gpu } from '../src/runtime/gpu.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
 import type { PolicyState } from '../src/runtime/policy.ts';
-import { adamwStep } from '../src/ops/adamw.ts';
-import { newCounter, advanceCounter } from '../src/ops/random.ts';
 import { OP_TABLE } from '../test/ops/table.ts';
 import type { ConvShape } from '../test/reference/conv2d.ts';
-import { hostData, seeded, type AnyOpSpec } from '../test/ops/spec.ts';
-import { adamwRef } from '../test/reference/optim.ts';
+import { hostData, uploadInputs, type AnyOpSpec } from '../test/ops/spec.ts';
 
 export interface BenchRecord {
   name: string;
@@ -149,7 +146,10 @@ function peerFor(spec: AnyOpSpec, s: any): Case['peer'] {
   }
 }
 
-/** The kernel cases: every op-table spec (test/ops/table.ts) × variant × shape in the chosen size sets. */
+/**
+ * The kernel cases: every op-table spec (test/ops/table.ts) × variant × shape in the chosen size sets. An
+ * in-place op's `reset` runs before the checked run, so the twin sees the state it started from.
+ */
 function tableCases(sizes: SizeSet[]): Case[] {
   const list: Case[] = [];
   for (const spec of OP_TABLE) {
@@ -163,11 +163,11 @@ function tableCases(sizes: SizeSet[]): Case[] {
           name, direction: spec.direction, shape: Object.values(spec.dims(c.s)), variant, flops: spec.flops(c.s), bytes: spec.bytes(c.s),
           policy: spec.policy?.(variant),
           setup: (gpu) => {
-            const inputs: Record<string, Tensor> = Object.fromEntries(Object.entries(host).map(([k, v]) => [k, gpu.upload(v.shape, v.data)]));
+            const inputs = uploadInputs(gpu, host);
             const outputs: Record<string, Tensor> = Object.fromEntries(Object.entries(spec.outputs(c.s)).map(([k, shape]) => [k, gpu.tensor(shape)]));
-            const { run, scratch = [] } = spec.setup(gpu, c.s, inputs, outputs, variant);
+            const { run, scratch = [], reset } = spec.setup(gpu, c.s, inputs, outputs, variant);
             return {
-              run, out: outputs[primary], ref: () => (ref ??= spec.ref(c.s, hostData(host))[primary]),
+              run, out: outputs[primary], before: reset, ref: () => (ref ??= spec.ref(c.s, hostData(host))[primary]),
               free: [...Object.values(inputs), ...Object.values(outputs), ...scratch],
             };
           },
@@ -179,42 +179,12 @@ function tableCases(sizes: SizeSet[]): Case[] {
   return list;
 }
 
-function cases(sizes: SizeSet[]): Case[] {
-  const list: Case[] = tableCases(sizes);
-
-  // AdamW over a flat buffer the size of the small preset.
-  for (const n of [...(sizes.includes('smoke') ? [1000] : []), ...(sizes.includes('unet') ? [1_624_577] : [])]) {
-    const p0 = seeded([n], 15).data;
-    const g = seeded([n], 16).data;
-    const cfg = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-    list.push({
-      name: 'adamw', direction: 'update', shape: [n], variant: 'flat-single-dispatch', flops: 16 * n, bytes: 4 * 7 * n,
-      setup: (gpu) => {
-        const [tp, tg, tm, tv] = [gpu.upload([n], p0), gpu.upload([n], g), gpu.upload([n], new Float32Array(n)), gpu.upload([n], new Float32Array(n))];
-        const counter = newCounter(gpu, 0);
-        advanceCounter(gpu, counter);
-        const before = () => {
-          gpu.write(tp, p0);
-          gpu.write(tm, new Float32Array(n));
-          gpu.write(tv, new Float32Array(n));
-        };
-        return {
-          run: () => adamwStep(gpu, tp, tg, tm, tv, counter, cfg), out: tp, before,
-          ref: () => { const rp = Float64Array.from(p0); adamwRef(rp, g, new Float64Array(n), new Float64Array(n), 1, cfg); return rp; },
-          free: [tp, tg, tm, tv, counter],
-        };
-      },
-    });
-  }
-  return list;
-}
-
 export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]> {
   const log = o.log ?? (() => {});
   const out: BenchRecord[] = [];
   const peerMemo = new Map<string, PeerTime | null>();
   const keep = (c: Case) => !o.kernels.length || o.kernels.some((k) => `${c.name}.${c.direction}`.includes(k));
-  for (const c of cases(o.sizes).filter(keep)) {
+  for (const c of tableCases(o.sizes).filter(keep)) {
     const rec = await gpu.policy.using(c.policy ?? {}, () => runCase(gpu, c, o, peerMemo, log));
     out.push(rec);
     o.onRecord?.(rec);

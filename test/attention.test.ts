@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { attentionBackward, attentionForward } from '../src/ops/attention.ts';
 import { useGpu } from './helpers.ts';
-import { attentionBackwardSpec, attentionForwardSpec } from './ops/table.ts';
+import { attentionBackwardSpec, attentionForwardSpec } from './ops/attention.ts';
 import { checkOp, checkTwinGradients } from './ops/check.ts';
 
 const getGpu = useGpu();

@@ -16,6 +16,7 @@ import { fmtRatio, groupOf, type BenchRun } from '../bench/report-rows.ts';
 import { consoleTable } from '../bench/table.ts';
 import { profileStep } from '../bench/profile.ts';
 import { createNodeGpu } from '../src/platform/node.ts';
+import { OP_TABLE } from './ops/table.ts';
 import { launch } from './browser.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bench-'));
@@ -24,14 +25,17 @@ describe('bench runner', () => {
   it('runs every kernel at smoke sizes and writes JSON, Markdown and HTML', async () => {
     const run = await benchNode({ sizes: ['smoke'], kernels: [], reps: 1, warmup: 0, e2e: null });
     const names = new Set(run.records.map((r) => `${r.name}.${r.direction}`));
-    for (const k of ['conv2d.forward', 'conv2d.backward_input', 'conv2d.backward_weight', 'groupnorm_silu.forward', 'groupnorm_silu.backward', 'linear.forward', 'linear.backward', 'attention.forward', 'attention.backward', 'adamw.update']) {
+    // Every op-table spec and direction (the suite names fused GroupNorm→SiLU rows groupnorm_silu).
+    for (const spec of OP_TABLE) {
+      const k = `${spec.name === 'groupnorm' ? 'groupnorm_silu' : spec.name}.${spec.direction}`;
       expect(names.has(k), k).toBe(true);
     }
     expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'blocked8', 'gemm', 'lanes']));
     expect(new Set(run.records.filter((r) => r.name === 'attention').map((r) => r.variant))).toEqual(new Set(['row', 'rows4']));
     for (const r of run.records) {
       expect(r.ms_median, `${r.name}.${r.direction}`).toBeGreaterThan(0);
-      expect(r.gflops).toBeGreaterThan(0);
+      // Data movement (concat, split, upsample) counts no flops; it has bytes.
+      expect(r.flops > 0 ? r.gflops : r.gbps, `${r.name}.${r.direction}`).toBeGreaterThan(0);
       expect(r.max_rel_err, `${r.name}.${r.direction} ${r.variant}`).toBeLessThan(1e-2);
     }
     const files = writeRun(tmp(), run);

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
 import { conv2dBackwardRef, convOut } from './reference/conv2d.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
-import { conv2dBackwardInputSpec, conv2dBackwardWeightSpec, conv2dForwardSpec } from './ops/table.ts';
+import { conv2dBackwardInputSpec, conv2dBackwardWeightSpec, conv2dForwardSpec } from './ops/conv2d.ts';
 import { checkOp, checkTwinGradients } from './ops/check.ts';
 
 const getGpu = useGpu();
 
-// The shapes, variants, twins and tolerances are the op table's (test/ops/table.ts).
+// The shapes, variants, twins and tolerances are the op table's (test/ops/conv2d.ts).
 const cases = conv2dForwardSpec.cases.filter((c) => c.tags.includes('test')).map((c) => c.s);
 
 describe('conv2d', () => {

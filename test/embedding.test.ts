@@ -1,43 +1,19 @@
-// Sinusoidal timestep embedding and class embedding (lookup-add, backward) against the CPU twin.
+// Sinusoidal timestep embedding (u32 and f32 timesteps) and class embedding (lookup-add, backward): GPU vs
+// CPU twin and the backward twin against finite differences from the op table (test/ops/embedding.ts);
+// here only bad input refused.
 import { describe, expect, it } from 'vitest';
-import { classEmbeddingAdd, classEmbeddingBackward, timestepEmbedding } from '../src/ops/embedding.ts';
-import { classAddRef, classBackwardRef, timestepEmbeddingRef } from './reference/embedding.ts';
-import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
+import { timestepEmbedding } from '../src/ops/embedding.ts';
+import { useGpu } from './helpers.ts';
+import { checkOp, checkTwinGradients } from './ops/check.ts';
+import { classEmbeddingBackwardSpec, classEmbeddingForwardSpec, timestepEmbeddingSpec } from './ops/embedding.ts';
 
 const getGpu = useGpu();
 
 describe('embedding', () => {
-  for (const [N, D] of [[3, 32], [1, 128], [5, 6]]) {
-    it(`timestep embedding N${N} D${D}`, async () => {
-      const gpu = await getGpu();
-      const t = Array.from({ length: N }, (_, i) => (i * 337) % 1000);
-      const e = timestepEmbedding(gpu, gpu.upload([N], t, 'test', 'u32'), D, poisoned(gpu, [N, D]));
-      // f32 sin/cos of arguments up to 1000 rad: allow a few ulps of the argument
-      expectClose('timestep embedding', await e.read(), timestepEmbeddingRef(t, D), 2e-4, 0);
-    });
+  for (const spec of [timestepEmbeddingSpec, classEmbeddingForwardSpec, classEmbeddingBackwardSpec]) {
+    checkOp(spec, getGpu);
+    checkTwinGradients(spec);
   }
-
-  it('f32 timesteps between integers (samplers such as Euler run the model there)', async () => {
-    const gpu = await getGpu();
-    const t = [999, 946.4210815429688, 0.5, 52.578948974609375];
-    const e = timestepEmbedding(gpu, gpu.upload([4], t), 32, poisoned(gpu, [4, 32]));
-    expectClose('timestep embedding (f32 t)', await e.read(), timestepEmbeddingRef(t, 32), 2e-4, 0);
-  });
-
-  it('class embedding add and backward (labels with repeats, the null class)', async () => {
-    const gpu = await getGpu();
-    const [N, D, classes] = [7, 12, 11];
-    const labels = [3, 10, 3, 0, 9, 10, 5];
-    const table = randArray(classes * D, 61);
-    const acc = randArray(N * D, 62);
-    const tl = gpu.upload([N], labels, 'test', 'u32');
-    const tacc = gpu.upload([N, D], acc);
-    classEmbeddingAdd(gpu, tl, gpu.upload([classes, D], table), tacc);
-    expectClose('class add', await tacc.read(), classAddRef(acc, labels, table, classes, D), 1e-6, 1e-6);
-    const d = randArray(N * D, 63);
-    const dt = classEmbeddingBackward(gpu, tl, gpu.upload([N, D], d), classes, poisoned(gpu, [classes, D]));
-    expectClose('class backward', await dt.read(), classBackwardRef(d, labels, classes, D), 1e-6, 1e-6);
-  });
 
   it('rejects a timestep tensor of the wrong rank and odd dimensions', async () => {
     const gpu = await getGpu();

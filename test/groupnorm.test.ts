@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupNormForward } from '../src/ops/groupnorm.ts';
 import { useGpu } from './helpers.ts';
-import { groupNormBackwardSpec, groupNormForwardSpec } from './ops/table.ts';
+import { groupNormBackwardSpec, groupNormForwardSpec } from './ops/groupnorm.ts';
 import { checkOp, checkTwinGradients } from './ops/check.ts';
 
 const getGpu = useGpu();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { linearForward, matmul } from '../src/ops/linear.ts';
 import { matmulRef } from './reference/linear.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
-import { linearBackwardSpec, linearForwardSpec } from './ops/table.ts';
+import { linearBackwardSpec, linearForwardSpec } from './ops/linear.ts';
 import { checkOp, checkTwinGradients } from './ops/check.ts';
 
 const getGpu = useGpu();

@@ -6,7 +6,7 @@ import type { Gpu } from '../../src/runtime/gpu.ts';
 import type { Tensor } from '../../src/runtime/tensor.ts';
 import { finiteDiff } from '../reference/gradcheck.ts';
 import { expectClose, poisoned } from '../helpers.ts';
-import { hostData, type AnyOpSpec } from './spec.ts';
+import { hostData, uploadInputs, type AnyOpSpec } from './spec.ts';
 
 /** One vitest case per variant and 'test'-tagged shape. */
 export function checkOp(spec: AnyOpSpec, getGpu: () => Promise<Gpu>): void {
@@ -17,7 +17,7 @@ export function checkOp(spec: AnyOpSpec, getGpu: () => Promise<Gpu>): void {
         const gpu = await getGpu();
         await gpu.policy.using(spec.policy?.(variant) ?? {}, async () => {
           const host = spec.inputs(c.s);
-          const inputs: Record<string, Tensor> = Object.fromEntries(Object.entries(host).map(([k, v]) => [k, gpu.upload(v.shape, v.data)]));
+          const inputs = uploadInputs(gpu, host);
           const outputs: Record<string, Tensor> = Object.fromEntries(Object.entries(spec.outputs(c.s)).map(([k, shape]) => [k, poisoned(gpu, shape)]));
           const { run, scratch = [] } = spec.setup(gpu, c.s, inputs, outputs, variant);
           run();

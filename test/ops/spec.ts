@@ -5,7 +5,7 @@
 // specs. No vitest import here, so the page's bench can load it.
 import type { Gpu } from '../../src/runtime/gpu.ts';
 import type { PolicyState } from '../../src/runtime/policy.ts';
-import type { Tensor } from '../../src/runtime/tensor.ts';
+import type { DType, Tensor } from '../../src/runtime/tensor.ts';
 import { mulberry32 } from '../../src/runtime/mulberry.ts';
 
 /** Which runs a case belongs to: 'test' (vitest), and the bench's size sets. */
@@ -17,10 +17,11 @@ export interface OpCase<S> {
   tags: readonly CaseTag[];
 }
 
-/** A host array with its shape. */
+/** A host array with its shape; dtype 'u32' for integer inputs (labels, timesteps), uploaded as u32. */
 export interface HostArray {
   shape: number[];
   data: Float32Array;
+  dtype?: DType;
 }
 
 export type Arrays = Record<string, ArrayLike<number>>;
@@ -39,9 +40,11 @@ export interface OpSpec<S = never> {
   outputs(s: S): Record<string, number[]>;
   /**
    * Binds the uploaded inputs and the outputs, does any untimed preparation (the forward pass a backward
-   * needs) and returns the call to check or time, with any scratch tensors it made (released after).
+   * needs) and returns the call to check or time, with any scratch tensors it made (released after). An op
+   * that updates in place (AdamW, the class-embedding add) starts its outputs as copies of inputs; `reset`
+   * copies them again, because the bench runs the call many times before it checks one run against the twin.
    */
-  setup(gpu: Gpu, s: S, inputs: Record<string, Tensor>, outputs: Record<string, Tensor>, variant: string): { run: () => void; scratch?: Tensor[] };
+  setup(gpu: Gpu, s: S, inputs: Record<string, Tensor>, outputs: Record<string, Tensor>, variant: string): { run: () => void; scratch?: Tensor[]; reset?: () => void };
   /** Kernel-policy choices a variant runs under, for variants that are not a call argument. */
   policy?(variant: string): Partial<PolicyState>;
   /** The CPU twin: every output by name. */
@@ -75,6 +78,10 @@ export function seeded(shape: number[], seed: number, lo = -1, hi = 1): HostArra
 }
 
 export const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A spec's inputs on the GPU, by name, each in its dtype. */
+export const uploadInputs = (gpu: Gpu, inputs: Record<string, HostArray>): Record<string, Tensor> =>
+  Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, gpu.upload(v.shape, v.data, k, v.dtype)]));
 
 /** The host data of a spec's inputs, by name. */
 export const hostData = (inputs: Record<string, HostArray>): Arrays => Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.data]));

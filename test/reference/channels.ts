@@ -27,3 +27,14 @@ export function upsample2xBackwardRef(dout: ArrayLike<number>, N: number, C: num
       for (let ox = 0; ox < 2 * W; ox++) dx[(p * H + (oy >> 1)) * W + (ox >> 1)] += dout[(p * 2 * H + oy) * 2 * W + ox];
   return dx;
 }
+
+/** Backward of concat: dout [N, Ca + Cb, S] → da [N, Ca, S], db [N, Cb, S]. */
+export function splitRef(dout: ArrayLike<number>, N: number, Ca: number, Cb: number, S: number): { da: Float64Array; db: Float64Array } {
+  const da = new Float64Array(N * Ca * S);
+  const db = new Float64Array(N * Cb * S);
+  for (let n = 0; n < N; n++) {
+    for (let i = 0; i < Ca * S; i++) da[n * Ca * S + i] = dout[n * (Ca + Cb) * S + i];
+    for (let i = 0; i < Cb * S; i++) db[n * Cb * S + i] = dout[n * (Ca + Cb) * S + Ca * S + i];
+  }
+  return { da, db };
+}
