@@ -4,7 +4,8 @@
 // autosaves, a downloaded checkpoint uploads back (a corrupt one is refused); after a reload the page offers
 // the saved run and goes on from it; Reset/Upload cycles and training leave the GPU memory the buffer pool
 // holds flat; a lost device is replaced and the run continues from its autosave; the shipped model draws at
-// once. No request fails and nothing is logged as an error. Screenshots go to test/artifacts/.
+// once; mouse strokes on the sketch pad become digits and a painted mask is inpainted with the rest kept
+// exactly. No request fails and nothing is logged as an error. Screenshots go to test/artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -227,6 +228,102 @@ describe('browser trainer page', () => {
     expect(drawn).toBeGreaterThan(0.5);
     expect(await page.$eval('[data-testid="sample-grid"]', (c) => (c as HTMLCanvasElement).toDataURL())).not.toBe(before);
     await page.screenshot({ path: 'test/artifacts/browser-pretrained.png', fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('sketch pad: strokes drawn with the mouse become digits (image-to-image), a painted mask is inpainted with the rest kept exactly', async () => {
+    // The test before leaves the shipped model loaded; run alone (-t), this one loads it.
+    if (!/^pretrained model mnist-tiny/.test(await text('status'))) {
+      await page.click('[data-testid="load-pretrained"]');
+      await waitText('status', 'pretrained model mnist-tiny: \\d+ training steps');
+    }
+    await setValue('sample-steps', '10'); // a short run on a CPU adapter
+    await setValue('sampler', 'ddim');
+
+    // A "7": a bar along the top, then a stroke down to the lower left, drawn as a mouse drag.
+    // page.mouse works in viewport coordinates: the pad is scrolled into view first (clicks elsewhere move it).
+    const drag = async (points: (readonly [number, number])[]) => {
+      const pad = (await page.$('[data-testid="sketch-pad"]'))!;
+      await pad.scrollIntoView();
+      const box = (await pad.boundingBox())!;
+      const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+      await page.mouse.move(...at(...points[0]));
+      await page.mouse.down();
+      for (const p of points.slice(1)) await page.mouse.move(...at(...p), { steps: 12 });
+      await page.mouse.up();
+    };
+    await drag([[0.25, 0.22], [0.72, 0.22], [0.42, 0.85]]);
+    const probe = () => page.evaluate(() => window.webgpuDiffusion!.sketch());
+    const drawn = await probe();
+    expect(drawn.sketch.filter((v) => v > 0.5).length).toBeGreaterThan(30); // the strokes reached the layer
+    expect(drawn.mask.every((v) => v === 0)).toBe(true);
+
+    await page.click('[data-testid="sketch-run"]');
+    await waitText('status', '^image-to-image: 8 samples with ddim, 8 of 10 steps');
+    const inked = (id: string) => page.$eval(`[data-testid="${id}"]`, (c) => {
+      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] !== 40) n++; // 40: the grid's background
+      return n / (d.length / 4);
+    });
+    expect(await inked('sketch-grid')).toBeGreaterThan(0.5);
+    expect(await inked('sketch-film')).toBeGreaterThan(0.3);
+    const i2i = (await probe()).lastRun!;
+    expect(i2i.task).toBe('image-to-image');
+    expect(i2i.sketch).toEqual(drawn.sketch);
+    const px = i2i.size * i2i.size;
+    const meanDiff = i2i.samples.slice(0, px).reduce((a, v, i) => a + Math.abs(v - (2 * i2i.sketch[i] - 1)), 0) / px;
+    expect(meanDiff).toBeGreaterThan(0.05); // the model redrew the sketch, it did not hand it back
+
+    // Mask mode with nothing painted says so; then the left half is painted over with a wide brush.
+    await page.click('[data-testid="sketch-layer-mask"]');
+    await page.click('[data-testid="sketch-run"]');
+    await waitText('error', '^the mask is empty');
+    await setValue('sketch-size', '4');
+    await drag([[0.12, 0.02], [0.12, 0.98]]);
+    await drag([[0.38, 0.02], [0.38, 0.98]]);
+    const masked = await probe();
+    const covered = masked.mask.filter((v) => v === 1).length / px;
+    expect(covered).toBeGreaterThan(0.3);
+    expect(covered).toBeLessThan(0.7);
+    expect(masked.mask.every((v, i) => v === 0 || i % 28 < 16)).toBe(true); // the right half stays kept
+    await page.click('[data-testid="sketch-run"]');
+    await waitText('status', '^inpainting: 8 samples with ddim');
+    const inp = (await probe()).lastRun!;
+    expect(inp.task).toBe('inpainting');
+    expect(inp.mask).toEqual(masked.mask);
+    let worstKept = 0;
+    let changed = 0;
+    for (let k = 0; k < inp.n; k++) {
+      for (let i = 0; i < px; i++) {
+        const d = Math.abs(inp.samples[k * px + i] - (2 * inp.sketch[i] - 1));
+        if (inp.mask![i] === 0) worstKept = Math.max(worstKept, d);
+        else if (d > 0.1) changed++;
+      }
+    }
+    expect(worstKept).toBeLessThan(1e-5); // the kept half is the sketch's
+    expect(changed).toBeGreaterThan(inp.n * 10); // the masked half was redrawn
+    expect(await inked('sketch-grid')).toBeGreaterThan(0.5);
+    mkdirSync('test/artifacts', { recursive: true });
+    await (await page.$('[data-testid="sketch-panel"]'))!.screenshot({ path: 'test/artifacts/browser-sketch.png' });
+
+    // Uploads: a file that is no image is refused in words; a PNG becomes the sketch and clears the mask.
+    const dir = mkdtempSync(join(tmpdir(), 'wd-sketch-'));
+    writeFileSync(join(dir, 'notes.png'), 'not an image');
+    await upload('sketch-upload', join(dir, 'notes.png'));
+    await waitText('error', '^notes.png is not an image this browser can read');
+    await upload('sketch-upload', 'docs/examples/digit-3.png');
+    await waitText('status', '^digit-3.png is the sketch now');
+    const uploaded = await probe();
+    expect(uploaded.mask.every((v) => v === 0)).toBe(true);
+    expect(uploaded.sketch.filter((v) => v > 0.5).length).toBeGreaterThan(30);
+    expect(uploaded.sketch).not.toEqual(drawn.sketch);
+
+    // Without a model, Run says what to do first.
+    await page.click('[data-testid="reset"]');
+    await waitText('status', '^reset: ');
+    await page.click('[data-testid="sketch-run"]');
+    await waitText('error', '^no model yet: load the pretrained model');
     expect(problems).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
-// The page's GPU and its two panels: the device in use (replaced when it is lost, with the run resumed on
-// the new one from its autosave), the guard that keeps two button actions from overlapping, and the small
-// read-only probe the tests read from window.webgpuDiffusion.
+// The page's GPU and its panels (training, samples, sketch): the device in use (replaced when it is lost,
+// with the run resumed on the new one from its autosave), the guard that keeps two button actions from
+// overlapping, and the small read-only probe the tests read from window.webgpuDiffusion.
 import { createBrowserGpu } from '../src/platform/browser.ts';
 import type { Gpu, KernelTime } from '../src/runtime/gpu.ts';
 import { autotune, type TuneCache } from '../src/tune/autotune.ts';
@@ -9,12 +9,15 @@ import { $, clearError, showError } from './dom.ts';
 import { TrainingPanel } from './training.ts';
 import { SamplesPanel, trainingGridRequest } from './samples.ts';
 import { loadRun } from './store.ts';
+import { SketchPanel, type SketchRun } from './sketch-panel.ts';
 
 /** What the page exposes for tests and curious users: read-only numbers, and a way to try device loss. */
 export interface PageProbe {
   stats(): { pooledBytes: number; buffersCreated: number; step: number; state: string };
   /** Destroys the device as a driver reset would: the page must recover from its autosave. */
   simulateDeviceLoss(): void;
+  /** The sketch pad's layers as they are now, and the last sketch run's input and output. */
+  sketch(): { sketch: number[]; mask: number[]; lastRun: SketchRun | null };
 }
 declare global {
   interface Window {
@@ -30,6 +33,7 @@ export class Page {
   private busy = false;
   readonly training: TrainingPanel;
   readonly samples: SamplesPanel;
+  readonly sketch = new SketchPanel();
 
   constructor(gpu: Gpu, digits: Digits, heldOut: Digits) {
     this.gpu = gpu;
@@ -51,6 +55,7 @@ export class Page {
         return { pooledBytes: c.pooledBytes, buffersCreated: c.buffersCreated, step: this.training.current?.step ?? 0, state: $('state').textContent ?? '' };
       },
       simulateDeviceLoss: () => this.gpu.device.destroy(),
+      sketch: () => ({ sketch: [...this.sketch.pad.sketch], mask: [...this.sketch.pad.mask], lastRun: this.sketch.lastRun }),
     });
   }
 

@@ -13,9 +13,9 @@ import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
 import type { SamplerName } from '../src/diffusion/plan.ts';
 import { $, positiveInt, readNumber, setText, val } from './dom.ts';
 import { drawGrid } from './draw.ts';
+import { FilmRecorder } from './film.ts';
 
 const GRID_N = 16;
-const FILM_FRAMES = 10;
 
 export interface SampleRequest {
   sampler: SamplerName;
@@ -77,29 +77,16 @@ export class SamplesPanel {
     if (this.classifier && c.imageSize === 28 && c.inChannels === 1) await this.score(imgs, labels);
   }
 
-  /** One sample followed from noise to digit: FILM_FRAMES frames, each labelled with its timestep. */
+  /** One sample followed from noise to digit: a film of its frames, each labelled with its timestep. */
   async film(session: TrainingSession, r: SampleRequest): Promise<void> {
-    const size = session.model.config.imageSize;
     const steps = Math.min(r.steps, 50);
-    // Frames spread evenly over the steps, the last one the finished sample.
-    const count = Math.min(FILM_FRAMES, steps);
-    const picks = new Set(Array.from({ length: count }, (_, k) => Math.round((k * (steps - 1)) / Math.max(1, count - 1))));
-    const frames = new Float32Array(picks.size * size * size);
-    const taken: number[] = [];
-    const stepT: number[] = [];
+    const film = new FilmRecorder(steps, session.model.config.imageSize);
     await session.sample({
       n: 1, sampler: r.sampler, steps, eta: r.eta, seed: r.seed + 1, guidance: r.guidance,
       classLabel: session.model.conditional ? (r.digit === 'all' ? 3 : Number(r.digit)) : null,
-      onStep: async (i, t, x) => {
-        stepT[i] = t;
-        if (!picks.has(i)) return;
-        frames.set((await x.read()).subarray(0, size * size), size * size * taken.length);
-        taken.push(i);
-      },
+      onStep: film.onStep,
     });
-    // After the step at t the image sits at the next step's t (the last one at t = 0): that is its noise level.
-    const ts = taken.map((i) => (i + 1 < steps ? `t = ${stepT[i + 1]}` : 't = 0 (final)'));
-    drawGrid($<HTMLCanvasElement>('film'), frames, ts.length, size, { cols: 5, scale: 3, captions: ts, below: true });
+    film.draw($<HTMLCanvasElement>('film'));
     $('filmHint').hidden = true;
   }
 

@@ -1,6 +1,6 @@
 // What the buttons do: the Training panel's (start, pause, reset, download, upload, the shipped model, the
-// controls that apply at once), the Samples panel's (sample now, classifier), and the offer to resume the
-// run this browser saved last.
+// controls that apply at once), the Samples panel's (sample now, classifier), the Sketch panel's (layer,
+// brush, clear, upload, run), and the offer to resume the run this browser saved last.
 import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
 import { readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { $, clearError, download, setStatus, setText, showError, val } from './dom.ts';
@@ -9,6 +9,7 @@ import type { Page } from './page.ts';
 import { requestFromControls } from './samples.ts';
 import { clearRun, loadRun } from './store.ts';
 import { formatAge, formatBytes } from './format.ts';
+import type { BrushMode, SketchLayer } from './sketch.ts';
 
 export async function fetchBytes(url: string): Promise<Uint8Array | null> {
   const res = await fetch(url);
@@ -100,6 +101,36 @@ export function wireSamples(page: Page): void {
     } catch (e) {
       throw new Error(`Classifier refused, the current one is unchanged: ${(e as Error).message}`);
     }
+  });
+}
+
+export function wireSketch(page: Page): void {
+  const sk = page.sketch;
+  const checked = (name: string) => (document.querySelector(`input[name="${name}"]:checked`) as HTMLInputElement).value;
+  const readBrush = () => {
+    sk.pad.layer = checked('sketchLayer') as SketchLayer;
+    sk.pad.mode = checked('sketchBrush') as BrushMode;
+    sk.pad.radius = Number(val('sketchSize'));
+    sk.showPlan();
+  };
+  document.querySelectorAll('input[name="sketchLayer"], input[name="sketchBrush"], #sketchSize').forEach((e) => e.addEventListener('change', readBrush));
+  readBrush();
+  $('sketchClear').onclick = () => sk.pad.clearLayer();
+  $('sketchUpload').onchange = page.guard(async () => {
+    const input = $('sketchUpload') as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = ''; // the same file can be chosen again
+    if (file) setStatus(await sk.upload(file));
+  });
+  $('sketchRun').onclick = page.guard(async () => {
+    const s = page.training.current;
+    if (!s) throw new Error('no model yet: load the pretrained model, upload a checkpoint or start training first');
+    const r = requestFromControls();
+    let line = '';
+    await page.aside(async () => {
+      line = await sk.run(s, r);
+    });
+    setStatus(line);
   });
 }
 
