@@ -50,7 +50,7 @@ export const DEFAULT_SAMPLING = {
   sampler: 'ddim' as SamplerName,
   steps: 25,
   eta: 1,
-  guidance: 2,
+  guidance: 1.5,
   clip: true,
   clippedModelOutput: true,
 };
