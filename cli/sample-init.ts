@@ -1,7 +1,8 @@
 // The starting image and mask of `npm run sample -- --init IMAGE [--strength S] [--mask MASK] [--resample R]`:
 // read, checked and resized to the model before any GPU work (image-to-image and inpainting).
 import { readFileSync, existsSync } from 'node:fs';
-import { decodeImage, squareRgb } from '../src/data/decode-image-node.ts';
+import { decodeImage } from '../src/data/decode-image-node.ts';
+import { squareRgb } from '../src/data/rgba.ts';
 import { resizeSquare } from '../src/data/resize.ts';
 import type { SampleOptions } from '../src/diffusion/sampler.ts';
 import { UsageError } from './common.ts';

@@ -5,11 +5,9 @@
 import type { Command } from 'commander';
 import { UsageError } from './common.ts';
 import { loadTrainingSet, PACKAGED_DATASETS, type LoadedDataset } from '../src/data/datasets-node.ts';
-import { DatasetError, type ImageSet } from '../src/data/image-set.ts';
+import { DatasetError, setMismatch, type ImageSet } from '../src/data/image-set.ts';
 import type { UNetConfig } from '../src/model/config.ts';
 import type { CheckpointMeta } from '../src/io/checkpoint.ts';
-
-const channelWords = (c: number) => (c === 1 ? 'grey (1 channel)' : `RGB (${c} channels)`);
 
 /** Loads `source` at the model's size; dataset problems become one-line usage errors, warnings go to stderr. */
 function load(source: string, size: number, channels: number | undefined): LoadedDataset {
@@ -59,17 +57,9 @@ export function datasetForCheckpoint(program: Command, meta: CheckpointMeta, fla
 }
 
 function checkFits(set: ImageSet, config: UNetConfig, flag: string, source: string): void {
+  const mismatch = setMismatch(set, config, `the model of ${flag}`);
+  if (!mismatch) return;
   const userImages = set.kind === 'folder' || set.kind === 'zip';
-  if (set.channels !== config.inChannels) {
-    const hint = userImages ? ` (--channels ${config.inChannels} loads them as ${config.inChannels === 1 ? 'grey' : 'RGB'})` : '';
-    throw new UsageError(`--dataset ${source}: its images are ${channelWords(set.channels)} but the model of ${flag} takes ${channelWords(config.inChannels)}${hint}`);
-  }
-  if (set.size !== config.imageSize) {
-    throw new UsageError(`--dataset ${source}: its images are ${set.size}×${set.size} but the model of ${flag} takes ${config.imageSize}×${config.imageSize}`);
-  }
-  const k = set.classNames.length;
-  if (config.classes > 0 && k !== config.classes) {
-    const has = k ? `${k} classes` : 'no classes (no class subfolders)';
-    throw new UsageError(`--dataset ${source}: the model of ${flag} is class-conditional with ${config.classes} classes but the dataset has ${has}`);
-  }
+  const hint = mismatch.field === 'channels' && userImages ? ` (--channels ${config.inChannels} loads them as ${config.inChannels === 1 ? 'grey' : 'RGB'})` : '';
+  throw new UsageError(`--dataset ${source}: ${mismatch.text}${hint}`);
 }

@@ -5,16 +5,21 @@
 // the saved run and goes on from it; Reset/Upload cycles and training leave the GPU memory the buffer pool
 // holds flat; a lost device is replaced and the run continues from its autosave; the shipped model draws at
 // once; mouse strokes on the sketch pad become digits and a painted mask is inpainted with the rest kept
-// exactly. No request fails and nothing is logged as an error. Screenshots go to test/artifacts/.
+// exactly; a folder of the user's RGB images (class subfolders, a corrupt file listed as skipped) trains an
+// RGB model whose checkpoint records the set, which a different set refuses and a zip of the same shape takes.
+// No request fails and nothing is logged as an error. Screenshots go to test/artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer';
 import type { PreviewServer } from 'vite';
 import { buildAndServe, launch } from './browser.ts';
 import { createNodeGpu } from '../src/platform/node.ts';
 import { Classifier, classifierBytes } from '../src/model/classifier.ts';
+import { readCheckpointMeta } from '../src/io/checkpoint.ts';
+import { zipSync } from 'fflate';
+import { BLUE, folderOf, pngBytes, RED } from './image-fixtures.ts';
 
 let server: PreviewServer;
 let browser: Browser;
@@ -43,6 +48,21 @@ async function setValue(id: string, v: string) {
 const stats = () => page.evaluate(() => window.webgpuDiffusion!.stats());
 const stepAtLeast = (n: number) => page.waitForFunction((k) => Number(document.querySelector('[data-testid="step"]')?.textContent) >= k, { timeout: 300_000, polling: 250 }, n);
 const upload = async (id: string, file: string) => ((await page.$(`[data-testid="${id}"]`)) as ElementHandle<HTMLInputElement>).uploadFile(file);
+
+/** Clicks Download checkpoint and returns the file's path once the browser has written it. */
+async function downloadCheckpoint(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'wd-dl-'));
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+  await page.click('[data-testid="download"]');
+  await waitText('status', 'downloaded');
+  for (let i = 0; i < 100; i++) {
+    const ck = readdirSync(dir).find((f) => f.endsWith('.safetensors'));
+    if (ck) return join(dir, ck);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the checkpoint download did not arrive');
+}
 
 /** Clicks Pause at a known step; returns that step and the step the run ended at. */
 async function pauseNow(): Promise<{ clicked: number; ended: number }> {
@@ -125,19 +145,8 @@ describe('browser trainer page', () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect((await stats()).step).toBe(ended);
 
-    const dir = mkdtempSync(join(tmpdir(), 'wd-dl-'));
-    const cdp = await page.createCDPSession();
-    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
-    await page.click('[data-testid="download"]');
-    await waitText('status', 'downloaded');
-    let files: string[] = [];
-    for (let i = 0; i < 100 && !files.some((f) => f.endsWith('.safetensors')); i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      files = readdirSync(dir);
-    }
-    const ck = files.find((f) => f.endsWith('.safetensors'));
-    expect(ck).toBeDefined();
-    checkpointFile = join(dir, ck!);
+    checkpointFile = await downloadCheckpoint();
+    const dir = dirname(checkpointFile);
     await upload('upload', checkpointFile);
     await waitText('status', `loaded .*step ${ended}`);
     expect(await text('step')).toBe(String(ended));
@@ -324,6 +333,78 @@ describe('browser trainer page', () => {
     await waitText('status', '^reset: ');
     await page.click('[data-testid="sketch-run"]');
     await waitText('error', '^no model yet: load the pretrained model');
+    expect(problems).toEqual([]);
+  });
+
+  it('trains on your own images: a folder with class subfolders, RGB, a corrupt file listed as skipped; the checkpoint records the set', async () => {
+    await page.click('[data-testid="reset"]'); // run alone (-t) or after the others: no model, a new one on Start
+    await waitText('status', '^reset: ');
+    const shapes = {
+      'reds/r1.png': pngBytes(16, 16, () => RED),
+      'reds/r2.png': pngBytes(24, 12, (x) => (x % 4 < 2 ? RED : [250, 200, 40])),
+      'blues/b1.png': pngBytes(8, 8, () => BLUE),
+      'blues/b2.png': pngBytes(20, 20, (x, y) => ((x + y) % 6 < 3 ? BLUE : [40, 200, 90])),
+      'blues/broken.png': pngBytes(16, 16, () => BLUE).subarray(0, 50),
+    };
+    const root = folderOf(Object.fromEntries(Object.entries(shapes).map(([p, b]) => [`shapes/${p}`, b])), 'wd-page-images-');
+
+    // A pick with no usable image: one line, the list of what was skipped, and the set stays MNIST.
+    writeFileSync(join(root, 'notes.png'), 'not an image');
+    await upload('images-pick', join(root, 'notes.png'));
+    await waitText('error', '^no usable image in the folder \\(1 file skipped; notes\\.png: not an image this browser can read\\); the training set is still mnist$');
+    expect(await text('skipped')).toBe('notes.png: not an image this browser can read');
+    expect(await text('dataset')).toMatch(/^mnist: 8,000 images/);
+    expect(await text('state')).toBe('idle');
+
+    // The folder picker (webkitdirectory): paths under shapes/ give the classes; the corrupt PNG is skipped.
+    await upload('images-folder', join(root, 'shapes'));
+    await waitText('status', '^training set: shapes: 4 images, 28×28 RGB, 2 classes \\(blues, reds\\); Start trains a new model on it');
+    expect(await text('skipped')).toBe('shapes/blues/broken.png: damaged PNG file');
+    expect(await text('skipped-title')).toBe('1 file skipped:');
+
+    await setValue('batch', '2');
+    await setValue('target', '4');
+    await setValue('grid-every', '2');
+    await setValue('grid-steps', '2');
+    await setValue('autosave-every', '1000');
+    await page.click('[data-testid="start"]');
+    await waitText('state', '^done$');
+    expect(await text('step')).toBe('4');
+    // The grid is in colour: many pixels whose R, G and B differ (a grey grid has none).
+    const colourful = await page.$eval('[data-testid="sample-grid"]', (c) => {
+      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.max(Math.abs(d[i] - d[i + 1]), Math.abs(d[i + 1] - d[i + 2])) > 30) n++;
+      return n / (d.length / 4);
+    });
+    expect(colourful).toBeGreaterThan(0.2);
+    expect(await text('scores')).toBe('no scores: they compare samples with MNIST digits, and this model trains on shapes');
+    expect(await page.$$eval('[data-testid="digit"] option', (os) => os.map((o) => o.textContent))).toEqual(['all', 'blues', 'reds']);
+    mkdirSync('test/artifacts', { recursive: true });
+    await page.screenshot({ path: 'test/artifacts/browser-own-images.png', fullPage: true });
+
+    const file = await downloadCheckpoint();
+    const meta = readCheckpointMeta(new Uint8Array(readFileSync(file)));
+    expect(meta.dataset).toEqual({ name: 'shapes', kind: 'folder', source: 'shapes', count: 4, channels: 3, size: 28, classNames: ['blues', 'reds'] });
+    expect([meta.config.inChannels, meta.config.classes, meta.step]).toEqual([3, 2, 4]);
+
+    // Back on MNIST, the RGB checkpoint is refused with what it needs; a zip of the same shape takes it.
+    await page.click('[data-testid="use-mnist"]');
+    await waitText('status', '^training set: mnist: 8,000 images, 28×28 grey, 10 classes');
+    await waitText('reset-note', 'training set mnist: takes effect at Reset');
+    await upload('upload', file);
+    await waitText('error', "^Upload refused, the current model is unchanged: it trained on shapes \\(RGB, 2 classes\\), and the training set here is mnist: its images are grey \\(1 channel\\) but the checkpoint's model takes RGB \\(3 channels\\)\\. Choose its images");
+    const zip = join(root, 'pets.zip');
+    writeFileSync(zip, zipSync(Object.fromEntries(Object.entries(shapes).map(([p, b]) => [`pets/${p}`, b]))));
+    await upload('images-pick', zip);
+    await waitText('status', '^training set: pets: 4 images, 28×28 RGB, 2 classes \\(blues, reds\\)');
+    expect(await text('skipped')).toBe('pets.zip:pets/blues/broken.png: damaged PNG file');
+    await setValue('images-channels', '1'); // forced grey: the same files read again
+    await waitText('status', '^training set: pets: 4 images, 28×28 grey, 2 classes');
+    await setValue('images-channels', 'auto');
+    await waitText('status', '^training set: pets: 4 images, 28×28 RGB, 2 classes');
+    await upload('upload', file);
+    await waitText('status', 'loaded .*step 4, .*Resume goes on from there \\(it trained on shapes; it goes on with pets\\)$');
     expect(problems).toEqual([]);
   });
 });

@@ -42,7 +42,8 @@ export function trainFromControls(schedule: ScheduleConfig): TrainConfig {
 
 /** The preset a config is ("custom" when none). */
 export function presetOf(config: UNetConfig): string {
-  const shape = (c: UNetConfig) => JSON.stringify({ ...c, classes: 0 }); // conditioning is its own control
+  // Conditioning is its own control, and the training set decides the input channels and classes.
+  const shape = (c: UNetConfig) => JSON.stringify({ ...c, classes: 0, inChannels: 1 });
   return Object.keys(PRESETS).find((k) => shape(PRESETS[k]) === shape(config)) ?? 'custom';
 }
 
@@ -60,12 +61,16 @@ export function showSettings(config: UNetConfig, train: TrainConfig): void {
   $('minSnr').value = String(train.minSnrGamma ?? 0);
 }
 
-/** Model controls that no longer match the model in training (they take effect at Reset). */
-export function controlsNeedingReset(config: UNetConfig, schedule: ScheduleConfig): string[] {
+/**
+ * Model controls that no longer match the model in training (they take effect at Reset). `setClasses`: the
+ * classes of the set a new model would train on (none: it is unconditional whatever the checkbox says).
+ */
+export function controlsNeedingReset(config: UNetConfig, schedule: ScheduleConfig, setClasses: number): string[] {
   const want = modelFromControls();
   const out: string[] = [];
+  const wantConditional = want.config.classes > 0 && setClasses > 0;
   if (want.preset !== presetOf(config)) out.push(`preset ${want.preset}`);
-  if ((want.config.classes > 0) !== (config.classes > 0)) out.push(want.config.classes > 0 ? 'class-conditional' : 'unconditional');
+  if (wantConditional !== (config.classes > 0)) out.push(wantConditional ? 'class-conditional' : 'unconditional');
   if (want.schedule.betaSchedule !== schedule.betaSchedule) out.push(`${want.schedule.betaSchedule === 'linear' ? 'linear' : 'cosine'} schedule`);
   if (want.schedule.predictionType !== (schedule.predictionType ?? 'epsilon')) out.push(`${want.schedule.predictionType === 'epsilon' ? 'ε' : 'v'}-prediction`);
   return out;

@@ -1,5 +1,5 @@
 // The in-browser trainer: the same engine and TrainingSession as `npm run train`, on navigator.gpu. This
-// entry checks WebGPU, loads the digits, the classifier and the kernel variants, then hands over to the page
+// entry checks WebGPU, loads the digits (the default training set), the classifier and the kernel variants, then hands over to the page
 // (web/page.ts: device and panels; web/training.ts, web/samples.ts and web/sketch-panel.ts: the panels;
 // web/wire.ts: the buttons).
 import { webgpuProblem } from '../src/platform/browser.ts';
@@ -10,7 +10,7 @@ import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
 import { $, setStatus, setText, showError } from './dom.ts';
 import { showDefaults } from './controls.ts';
 import { newGpu, Page } from './page.ts';
-import { fetchBytes, offerSavedRun, wireSamples, wireSketch, wireTraining } from './wire.ts';
+import { fetchBytes, offerSavedRun, wireDataset, wireSamples, wireSketch, wireTraining } from './wire.ts';
 
 async function init(): Promise<void> {
   const problem = await webgpuProblem();
@@ -45,6 +45,7 @@ async function init(): Promise<void> {
     }
   }
   wireTraining(page);
+  wireDataset(page);
   wireSamples(page);
   wireSketch(page);
   page.training.setState('idle');

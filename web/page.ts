@@ -1,13 +1,16 @@
-// The page's GPU and its panels (training, samples, sketch): the device in use (replaced when it is lost,
-// with the run resumed on the new one from its autosave), the guard that keeps two button actions from
-// overlapping, and the small read-only probe the tests read from window.webgpuDiffusion.
+// The page's GPU and its panels (training and its training set, samples, sketch): the device in use
+// (replaced when it is lost, with the run resumed on the new one from its autosave and its own set), the
+// guard that keeps two button actions from overlapping, and the small read-only probe the tests read from
+// window.webgpuDiffusion.
 import { createBrowserGpu } from '../src/platform/browser.ts';
 import type { Gpu, KernelTime } from '../src/runtime/gpu.ts';
 import { autotune, type TuneCache } from '../src/tune/autotune.ts';
 import type { Digits } from '../src/data/mnist-node.ts';
 import { $, clearError, showError } from './dom.ts';
 import { TrainingPanel } from './training.ts';
-import { SamplesPanel, trainingGridRequest } from './samples.ts';
+import { SamplesPanel, showClasses, trainingGridRequest } from './samples.ts';
+import { DatasetPanel } from './dataset-panel.ts';
+import { mnistTrainingSet } from './training-set.ts';
 import { loadRun } from './store.ts';
 import { SketchPanel, type SketchRun } from './sketch-panel.ts';
 
@@ -33,6 +36,7 @@ export class Page {
   private busy = false;
   readonly training: TrainingPanel;
   readonly samples: SamplesPanel;
+  readonly dataset: DatasetPanel;
   readonly sketch = new SketchPanel();
 
   constructor(gpu: Gpu, digits: Digits, heldOut: Digits) {
@@ -41,11 +45,13 @@ export class Page {
     this.samples = new SamplesPanel(() => this.gpu, digits, heldOut);
     this.training = new TrainingPanel({
       gpu: () => this.gpu,
-      digits,
+      mnist: mnistTrainingSet(digits),
+      onSession: showClasses,
       onSample: (session, _step, signal) => this.samples.grid(session, trainingGridRequest(), signal),
       onProfile: (times) => showTimes(times),
       lost: (g) => this.lost.has(g.device),
     });
+    this.dataset = new DatasetPanel(this.training);
   }
 
   probe(): PageProbe {
@@ -97,6 +103,7 @@ export class Page {
   private async recover(info: GPUDeviceLostInfo): Promise<void> {
     const wasRunning = this.training.isRunning;
     const runId = this.training.currentRunId;
+    const set = this.training.trainingSet ?? undefined; // the run goes on with its own set, whatever is chosen now
     this.training.setState('device lost');
     const why = `The GPU device was lost (${info.reason || 'unknown reason'}${info.message ? `: ${info.message}` : ''})`;
     showError(`${why}; recreating it…`);
@@ -110,7 +117,7 @@ export class Page {
       showError(`${why}. A new device is ready${runId ? ', but this run had no autosave yet: press Start to begin again' : ''}.`);
       return;
     }
-    await this.training.adopt({ bytes: saved.bytes, kind: 'resume', losses: saved.losses, target: saved.target, runId });
+    await this.training.adopt({ bytes: saved.bytes, kind: 'resume', losses: saved.losses, target: saved.target, runId, set });
     showError(`${why}. A new device took over from the autosave of step ${saved.step}${wasRunning ? '; training goes on' : ''}.`);
     if (wasRunning) this.training.start();
   }

@@ -1,7 +1,8 @@
-// The Samples panel: the grid drawn during training and on demand (digit labels on the cells), the
-// denoising film (t on every frame), and the sample-quality scores of `npm run eval` when a classifier is at
-// hand (served with the page, uploaded, or trained here). The classifier is kept as bytes too, so a lost
-// device can have it back on the new one.
+// The Samples panel: the grid drawn during training and on demand (class labels on the cells, grey or RGB),
+// the denoising film (t on every frame), and the sample-quality scores of `npm run eval` when a classifier is
+// at hand (served with the page, uploaded, or trained here) and the model trains on MNIST (the scores compare
+// with MNIST digits). The classifier is kept as bytes too, so a lost device can have it back on the new one.
+// The class selects (here and in the sketch panel) list the model's classes.
 import type { Gpu } from '../src/runtime/gpu.ts';
 import type { Digits } from '../src/data/mnist-node.ts';
 import type { TrainingSession } from '../src/train/session.ts';
@@ -22,7 +23,7 @@ export interface SampleRequest {
   steps: number;
   eta: number;
   seed: number;
-  /** 'all': digits 0–9 in turn; else one digit for every cell. */
+  /** 'all': the classes in turn (digits 0–9 for MNIST); else one class index for every cell. */
   digit: string;
   guidance: number;
 }
@@ -47,6 +48,41 @@ export function trainingGridRequest(): SampleRequest {
 
 class GridAbandoned extends Error {}
 
+/** A class select's value as a class index, checked against the model's classes (a stale select could name more). */
+export function classIndex(value: string, classes: number): number {
+  const k = Number(value);
+  if (!(value !== '' && Number.isInteger(k) && k >= 0 && k < classes)) throw new Error(`class ${value} is not one of the model's ${classes} classes`);
+  return k;
+}
+
+/** The model's class names: the recorded set's, else the indices (a checkpoint from before records). */
+function classNames(session: TrainingSession): string[] {
+  const n = session.model.config.classes;
+  const recorded = session.spec.dataset?.classNames;
+  return recorded?.length === n ? recorded : Array.from({ length: n }, (_, k) => String(k));
+}
+
+/** A class name short enough for a cell's corner. */
+const caption = (name: string) => (name.length > 9 ? `${name.slice(0, 8)}…` : name);
+
+/** Fills a class select with the model's classes (after "all" when asked), keeping the choice when it still exists. */
+function fillClassSelect(id: string, names: string[], withAll: boolean): void {
+  const sel = $<HTMLSelectElement>(id);
+  const keep = sel.value;
+  const digits = names.every((n, k) => n === String(k));
+  const all = withAll ? [new Option(digits ? `0–${names.length - 1}` : 'all', 'all')] : [];
+  sel.replaceChildren(...all, ...names.map((n, k) => new Option(n, String(k))));
+  if (Array.from(sel.options).some((o) => o.value === keep)) sel.value = keep;
+}
+
+/** The Samples and Sketch panels' class selects list the session's classes (none: left as they are). */
+export function showClasses(session: TrainingSession): void {
+  const names = classNames(session);
+  if (!names.length) return;
+  fillClassSelect('digit', names, true);
+  fillClassSelect('sketchClass', names, false);
+}
+
 export class SamplesPanel {
   private classifier: Classifier | null = null;
   private classifierFile: { bytes: Uint8Array; accuracy: number } | null = null;
@@ -58,8 +94,9 @@ export class SamplesPanel {
    * sampler goes one step at a time and gives up, drawing nothing, once it is aborted (a pause mid-grid).
    */
   async grid(session: TrainingSession, r: SampleRequest, signal?: AbortSignal): Promise<void> {
-    const cond = session.model.conditional;
-    const labels = cond ? Array.from({ length: GRID_N }, (_, i) => (r.digit === 'all' ? i % 10 : Number(r.digit))) : null;
+    const c = session.model.config;
+    const one = session.model.conditional && r.digit !== 'all' ? classIndex(r.digit, c.classes) : null;
+    const labels = session.model.conditional ? Array.from({ length: GRID_N }, (_, i) => one ?? i % c.classes) : null;
     const onStep = signal && (async () => {
       await session.gpu.device.queue.onSubmittedWorkDone();
       if (signal.aborted) throw new GridAbandoned();
@@ -71,19 +108,22 @@ export class SamplesPanel {
       if (e instanceof GridAbandoned) return;
       throw e;
     }
-    drawGrid($<HTMLCanvasElement>('gridCanvas'), imgs, GRID_N, session.model.config.imageSize, { cols: 4, scale: 3, captions: labels?.map(String) });
+    const names = classNames(session);
+    drawGrid($<HTMLCanvasElement>('gridCanvas'), imgs, GRID_N, c.imageSize, { cols: 4, scale: 3, captions: labels?.map((k) => caption(names[k])), channels: c.inChannels });
     $('gridHint').hidden = true;
-    const c = session.model.config;
-    if (this.classifier && c.imageSize === 28 && c.inChannels === 1) await this.score(imgs, labels);
+    const set = session.spec.dataset;
+    if (set && set.kind !== 'mnist') setText('scores', `no scores: they compare samples with MNIST digits, and this model trains on ${set.name}`);
+    else if (this.classifier && c.imageSize === 28 && c.inChannels === 1) await this.score(imgs, labels);
   }
 
-  /** One sample followed from noise to digit: a film of its frames, each labelled with its timestep. */
+  /** One sample followed from noise to image: a film of its frames, each labelled with its timestep. */
   async film(session: TrainingSession, r: SampleRequest): Promise<void> {
     const steps = Math.min(r.steps, 50);
-    const film = new FilmRecorder(steps, session.model.config.imageSize);
+    const c = session.model.config;
+    const film = new FilmRecorder(steps, c.imageSize, c.inChannels);
     await session.sample({
       n: 1, sampler: r.sampler, steps, eta: r.eta, seed: r.seed + 1, guidance: r.guidance,
-      classLabel: session.model.conditional ? (r.digit === 'all' ? 3 : Number(r.digit)) : null,
+      classLabel: session.model.conditional ? (r.digit === 'all' ? 3 % c.classes : classIndex(r.digit, c.classes)) : null,
       onStep: film.onStep,
     });
     film.draw($<HTMLCanvasElement>('film'));

@@ -10,7 +10,7 @@ import { resizeSquare } from '../src/data/resize.ts';
 import { $, readNumber, setText, val } from './dom.ts';
 import { drawGrid } from './draw.ts';
 import { FilmRecorder } from './film.ts';
-import type { SampleRequest } from './samples.ts';
+import { classIndex, type SampleRequest } from './samples.ts';
 import { SketchPad } from './sketch.ts';
 import { readGreyImage } from './image-file.ts';
 
@@ -67,15 +67,15 @@ export class SketchPanel {
     if (runs === 0) throw new Error(`strength ${strength} of ${steps} steps is no step at all: raise the strength or the steps`);
     const sketch = Float32Array.from(p.sketch);
     const mask = task === 'inpainting' ? Float32Array.from(p.mask) : null;
-    const film = new FilmRecorder(runs, cfg.imageSize);
+    const film = new FilmRecorder(runs, cfg.imageSize, cfg.inChannels);
     const samples = await session.sample({
       n: SKETCH_SAMPLES, sampler: r.sampler, steps, eta: r.eta, seed: r.seed, guidance: r.guidance,
-      classLabel: session.model.conditional ? Number(val('sketchClass')) : null,
+      classLabel: session.model.conditional ? classIndex(val('sketchClass'), cfg.classes) : null,
       init: modelInit(sketch, mask, p.size, cfg.inChannels, cfg.imageSize, strength),
       onStep: film.onStep,
     });
     this.last = { task, sketch: [...sketch], mask: mask && [...mask], samples: [...samples], n: SKETCH_SAMPLES, size: cfg.imageSize };
-    drawGrid($<HTMLCanvasElement>('sketchGrid'), samples, SKETCH_SAMPLES, cfg.imageSize, { cols: 4, scale: 3 });
+    drawGrid($<HTMLCanvasElement>('sketchGrid'), samples, SKETCH_SAMPLES, cfg.imageSize, { cols: 4, scale: 3, channels: cfg.inChannels });
     $('sketchFilm').hidden = !film.draw($<HTMLCanvasElement>('sketchFilm'));
     $('sketchHint').hidden = true;
     return `${task}: ${SKETCH_SAMPLES} samples with ${r.sampler}, ${runs} of ${steps} steps (strength ${strength})`;

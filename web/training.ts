@@ -1,9 +1,9 @@
 // The Training panel: one TrainingSession at a time, started, paused, reset or replaced by an upload, a
 // shipped model or the autosave; its loss chart and stats; autosave to IndexedDB every N steps, on pause
 // and at the end. Replacing a session disposes of the old one (every GPU buffer), and a replacement that
-// fails (a refused file) leaves the old one as it was.
+// fails (a refused file) leaves the old one as it was. The set a new model trains on (MNIST or the user's
+// images) is chosen here too; a running session keeps its own until Reset (web/training-set.ts).
 import type { Gpu, KernelTime } from '../src/runtime/gpu.ts';
-import type { Digits } from '../src/data/mnist-node.ts';
 import { TrainingSession, type RunPlan, type SessionHooks, type SessionStart } from '../src/train/session.ts';
 import { savedTrainConfig } from '../src/train/settings.ts';
 import { readCheckpointMeta } from '../src/io/checkpoint.ts';
@@ -12,10 +12,14 @@ import { controlsNeedingReset, liveFromControls, modelFromControls, presetOf, sh
 import { LossChart } from './chart.ts';
 import { formatDuration, formatNumber } from './format.ts';
 import { saveRun } from './store.ts';
+import { configForSet, describeSet, setForCheckpoint, type TrainingSet } from './training-set.ts';
 
 export interface TrainingDeps {
   gpu(): Gpu;
-  digits: Digits;
+  /** The MNIST training digits: the default set, and the one MNIST checkpoints train on. */
+  mnist: TrainingSet;
+  /** A new session became the current one (its classes go to the class selects). */
+  onSession(session: TrainingSession): void;
   /** Draws the periodic grid (the Samples panel). */
   onSample(session: TrainingSession, step: number, signal: AbortSignal): Promise<void>;
   /** A profiled step's kernel times; null when a new session has none yet (the old table goes). */
@@ -35,6 +39,8 @@ export interface Adoption {
   target?: number;
   /** The run this continues (its autosaves keep the id); absent: a new run. */
   runId?: string;
+  /** The set it trains on; absent: as the checkpoint's record says (web/training-set.ts). */
+  set?: TrainingSet;
 }
 
 const newRunId = () => Math.random().toString(36).slice(2, 10);
@@ -48,8 +54,13 @@ export class TrainingPanel {
   /** The autosave slot holds one run; a lost device restores it only into the run that wrote it. */
   private runId = '';
   private gpuMs: number | null = null;
+  /** The set a new model trains on, and the set the current session trains on. */
+  private chosen: TrainingSet;
+  private sessionSet: TrainingSet | null = null;
 
-  constructor(private readonly deps: TrainingDeps) {}
+  constructor(private readonly deps: TrainingDeps) {
+    this.chosen = deps.mnist;
+  }
 
   get current(): TrainingSession | null {
     return this.session;
@@ -59,6 +70,22 @@ export class TrainingPanel {
   }
   get currentRunId(): string | null {
     return this.session ? this.runId : null;
+  }
+  /** The set the current (or, after a lost device, the last) session trains on. */
+  get trainingSet(): TrainingSet | null {
+    return this.sessionSet;
+  }
+  get chosenSet(): TrainingSet {
+    return this.chosen;
+  }
+  get mnistSet(): TrainingSet {
+    return this.deps.mnist;
+  }
+
+  /** The set the next new model trains on; a session in progress keeps its own (the note says: until Reset). */
+  useSet(set: TrainingSet): void {
+    this.chosen = set;
+    this.updateResetNote();
   }
 
   /** Starts (or continues) training towards the target; a new session from the controls when there is none. */
@@ -114,9 +141,12 @@ export class TrainingPanel {
     const full = a.kind === 'resume' && meta.contents !== 'model';
     const train = full ? savedTrainConfig(meta) : trainFromControls(meta.schedule);
     const start: SessionStart = full ? { kind: 'resume', bytes: a.bytes } : { kind: 'weights', bytes: a.bytes };
-    const next = new TrainingSession(this.deps.gpu(), this.deps.digits, { config: meta.config, train, start });
+    const data = a.set ?? setForCheckpoint(meta, this.deps.mnist, this.chosen);
+    const next = new TrainingSession(this.deps.gpu(), data.set, { config: meta.config, train, start, dataset: data.record });
     await this.drop();
     this.session = next;
+    this.sessionSet = data;
+    this.deps.onSession(next);
     this.runId = a.runId ?? newRunId();
     setText('saved', '—');
     this.preset = presetOf(meta.config);
@@ -166,13 +196,23 @@ export class TrainingPanel {
     return this.chart.history();
   }
 
+  /** A new model from the controls, made for the chosen set: its channels, and its classes when conditional. */
   private fresh(): TrainingSession {
-    const { preset, config, schedule } = modelFromControls();
-    const s = new TrainingSession(this.deps.gpu(), this.deps.digits, { config, train: trainFromControls(schedule), start: { kind: 'fresh', initSeed: Math.floor(Math.random() * 2 ** 31) } });
+    const { preset, config: presetConfig, schedule } = modelFromControls();
+    const data = this.chosen;
+    if (data.set.size !== presetConfig.imageSize) {
+      throw new Error(`the images of ${data.set.name} were read at ${data.set.size}×${data.set.size} but preset ${preset} takes ${presetConfig.imageSize}×${presetConfig.imageSize}: choose them again`);
+    }
+    const config = configForSet(presetConfig, data.set, presetConfig.classes > 0);
+    const start: SessionStart = { kind: 'fresh', initSeed: Math.floor(Math.random() * 2 ** 31) };
+    const s = new TrainingSession(this.deps.gpu(), data.set, { config, train: trainFromControls(schedule), start, dataset: data.record });
     this.preset = preset;
     this.runId = newRunId();
+    this.sessionSet = data;
+    this.deps.onSession(s);
     setText('saved', '—');
-    setStatus(`${preset} UNet: ${s.model.params.count.toLocaleString('en')} parameters, ${(s.model.flopsPerImage() / 1e6).toFixed(1)} MFLOP per image`);
+    const unlabelled = presetConfig.classes > 0 && !config.classes ? ' (unconditional: the images have no class folders)' : '';
+    setStatus(`${preset} UNet: ${s.model.params.count.toLocaleString('en')} parameters, ${(s.model.flopsPerImage() / 1e6).toFixed(1)} MFLOP per image; training on ${describeSet(data.set)}${unlabelled}`);
     return s;
   }
 
@@ -246,7 +286,8 @@ export class TrainingPanel {
 
   private updateResetNote(): void {
     const s = this.session;
-    const pending = s ? controlsNeedingReset(s.model.config, s.settings.schedule) : [];
+    const pending = s ? controlsNeedingReset(s.model.config, s.settings.schedule, this.chosen.set.classNames.length) : [];
+    if (s && this.sessionSet !== this.chosen) pending.push(`training set ${this.chosen.set.name}`);
     const note = $('resetNote');
     note.hidden = pending.length === 0;
     note.textContent = `${pending.join(', ')}: takes effect at Reset (a new model); the run in progress keeps its own.`;

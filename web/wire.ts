@@ -1,8 +1,10 @@
 // What the buttons do: the Training panel's (start, pause, reset, download, upload, the shipped model, the
-// controls that apply at once), the Samples panel's (sample now, classifier), the Sketch panel's (layer,
-// brush, clear, upload, run), and the offer to resume the run this browser saved last.
+// controls that apply at once, the training set: your images picked or dropped, or MNIST), the Samples
+// panel's (sample now, classifier), the Sketch panel's (layer, brush, clear, upload, run), and the offer to
+// resume the run this browser saved last.
 import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
 import { readCheckpointMeta } from '../src/io/checkpoint.ts';
+import type { DatasetRecord } from '../src/data/image-set.ts';
 import { $, clearError, download, setStatus, setText, showError, val } from './dom.ts';
 import { LIVE_CONTROLS, MODEL_CONTROLS } from './controls.ts';
 import type { Page } from './page.ts';
@@ -10,6 +12,7 @@ import { requestFromControls } from './samples.ts';
 import { clearRun, loadRun } from './store.ts';
 import { formatAge, formatBytes } from './format.ts';
 import type { BrushMode, SketchLayer } from './sketch.ts';
+import { pickedFromDrop, pickedFromInput } from './picked-files.ts';
 
 export async function fetchBytes(url: string): Promise<Uint8Array | null> {
   const res = await fetch(url);
@@ -61,7 +64,11 @@ export function wireTraining(page: Page): void {
     if (!f) return;
     try {
       const s = await t.adopt({ bytes: f.bytes, kind: 'resume' });
-      setStatus(`loaded ${f.name}: step ${s.step}, ${s.model.params.count.toLocaleString('en')} parameters; Resume goes on from there`);
+      // A model goes on with any set of its shape (as the CLI's --resume --dataset): say when that is another one.
+      const trainedOn = readCheckpointMeta(f.bytes).dataset?.name ?? 'mnist';
+      const goesOn = s.spec.dataset?.name ?? 'mnist';
+      const other = trainedOn !== goesOn ? ` (it trained on ${trainedOn}; it goes on with ${goesOn})` : '';
+      setStatus(`loaded ${f.name}: step ${s.step}, ${s.model.params.count.toLocaleString('en')} parameters; Resume goes on from there${other}`);
     } catch (e) {
       throw new Error(`Upload refused, the current model is unchanged: ${(e as Error).message}`);
     }
@@ -76,6 +83,36 @@ export function wireTraining(page: Page): void {
     setStatus(`loaded the pretrained model ${names[0]}; sampling…`);
     await page.samples.grid(s, { ...DEFAULT_SAMPLING, seed: Number(val('seed')) || 0, digit: 'all' });
     setStatus(`pretrained model ${names[0]}: ${meta.step} training steps${meta.adapter?.kind ? ` on ${meta.adapter.kind}` : ''}; Start continues training from it (fresh optimizer)`);
+  });
+}
+
+/** "Train on your images": the two file inputs, the drop zone, the grey/RGB choice and "Use MNIST". */
+export function wireDataset(page: Page): void {
+  const ds = page.dataset;
+  for (const id of ['imagesPick', 'imagesFolder']) {
+    $(id).onchange = page.guard(async () => {
+      const input = $(id) as HTMLInputElement;
+      const picked = pickedFromInput(input);
+      input.value = ''; // the same files can be chosen again
+      await ds.choose(picked);
+    });
+  }
+  $('imagesChannels').onchange = page.guard(() => ds.channelsChanged());
+  $('useMnist').onclick = page.guard(async () => ds.useMnist());
+  const zone = $('imagesDrop');
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault(); // without it the browser opens the dropped file instead
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    if (!e.dataTransfer) return;
+    // The drop's items must be taken now, inside the event: pickedFromDrop does so before its first await.
+    const picked = pickedFromDrop(e.dataTransfer);
+    picked.catch(() => undefined); // reported by the guard below, unless another action is in progress
+    page.guard(async () => ds.choose(await picked))();
   });
 }
 
@@ -138,7 +175,14 @@ export function wireSketch(page: Page): void {
 export async function offerSavedRun(page: Page): Promise<void> {
   const saved = await loadRun().catch(() => null);
   if (!saved) return;
-  setText('savedRunText', `A run is saved in this browser: ${saved.preset}, step ${saved.step} of ${saved.target}, saved ${formatAge(Date.now() - saved.savedAt)}.`);
+  let set: DatasetRecord | undefined;
+  try {
+    set = readCheckpointMeta(saved.bytes).dataset;
+  } catch {
+    // An unreadable autosave is refused with its reason when resumed.
+  }
+  const onImages = set && set.kind !== 'mnist' ? ` It trained on ${set.name}: choose those images under "Train on your images" before resuming it.` : '';
+  setText('savedRunText', `A run is saved in this browser: ${saved.preset}, step ${saved.step} of ${saved.target}, saved ${formatAge(Date.now() - saved.savedAt)}.${onImages}`);
   $('savedRun').hidden = false;
   $('resumeSaved').onclick = page.guard(async () => {
     const s = await page.training.adopt({ bytes: saved.bytes, kind: 'resume', losses: saved.losses, target: saved.target, runId: saved.runId });

