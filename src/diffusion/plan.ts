@@ -15,7 +15,9 @@ export const DEFAULT_SPACING: Record<SamplerName, TimestepSpacing> = {
 
 export interface PlanOptions {
   sampler: SamplerName;
+  /** Inference steps (DDPM: usually all T). */
   steps: number;
+  /** DDIM's stochasticity (0: deterministic). */
   eta?: number;
   spacing?: TimestepSpacing;
   varianceType?: VarianceType;

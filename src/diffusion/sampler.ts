@@ -5,22 +5,15 @@
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { UNet } from '../model/unet.ts';
-import type { NoiseSchedule, TimestepSpacing, VarianceType } from './schedule.ts';
-import { samplerPlan, strengthStart, type SamplerName } from './plan.ts';
+import type { NoiseSchedule } from './schedule.ts';
+import { samplerPlan, strengthStart, type PlanOptions, type SamplerName } from './plan.ts';
 import { randn } from '../ops/random.ts';
 import { axpby, scale } from '../ops/elementwise.ts';
 import { renoise, samplerStep, type StepExtras, type StepThreshold } from '../ops/diffusion.ts';
 
-export interface SampleOptions {
+/** The sampler and its steps (PlanOptions: sampler, steps, η, spacing, variance type, x̂0 clamp), and the rest. */
+export interface SampleOptions extends PlanOptions {
   n: number;
-  sampler: SamplerName;
-  /** Inference steps (DDPM: usually all T). */
-  steps: number;
-  eta?: number;
-  spacing?: TimestepSpacing;
-  varianceType?: VarianceType;
-  /** Clamp x̂0 to [−1, 1] (diffusers' clip_sample: default on for DDPM and DDIM; thresholding for DPM-Solver++, off). */
-  clip?: boolean;
   /** Imagen's per-sample dynamic threshold instead of the static clamp (diffusers' thresholding). */
   dynamicThreshold?: { quantile?: number; maxValue?: number } | null;
   /** Step with ε̂ re-derived from the clipped x̂0 (diffusers' use_clipped_model_output; DDIM only matters). */
