@@ -98,7 +98,9 @@ describe('fused step: history and inpainting blend, renoise (GPU vs twin)', () =
       const key: [number, number] = [5, Math.imul(7, 0x9e3779b9) >>> 0];
       const hist = Float64Array.from(hist0);
       const want = samplerStepRef(x, out, c, randnRef(N * S, key, 2), undefined, 1, {}, S, { hist, inpaint: { known, mask, z: randnRef(N * S, key, 3) } });
-      expectClose('x_prev', await tx.read(), want, 2e-4, 1e-4);
+      // Two noise draws enter (the step's and the known image's): Box-Muller's log/cos are approximate on
+      // SwiftShader, so the randn tolerance of test/random.test.ts applies.
+      expectClose('x_prev', await tx.read(), want, 1e-3, 1e-3);
       expectClose('hist (this step x̂0)', await th.read(), hist, 1e-5, 1e-5);
     });
   }
@@ -109,7 +111,7 @@ describe('fused step: history and inpainting blend, renoise (GPU vs twin)', () =
     const t = gpu.upload([3, 13], x);
     renoise(gpu, t, 0.9, 0.4, 11, 2);
     const z = randnRef(x.length, [11, Math.imul(2, 0x9e3779b9) >>> 0], 4);
-    expectClose('renoised', await t.read(), Float64Array.from(x, (v, i) => 0.9 * v + 0.4 * z[i]), 1e-5, 1e-5);
+    expectClose('renoised', await t.read(), Float64Array.from(x, (v, i) => 0.9 * v + 0.4 * z[i]), 1e-3, 1e-3);
   });
 
   it('a multistep coefficient without a hist buffer, and a mask of another shape, are refused', async () => {
