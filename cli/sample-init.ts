@@ -2,12 +2,11 @@
 // read, checked and resized to the model before any GPU work (image-to-image and inpainting).
 import { readFileSync, existsSync } from 'node:fs';
 import { decodeImage } from '../src/data/decode-image-node.ts';
-import { squareRgb } from '../src/data/rgba.ts';
-import { resizeSquare } from '../src/data/resize.ts';
+import { rgbaToRgb, rgbToGrey } from '../src/data/rgba.ts';
 import type { SampleOptions } from '../src/diffusion/sampler.ts';
 import { UsageError } from './common.ts';
 
-/** An image file as the model's input: [channels, size, size] in [0, 1] (grey: the mean of R, G, B). */
+/** An image file as the model's input: [channels, size, size] in [0, 1] (grey as the dataset loaders make it). */
 function readModelImage(path: string, flag: string, channels: number, size: number): { pixels: Float32Array; width: number; height: number } {
   if (!existsSync(path)) throw new UsageError(`${flag} ${path}: no such file`);
   let img;
@@ -16,12 +15,8 @@ function readModelImage(path: string, flag: string, channels: number, size: numb
   } catch (e) {
     throw new UsageError(`${flag} ${path}: ${(e as Error).message}`);
   }
-  const { rgb, side } = squareRgb(img);
-  const resized = resizeSquare(rgb, 3, side, size);
-  if (channels === 3) return { pixels: resized, width: img.width, height: img.height };
-  const plane = size * size;
-  const grey = Float32Array.from({ length: plane }, (_, i) => (resized[i] + resized[plane + i] + resized[2 * plane + i]) / 3);
-  return { pixels: grey, width: img.width, height: img.height };
+  const rgb = rgbaToRgb(img, size);
+  return { pixels: channels === 3 ? rgb : rgbToGrey(rgb), width: img.width, height: img.height };
 }
 
 /** --strength: a number in (0, 1] (0 would run no step at all; diffusers' img2img allows the same range). */

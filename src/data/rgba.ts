@@ -43,6 +43,12 @@ export function rgbaToRgb(img: Rgba, size: number): Float32Array {
   return resizeSquare(rgb, 3, side, size);
 }
 
+/** Planar RGB [3, S] → grey [S] by Rec. 601 luma (how every loader turns colour into a 1-channel input). */
+export function rgbToGrey(rgb: Float32Array): Float32Array {
+  const plane = rgb.length / 3;
+  return Float32Array.from({ length: plane }, (_, i) => 0.299 * rgb[i] + 0.587 * rgb[plane + i] + 0.114 * rgb[2 * plane + i]);
+}
+
 /** Whether a planar RGB image is grey: R, G and B agree everywhere to within `tolerance` (JPEG rounding). */
 export function isGrey(rgb: Float32Array, tolerance = 4 / 255): boolean {
   const plane = rgb.length / 3;

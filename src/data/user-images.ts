@@ -7,7 +7,7 @@
 // and named; no usable image at all is a DatasetError. Reading and decoding the files is the platform's.
 import { unzipSync } from 'fflate';
 import { DatasetError, type ImageSet } from './image-set.ts';
-import { isGrey } from './rgba.ts';
+import { isGrey, rgbToGrey } from './rgba.ts';
 
 export interface Skipped {
   file: string;
@@ -102,7 +102,7 @@ export class UserImageCollector {
     good.forEach(({ rgb }, k) => {
       const at = k * channels * plane;
       if (channels === 3) images.set(rgb, at);
-      else for (let i = 0; i < plane; i++) images[at + i] = 0.299 * rgb[i] + 0.587 * rgb[plane + i] + 0.114 * rgb[2 * plane + i]; // Rec. 601 luma
+      else images.set(rgbToGrey(rgb), at);
     });
     const labels = Uint8Array.from(good, (g) => (classNames.length ? classNames.indexOf(g.folder) : 0));
     return { images, labels, count: good.length, size: req.size, channels, name, kind, classNames };

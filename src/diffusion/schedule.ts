@@ -96,7 +96,7 @@ export function inferenceTimesteps(T: number, N: number, spacing: TimestepSpacin
 }
 
 /** numpy's round(): halves go to the even neighbour. */
-function roundHalfEven(x: number): number {
+export function roundHalfEven(x: number): number {
   const f = Math.floor(x);
   const d = x - f;
   if (d > 0.5) return f + 1;

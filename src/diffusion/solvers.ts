@@ -9,7 +9,7 @@
 //   x_t' = (x_σ' ) / √(σ'²+1) with x_σ = √(σ²+1)·x_t.
 // DPM-Solver++ works on x_t directly: α = 1/√(σ²+1), σ_t = σ·α, λ = log α − log σ_t.
 import type { StepCoefs } from '../ops/diffusion.ts';
-import type { NoiseSchedule, TimestepSpacing } from './schedule.ts';
+import { roundHalfEven, type NoiseSchedule, type TimestepSpacing } from './schedule.ts';
 
 /** One planned step: the (possibly fractional) timestep the model is run at, and the step's coefficients. */
 export interface PlannedStep {
@@ -29,12 +29,6 @@ function interp(sig: Float64Array, t: number): number {
   const i = Math.floor(t);
   return sig[i] + (t - i) * (sig[i + 1] - sig[i]);
 }
-
-const roundHalfEven = (x: number) => {
-  const f = Math.floor(x);
-  const d = x - f;
-  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-};
 
 /** DPMSolverMultistepScheduler.set_timesteps (lambda_min_clipped −∞, steps_offset 0): N integer timesteps. */
 export function dpmTimesteps(T: number, N: number, spacing: TimestepSpacing): number[] {
