@@ -8,6 +8,27 @@ import { Trainer, DEFAULT_TRAIN } from '../src/train/trainer.ts';
 import { DEFAULT_SCHEDULE, NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
 import type { BenchRecord } from './suite.ts';
+import type { UNetConfig } from '../src/model/config.ts';
+
+/** A CPU peer started once per preset and batch, stepped one step at a time so its steps interleave with ours. */
+export interface CpuPeerSession {
+  /** Its parameter count and every parameter's shape ("32x16x3x3"), checked against ours. */
+  params: number;
+  shapes: string[];
+  /** What ran ("PyTorch 1.13.1 on the CPU, 1 thread") and how it was timed, for the record. */
+  label: string;
+  timing: string;
+  /** One training step; its wall time in ms. */
+  step(): Promise<number>;
+  close(): void;
+}
+
+/** A peer outside the page (Node: PyTorch on the CPU, bench/torch-peer.ts); `skipped` says why it did not run. */
+export interface CpuPeer {
+  key: 'torch';
+  name: string;
+  start(cfg: UNetConfig, batch: number): Promise<CpuPeerSession | { skipped: string }>;
+}
 
 export interface E2EOptions {
   presets: string[];
@@ -15,6 +36,8 @@ export interface E2EOptions {
   steps: number;
   sampleN: number;
   log?: (l: string) => void;
+  /** A CPU peer whose steps alternate with ours, one each (Node passes PyTorch; the record notes how both were timed). */
+  cpuPeer?: CpuPeer;
   /** Median ms of one training step of the same UNet in a peer library (the page passes TensorFlow.js). */
   peerStep?: (cfg: (typeof PRESETS)[string], batch: number, steps: number) => Promise<number>;
 }
@@ -30,32 +53,50 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
     const count = 256;
     const data = { images: Float32Array.from({ length: count * px }, (_, i) => (i * 2654435761) % 1000 / 1000), labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count };
     for (const batch of o.batches) {
+      const peer = o.cpuPeer ? await startCpuPeer(o.cpuPeer, cfg, batch, model, o.log) : null;
       const tr = new Trainer(gpu, model, data, { ...DEFAULT_TRAIN, batch, schedule: DEFAULT_SCHEDULE });
       tr.encodeStep();
       await gpu.sync();
       const before = gpu.cacheStats();
       let encode = 0;
-      const t0 = performance.now();
+      let total = 0;
+      const peerTimes: number[] = [];
       let kernels: string[] = [];
-      for (let i = 0; i < o.steps; i++) {
-        const e0 = performance.now();
-        gpu.trace = i === 0 ? [] : null; // what one step runs
-        tr.encodeStep();
-        if (i === 0) kernels = [...new Set(gpu.trace)];
-        gpu.trace = null;
-        encode += performance.now() - e0;
-        await gpu.sync();
+      try {
+        for (let i = 0; i < o.steps; i++) {
+          const e0 = performance.now();
+          gpu.trace = i === 0 ? [] : null; // what one step runs
+          tr.encodeStep();
+          if (i === 0) kernels = [...new Set(gpu.trace)];
+          gpu.trace = null;
+          encode += performance.now() - e0;
+          await gpu.sync();
+          total += performance.now() - e0;
+          // Then one step of the CPU peer, while our queue is empty: the two alternate, step by step.
+          if (peer && !('skipped' in peer)) peerTimes.push(await peer.step());
+        }
+      } finally {
+        if (peer && !('skipped' in peer)) peer.close();
       }
-      const ms = (performance.now() - t0) / o.steps;
+      const ms = total / o.steps;
+      const peerMs = peerTimes.length ? peerTimes.reduce((a, b) => a + b, 0) / peerTimes.length : null;
+      const peerNote = !peer || !o.cpuPeer ? '' : 'skipped' in peer ? `; ${o.cpuPeer.name} ${peer.skipped}` : `; ${peer.label}: ${peerMs?.toFixed(0)} ms/step, ${((peerMs ?? 0) / ms).toFixed(2)}× ours`;
       const after = gpu.cacheStats();
       const allocatedDuringSteps = after.buffersCreated - before.buffersCreated;
       const memory = gpu.pool.allocatedBytes + 5 * 4 * model.params.total;
       const rec: BenchRecord = {
-        name: 'train_step', direction: `${preset} (encode ${(encode / o.steps).toFixed(1)} ms CPU; ${(memory / 2 ** 20).toFixed(0)} MiB GPU; ${allocatedDuringSteps} buffers created after warm-up)`,
+        name: 'train_step', direction: `${preset} (encode ${(encode / o.steps).toFixed(1)} ms CPU; ${(memory / 2 ** 20).toFixed(0)} MiB GPU; ${allocatedDuringSteps} buffers created after warm-up${peerNote})`,
         shape: [batch, cfg.inChannels, cfg.imageSize, cfg.imageSize], variant: 'one command buffer', flops: 3 * fl * batch, bytes: 4 * 5 * model.params.total,
         ms_median: ms, ms_min: ms, gflops: (3 * fl * batch) / ms / 1e6, gbps: 0, max_abs_err: 0, max_rel_err: 0, cpu_ms: 0, timing: 'wall',
         ms_wall_readback: ms, kernels, peers: { tfjs_ms: null, jaxjs_ms: null },
       };
+      if (peer && o.cpuPeer) {
+        rec.peers[`${o.cpuPeer.key}_ms`] = peerMs;
+        rec.peer_notes = {
+          [o.cpuPeer.key]: 'skipped' in peer ? peer.skipped : `${peer.label}; mean of ${peerTimes.length} step${peerTimes.length === 1 ? '' : 's'} after warm-up, alternating with ours; ${peer.timing}`,
+          ours: `wall clock per step (encode, submit, queue done), mean of ${o.steps} step${o.steps === 1 ? '' : 's'} after one warm-up step`,
+        };
+      }
       if (o.peerStep) {
         try {
           rec.peers.tfjs_ms = await o.peerStep(cfg, batch, o.steps);
@@ -83,4 +124,22 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
     o.log?.(`ddim50 ${preset} n=${n}: ${((1000 * n) / sms).toFixed(2)} images/s`);
   }
   return out;
+}
+
+/** Starts the CPU peer and checks that it built our UNet (same parameter count and shapes), else throws. */
+async function startCpuPeer(p: CpuPeer, cfg: UNetConfig, batch: number, model: UNet, log?: (l: string) => void): Promise<CpuPeerSession | { skipped: string }> {
+  const s = await p.start(cfg, batch).catch((e: Error) => ({ skipped: `failed: ${e.message}` }));
+  if ('skipped' in s) {
+    log?.(`${p.name} peer ${s.skipped}`);
+    return s;
+  }
+  const ours = model.params.specs.map((q) => q.shape.join('x')).sort();
+  const theirs = [...s.shapes].sort();
+  if (s.params !== model.params.count || ours.join() !== theirs.join()) {
+    s.close();
+    const only = (a: string[], b: string[]) => a.filter((x) => !b.includes(x)).join(', ') || 'none';
+    throw new Error(`${p.name} UNet does not match ours: ${s.params.toLocaleString('en-US')} parameters against our ${model.params.count.toLocaleString('en-US')}; ` +
+      `shapes only in ${p.name}: ${only(theirs, ours)}; only in ours: ${only(ours, theirs)}`);
+  }
+  return s;
 }

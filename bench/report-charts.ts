@@ -37,9 +37,12 @@ const COLORS: Record<'ours' | PeerKey, [string, string]> = {
   ours: ['#f1a9a0', '#c0392b'],
   tfjs: ['#a9cce3', '#1f618d'],
   jaxjs: ['#abebc6', '#1e8449'],
+  torch: ['#d7bde2', '#7d3c98'],
 };
 
 const present = (s: Series) => s.values.some((v) => v !== null);
+/** What a peer's wall time covers: op + readback, or (PyTorch on the CPU) a whole training step. */
+const peerWhat = (k: PeerKey) => (k === 'torch' ? 'whole step, wall clock' : 'op + readback');
 
 function timeSeries(rs: BenchRecord[]): Series[] {
   const peers = PEERS.map((p) => ({ ...p, c: COLORS[p.key] }));
@@ -47,14 +50,14 @@ function timeSeries(rs: BenchRecord[]): Series[] {
     { label: 'ours, kernels only', color: COLORS.ours[0], values: rs.map(oursKernelMs) },
     ...peers.map((p) => ({ label: `${p.name}, kernels only`, color: p.c[0], values: rs.map((r) => peerKernelMs(r, p.key)) })),
     { label: 'ours, op + readback', color: COLORS.ours[1], values: rs.map((r) => r.ms_wall_readback) },
-    ...peers.map((p) => ({ label: `${p.name}, op + readback`, color: p.c[1], values: rs.map((r) => peerMs(r, p.key)) })),
+    ...peers.map((p) => ({ label: `${p.name}, ${peerWhat(p.key)}`, color: p.c[1], values: rs.map((r) => peerMs(r, p.key)) })),
   ].filter(present);
 }
 
 function ratioSeries(rs: BenchRecord[]): Series[] {
   return [
     ...PEERS.map((p) => ({ label: `${p.name} ÷ ours, kernels only`, color: COLORS[p.key][0], values: rs.map((r) => ratioKernel(r, p.key)) })),
-    ...PEERS.map((p) => ({ label: `${p.name} ÷ ours, op + readback`, color: COLORS[p.key][1], values: rs.map((r) => ratioReadback(r, p.key)) })),
+    ...PEERS.map((p) => ({ label: `${p.name} ÷ ours, ${peerWhat(p.key)}`, color: COLORS[p.key][1], values: rs.map((r) => ratioReadback(r, p.key)) })),
   ].filter(present);
 }
 

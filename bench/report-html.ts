@@ -90,9 +90,16 @@ function facts(run: BenchRun): string {
       (stamped < run.records.length ? `; the other ${run.records.length - stamped}, marked ʷ, by the wall clock to queue done` : '') +
       '); op + readback: wall clock, ' +
       (run.settings ? `median of ${plural(Math.max(1, Math.min(run.settings.reps, 5)), 'run')} (as many as each peer gets).` : 'one run (a result file from before the report recorded its settings).') +
-      (run.peers ? ' Peers: op + <code>await data()</code>, and their kernels from their own timestamp queries (TensorFlow.js <code>tf.time</code>, jax-js <code>profiler</code>).' : '')],
+      (run.peers && run.runner === 'chromium' ? ' Peers: op + <code>await data()</code>, and their kernels from their own timestamp queries (TensorFlow.js <code>tf.time</code>, jax-js <code>profiler</code>).' : '')],
+    ...torchFacts(run),
   ];
   return `<table class="facts">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
+}
+
+/** Node's end-to-end rows: how PyTorch on the CPU ran and was timed (or why it did not), and how ours was. */
+function torchFacts(run: BenchRun): [string, string][] {
+  const n = run.records.find((r) => r.peer_notes?.torch)?.peer_notes;
+  return n ? [['PyTorch (CPU)', `${esc(n.torch)}. Ours in these rows: ${esc(n.ours ?? '—')}.`]] : [];
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -6,10 +6,13 @@ import { adapterLine } from '../src/runtime/device.ts';
 import { shapeLabel } from './shapes.ts';
 import type { BenchRecord } from './suite.ts';
 
-export type PeerKey = 'tfjs' | 'jaxjs';
-export const PEERS: { key: PeerKey; name: string }[] = [
+export type PeerKey = 'tfjs' | 'jaxjs' | 'torch';
+/** `kernels: false`: the peer has no kernel-only time (CPU work), so the report gives it no kernel columns. */
+export const PEERS: { key: PeerKey; name: string; kernels?: false }[] = [
   { key: 'tfjs', name: 'TensorFlow.js' },
   { key: 'jaxjs', name: 'jax-js' },
+  // Node's end-to-end rows only: a whole training step on the CPU (bench/torch-peer.ts), wall clock on both sides.
+  { key: 'torch', name: 'PyTorch (CPU)', kernels: false },
 ];
 
 export interface BenchRun {
@@ -115,6 +118,12 @@ export interface Column {
   ratio?: (r: BenchRecord) => number | null;
 }
 
+/** PyTorch's columns time a whole training step on the CPU against ours, both by the wall clock. */
+const TORCH_HEADS = {
+  rb: { head: 'step\nms', tip: 'PyTorch on the CPU: mean wall time of a whole training step (time.perf_counter), its steps alternating with ours' },
+  ratio: { head: '÷ ours,\nstep', tip: 'PyTorch step ÷ our step, both wall clock (> 1: ours faster)' },
+};
+
 /** The report's columns for a run with these peers; every report prints the same ones. */
 export function columns(peers: PeerKey[]): Column[] {
   const cols: Column[] = [
@@ -128,8 +137,11 @@ export function columns(peers: PeerKey[]): Column[] {
   ];
   for (const p of PEERS.filter((q) => peers.includes(q.key))) {
     cols.push(
-      { id: `${p.key}_rb`, group: p.name, head: 'op +\nreadback\nms', tip: `median wall time of ${p.name} op + await data()`, num: true, text: (r) => fmtMs(peerMs(r, p.key)) },
-      { id: `${p.key}_ratio_rb`, group: p.name, head: '÷ ours,\nop +\nreadback', tip: `${p.name} op + readback ÷ ours op + readback (> 1: ours faster)`, num: true, text: (r) => fmtRatio(ratioReadback(r, p.key)), ratio: (r) => ratioReadback(r, p.key) },
+      { id: `${p.key}_rb`, group: p.name, ...(p.key === 'torch' ? TORCH_HEADS.rb : { head: 'op +\nreadback\nms', tip: `median wall time of ${p.name} op + await data()` }), num: true, text: (r) => fmtMs(peerMs(r, p.key)) },
+      { id: `${p.key}_ratio_rb`, group: p.name, ...(p.key === 'torch' ? TORCH_HEADS.ratio : { head: '÷ ours,\nop +\nreadback', tip: `${p.name} op + readback ÷ ours op + readback (> 1: ours faster)` }), num: true, text: (r) => fmtRatio(ratioReadback(r, p.key)), ratio: (r) => ratioReadback(r, p.key) },
+    );
+    if (p.kernels === false) continue;
+    cols.push(
       { id: `${p.key}_kernel`, group: p.name, head: 'kernels\nms', tip: `median GPU time of the kernels ${p.name} ran, from its own timestamp queries`, num: true, text: (r) => fmtMs(peerKernelMs(r, p.key)) },
       { id: `${p.key}_ratio_kernel`, group: p.name, head: '÷ ours,\nkernels', tip: `${p.name} kernels ÷ our kernels, both GPU timestamps (> 1: ours faster)`, num: true, text: (r) => fmtRatio(ratioKernel(r, p.key)), ratio: (r) => ratioKernel(r, p.key) },
     );

@@ -39,6 +39,7 @@ export function markdown(run: BenchRun): string {
     '',
     '`variant` is the design asked for; `kernels that ran` lists the entry points actually dispatched (a variant that does not apply to a shape runs another kernel). ' +
       'Ratios are peer ÷ ours (> 1: ours faster), op + readback against op + readback, and kernels only against kernels only where both timed them with GPU timestamps; ʷ: timed by the wall clock.',
+    ...run.records.filter((r) => r.peer_notes?.torch).slice(0, 1).flatMap((r) => ['', `PyTorch (CPU), training-step rows: ${r.peer_notes!.torch}. Ours there: ${r.peer_notes!.ours ?? '—'}.`]),
     '',
     `| ${cols.map(head).join(' | ')} |`,
     `|${cols.map((c) => (c.num ? '---:' : '---')).join('|')}|`,

@@ -16,7 +16,7 @@ import { benchChromium, benchNode, type BenchArgs, type BenchHooks, type E2EArgs
 import { consoleTable } from './table.ts';
 import type { SizeSet } from './suite.ts';
 
-const USAGE = 'npm run bench -- [--quick] [--node [--adapter KIND]] [--sizes smoke,unet,sweep] [--kernels NAME,...] [--reps N] [--warmup N] [--peers tfjs,jaxjs | --no-peers] [--e2e ...] [--out DIR] | --report RUN.json';
+const USAGE = 'npm run bench -- [--quick] [--node [--adapter KIND]] [--sizes smoke,unet,sweep] [--kernels NAME,...] [--reps N] [--warmup N] [--peers tfjs,jaxjs | --no-peers] [--e2e ... [--torch-threads N] [--torch-python PATH] [--no-torch]] [--out DIR] | --report RUN.json';
 
 function program(): Command {
   const p = new Command()
@@ -36,6 +36,9 @@ function program(): Command {
     .option('--batches <list>', 'batch sizes for --e2e', '32,64')
     .option('--e2e-steps <n>', 'timed training steps per configuration', int('e2e-steps', 1, 1000), 3)
     .option('--sample-n <n>', 'images per DDIM-50 sampling measurement (--e2e)', int('sample-n', 1, 1024), 16)
+    .option('--torch-threads <n>', 'Node --e2e: PyTorch CPU peer threads (2 sets OMP_WAIT_POLICY=PASSIVE)', int('torch-threads', 1, 64), 1)
+    .option('--torch-python <path>', 'Node --e2e: the python with torch (default $TORCH_PYTHON, else /usr/bin/python3)')
+    .option('--no-torch', 'Node --e2e: no PyTorch CPU peer')
     .option('--report <json>', 're-render the Markdown and HTML report of a run from its JSON (next to it, or into --out)')
     .option('--out <dir>', 'results directory', 'bench/results');
   addAdapterOption(p);
@@ -52,7 +55,7 @@ function benchArgs(p: Command): BenchArgs {
   if (o.e2e) {
     const presets = String(o.presets).split(',').map((s) => oneOf('presets', ['tiny', 'small'] as const)(s.trim()));
     const batches = String(o.batches).split(',').map((b) => int('batches', 1, 4096)(b.trim()));
-    e2e = { presets, batches, steps: o.e2eSteps, sampleN: o.sampleN };
+    e2e = { presets, batches, steps: o.e2eSteps, sampleN: o.sampleN, torch: o.torch !== false, torchThreads: o.torchThreads, torchPython: o.torchPython };
   }
   return {
     sizes,
@@ -101,6 +104,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const peers = o.peers === false ? [] : PEERS.map((q) => q.key).filter((k) => String(o.peers).split(',').includes(k));
       save(await benchChromium(args, o.peers, printer(peers, 'headless Chromium')));
     }
-    for (const kind of nodeKinds) save(await benchNode(args, printer([], 'Node + Dawn'), kind));
+    for (const kind of nodeKinds) save(await benchNode(args, printer(args.e2e?.torch ? ['torch'] : [], 'Node + Dawn'), kind));
   });
 }

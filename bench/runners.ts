@@ -6,7 +6,11 @@ import type { AdapterRecord, BenchRun } from './report-rows.ts';
 import type { BenchRecord, SizeSet } from './suite.ts';
 
 /** --e2e: whole training steps per preset and batch, and DDIM-50 sampling. */
-export interface E2EArgs { presets: string[]; batches: number[]; steps: number; sampleN: number }
+export interface E2EArgs {
+  presets: string[]; batches: number[]; steps: number; sampleN: number;
+  /** Node: PyTorch on the CPU beside each training step (default on; skipped with a note where torch is missing), its threads and python. */
+  torch?: boolean; torchThreads?: number; torchPython?: string;
+}
 
 export interface BenchArgs {
   sizes: SizeSet[];
@@ -42,15 +46,23 @@ export async function benchNode(args: BenchArgs, hooks: BenchHooks = {}, adapter
     const records = await runSuite(gpu, { sizes: args.sizes, kernels: args.kernels, reps: args.reps, warmup: args.warmup, log: hooks.log, onRecord: hooks.onRecord });
     if (args.e2e) {
       const { runEndToEnd } = await import('./e2e.ts');
-      for (const r of await runEndToEnd(gpu, { ...args.e2e, log: hooks.log })) {
+      const { torchPeer } = await import('./torch-peer.ts');
+      const cpuPeer = args.e2e.torch === false ? undefined : torchPeer({ threads: args.e2e.torchThreads, python: args.e2e.torchPython });
+      for (const r of await runEndToEnd(gpu, { ...args.e2e, log: hooks.log, cpuPeer })) {
         records.push(r);
         hooks.onRecord?.(r);
       }
     }
-    return { date: new Date().toISOString(), runner: 'node-dawn', browser: null, adapter: info, autotune: tune, peers: null, settings: settings(args), records };
+    return { date: new Date().toISOString(), runner: 'node-dawn', browser: null, adapter: info, autotune: tune, peers: torchPeerName(records), settings: settings(args), records };
   } finally {
     gpu.destroy();
   }
+}
+
+/** The run's peers in Node: PyTorch on the CPU where it timed a training step ("PyTorch 1.13.1 on the CPU, 1 thread"). */
+function torchPeerName(records: BenchRecord[]): string | null {
+  const r = records.find((x) => x.peers.torch_ms != null);
+  return r ? `${r.peer_notes?.torch?.split(';')[0] ?? 'PyTorch on the CPU'} (training-step rows)` : null;
 }
 
 /** Events the page sends back through the exposed __benchEvent function. */

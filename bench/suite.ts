@@ -30,10 +30,19 @@ export interface BenchRecord {
   /** The kernels that actually ran (file.entry), which may differ from `variant` where it does not apply. */
   kernels: string[];
   /**
+   * How the CPU peer of an end-to-end row ran and was timed, and how ours was ("torch": "PyTorch 1.13.1 on the
+   * CPU, 1 thread; …" or "skipped: install python3-torch …"; "ours": …). Absent elsewhere.
+   */
+  peer_notes?: Record<string, string>;
+  /**
    * Peer medians: `*_ms` op + `await data()` (wall clock), `*_kernel_ms` the peer's own GPU timestamps of
    * the kernels it ran (null where it could not time them). Older result files lack the kernel fields.
    */
-  peers: { tfjs_ms: number | null; jaxjs_ms: number | null; tfjs_kernel_ms?: number | null; jaxjs_kernel_ms?: number | null };
+  peers: {
+    tfjs_ms: number | null; jaxjs_ms: number | null; tfjs_kernel_ms?: number | null; jaxjs_kernel_ms?: number | null;
+    /** PyTorch on the CPU (Node, end-to-end rows: mean wall time of a whole training step; no kernel-only time). */
+    torch_ms?: number | null; torch_kernel_ms?: number | null;
+  };
 }
 
 /** Runs of op + readback per case, ours and each peer's alike (each after its own warm-up). */

@@ -8,16 +8,21 @@
 #      finishes and WebGPU runs on SwiftShader (one line says so);
 #   3. npm packages;
 #   4. with --with-fashion-mnist (CI passes it): the Debian package dataset-fashion-mnist (a 30 MB download,
-#      for `npm run train -- --dataset fashion-mnist` and its test). Optional: a failure says so and set-up goes on.
+#      for `npm run train -- --dataset fashion-mnist` and its test). Optional: a failure says so and set-up goes on;
+#   5. with --with-torch: Debian's python3-torch (PyTorch 1.13 for /usr/bin/python3, a few hundred MB), the CPU
+#      peer for the training-step bench (`npm run bench -- --node --kernels none --e2e`, bench/torch_unet.py).
+#      Optional like 4: without it the bench notes "skipped: install python3-torch" and goes on.
 # On a machine with a GPU and its Vulkan driver, Dawn uses the GPU and the software drivers are fallbacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_fashion_mnist=0
+with_torch=0
 for arg in "$@"; do
   case "$arg" in
     --with-fashion-mnist) with_fashion_mnist=1 ;;
-    *) echo "setup: unknown option $arg (known: --with-fashion-mnist)" >&2; exit 2 ;;
+    --with-torch) with_torch=1 ;;
+    *) echo "setup: unknown option $arg (known: --with-fashion-mnist, --with-torch)" >&2; exit 2 ;;
   esac
 done
 
@@ -85,5 +90,15 @@ if ((with_fashion_mnist)) && [ ! -f /usr/share/datasets/fashion-mnist/train-imag
     echo "setup: installed dataset-fashion-mnist (/usr/share/datasets/fashion-mnist)"
   else
     echo "setup: note: could not install dataset-fashion-mnist; --dataset fashion-mnist and its test will not run"
+  fi
+fi
+
+# PyTorch on the CPU (optional): Debian's build for the system python, /usr/bin/python3 (not a pyenv or venv
+# python on PATH); bench/torch-peer.ts runs that one unless TORCH_PYTHON says otherwise.
+if ((with_torch)) && ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null && { apt_update || true; } && apt_install python3-torch; then
+    echo "setup: installed python3-torch ($(/usr/bin/python3 -c 'import torch; print(torch.__version__)'))"
+  else
+    echo "setup: note: could not install python3-torch; the training-step bench will skip its PyTorch peer"
   fi
 fi
