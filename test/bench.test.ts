@@ -30,7 +30,7 @@ describe('bench runner', () => {
       const k = `${spec.name === 'groupnorm' ? 'groupnorm_silu' : spec.name}.${spec.direction}`;
       expect(names.has(k), k).toBe(true);
     }
-    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'blocked8', 'gemm', 'lanes']));
+    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'blocked8', 'gemm', 'lanes', 'colanes']));
     expect(new Set(run.records.filter((r) => r.name === 'attention').map((r) => r.variant))).toEqual(new Set(['row', 'rows4']));
     for (const r of run.records) {
       expect(r.ms_median, `${r.name}.${r.direction}`).toBeGreaterThan(0);

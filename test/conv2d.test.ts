@@ -41,7 +41,7 @@ describe('conv2d', () => {
 
   it('a design that has no kernel for a shape falls back down its chain, and the trace says what ran', async () => {
     const gpu = await getGpu();
-    const ran = (variant: 'lanes' | 'blocked' | 'gemm', xs: number[], ws: number[], stride: number, pad: number) => {
+    const ran = (variant: 'lanes' | 'colanes' | 'blocked' | 'gemm', xs: number[], ws: number[], stride: number, pad: number) => {
       gpu.trace = [];
       conv2dForward(gpu, gpu.tensor(xs), gpu.tensor(ws), gpu.tensor([ws[0]]), { stride, pad, variant });
       const t = [...gpu.trace];
@@ -52,6 +52,21 @@ describe('conv2d', () => {
     expect(ran('lanes', [1, 4, 8, 8], [4, 4, 3, 3], 2, 1)).toContain('conv2d_blocked.forward_k3s2'); // lanes → blocked
     expect(ran('lanes', [1, 4, 8, 8], [4, 4, 1, 1], 2, 0)).toEqual(['conv2d.forward']); // lanes → blocked → direct
     expect(ran('gemm', [1, 4, 8, 8], [4, 4, 1, 1], 2, 0)).not.toContain('conv2d.forward');
+    // colanes needs subgroups of ≥ 8 lanes (lavapipe has them, SwiftShader not): elsewhere it is blocked.
+    const k3 = ran('colanes', [1, 4, 8, 8], [4, 4, 3, 3], 1, 1);
+    if (gpu.hasSubgroups) expect(k3).toContain('conv2d_colanes.colanes_k3s1');
+    else expect(k3).toContain('conv2d_blocked.forward_k3s1');
+    expect(ran('colanes', [1, 4, 8, 8], [4, 4, 3, 3], 2, 1)).toContain('conv2d_blocked.forward_k3s2'); // colanes → blocked
+  });
+
+  it('colanes computes the weight gradient in its own kernel where subgroups exist', async () => {
+    const gpu = await getGpu();
+    gpu.trace = [];
+    const x = gpu.tensor([2, 5, 7, 7]);
+    conv2dBackward(gpu, gpu.tensor([2, 9, 7, 7]), x, gpu.tensor([9, 5, 3, 3]), { variant: 'colanes' }, {}, true);
+    const t = [...gpu.trace];
+    gpu.trace = null;
+    expect(t).toContain(gpu.hasSubgroups ? 'conv2d_colanes_weight.colanes_weight_k3s1' : 'conv2d_weight.weight_k3s1');
   });
 
   it('rejects bad input with the op name and sizes, before any dispatch', async () => {

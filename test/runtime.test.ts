@@ -189,6 +189,13 @@ describe('runtime', () => {
     expect(bad('fn f() {}\n// include: s.wgsl', { 's.wgsl': '' })).toThrow('k.wgsl:2: "// include:" must be in the file\'s header');
   });
 
+  it('moves a file\'s enable directives before everything joined, keeping its line numbers', () => {
+    const src = kernelSource('k', inMemory({ 'common.wgsl': 'c1\n', 'k.wgsl': 'enable subgroups;\n// k\nk3' }));
+    expect(src.split('\n')[0]).toBe('enable subgroups;');
+    expect(src.split('\n').filter((l) => l.startsWith('enable')).length).toBe(1);
+    expect(sourceLocation(src, 'k', src.split('\n').indexOf('k3') + 1)).toBe('k.wgsl:3');
+  });
+
   it('the browser loader (Vite glob) joins the same sources as the Node one', () => {
     for (const f of readdirSync(SHADER_DIR).filter((n) => n.endsWith('.wgsl') && n !== 'common.wgsl')) {
       const file = f.slice(0, -'.wgsl'.length);

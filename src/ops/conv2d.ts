@@ -31,6 +31,8 @@ export interface Conv2dOpts {
 
 interface ConvGeom {
   N: number; C_in: number; H: number; W: number; C_out: number; OH: number; OW: number; K: number; stride: number; pad: number;
+  /** The device has WGSL subgroups (the colanes kernels need them). */
+  subgroups?: boolean;
 }
 
 function geometry(op: string, x: Tensor, w: Tensor, opts: Conv2dOpts): ConvGeom {
@@ -69,7 +71,7 @@ export const conv2dForward = scopedOp(function conv2dForward(gpu: Gpu, x: Tensor
   expectShape(op, 'bias', b, [g.C_out]);
   expectDistinct(op, { y: out }, { x, w, bias: b });
   const y = output(op, 'y', out, [g.N, g.C_out, g.OH, g.OW], () => gpu.tensor([g.N, g.C_out, g.OH, g.OW], op));
-  const variant = resolve(FORWARD, opts.variant ?? gpu.policy.conv('forward', g), g);
+  const variant = resolve(FORWARD, opts.variant ?? gpu.policy.conv('forward', g), { ...g, subgroups: gpu.hasSubgroups });
   FORWARD[variant].run(gpu, { x, w, b, y }, g);
   return y;
 });
@@ -98,14 +100,14 @@ export const conv2dBackward = scopedOp(function conv2dBackward(
   let dx: Tensor | undefined;
   if (!skipInput) {
     dx = output(op, 'dx', into.dx, x.shape, () => gpu.tensor(x.shape, op));
-    const vi = resolve(BACKWARD_INPUT, opts.variant ?? gpu.policy.conv('backwardInput', g), g);
+    const vi = resolve(BACKWARD_INPUT, opts.variant ?? gpu.policy.conv('backwardInput', g), { ...g, subgroups: gpu.hasSubgroups });
     BACKWARD_INPUT[vi].run(gpu, { dy, w, dx }, g);
   }
   if (skipWeight) return { dx, dw, db };
   // The per-image partials of the blocked path must fit one binding; past that (huge batches) it falls
   // back to the chunked GEMM path.
   const fits = g.N * dw.size * 4 <= gpu.limits.maxStorageBufferBindingSize;
-  const vw = resolve(BACKWARD_WEIGHT, opts.variant ?? gpu.policy.conv('backwardWeight', g), { ...g, partialsFit: fits });
+  const vw = resolve(BACKWARD_WEIGHT, opts.variant ?? gpu.policy.conv('backwardWeight', g), { ...g, partialsFit: fits, subgroups: gpu.hasSubgroups });
   const wroteDb = BACKWARD_WEIGHT[vw].run(gpu, { dy, x, dw, db }, g);
   if (!wroteDb) sumChannels(gpu, dy, g.N, g.C_out, g.OH * g.OW, db);
   return { dx, dw, db };
@@ -149,6 +151,7 @@ const FORWARD: Record<ConvVariant, ConvImpl<ForwardArgs>> = {
   blocked8: { applies: (g) => blockedApplies(g) && g.K === 3, fallback: 'blocked', run: (gpu, a, g) => blockedForward(gpu, a.x, a.w, a.b, a.y, g, true) },
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmForward(gpu, a.x, a.w, a.b, a.y, g) },
   lanes: { applies: blockedApplies, fallback: 'blocked', run: (gpu, a, g) => lanesForward(gpu, a.x, a.w, a.b, a.y, g) },
+  colanes: { applies: (g) => !!g.subgroups && blockedApplies(g), fallback: 'blocked', run: (gpu, a, g) => colanesForward(gpu, a.x, a.w, a.b, a.y, g) },
 };
 
 /** Blocked input gradient: the flipped-weight forward kernels, or the stride-2 kernel (pad 1). */
@@ -163,6 +166,7 @@ const BACKWARD_INPUT: Record<ConvVariant, ConvImpl<InputArgs>> = {
   blocked8: { applies: (g) => flippedApplies(g) && g.K === 3, fallback: 'blocked', run: (gpu, a, g) => blockedBackwardInput(gpu, a.dy, a.w, a.dx, g, true) },
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmBackwardInput(gpu, a.dy, a.w, a.dx, g) },
   lanes: { applies: flippedApplies, fallback: 'blocked', run: (gpu, a, g) => lanesBackwardInput(gpu, a.dy, a.w, a.dx, g) },
+  colanes: { applies: (g) => !!g.subgroups && flippedApplies(g), fallback: 'blocked', run: (gpu, a, g) => colanesBackwardInput(gpu, a.dy, a.w, a.dx, g) },
 };
 
 // blocked8 and lanes widen only the forward-shaped kernels: their weight gradient is blocked's. Past the
@@ -177,14 +181,18 @@ const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
   blocked8: blockedWeight,
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => { gemmBackwardWeight(gpu, a.dy, a.x, a.dw, g); return false; } },
   lanes: blockedWeight,
+  colanes: {
+    applies: (g) => !!g.subgroups && g.K === 3 && g.stride === 1 && g.partialsFit !== false, fallback: 'blocked',
+    run: (gpu, a, g) => { colanesWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
+  },
 };
 
 /**
  * The variants that have their own kernels for this direction and shape (the others would fall back to one
  * of these): what autotune measures, so a choice never names a design that does not run.
  */
-export function convVariantsWithKernels(direction: ConvDirection, x: readonly number[], w: readonly number[], opts: Conv2dOpts = {}): ConvVariant[] {
-  const g = shapeGeometry(x, w, opts);
+export function convVariantsWithKernels(direction: ConvDirection, x: readonly number[], w: readonly number[], opts: Conv2dOpts = {}, subgroups = false): ConvVariant[] {
+  const g = { ...shapeGeometry(x, w, opts), subgroups };
   const table = { forward: FORWARD, backwardInput: BACKWARD_INPUT, backwardWeight: BACKWARD_WEIGHT }[direction];
   const own = direction === 'backwardWeight' ? CONV_WEIGHT_VARIANTS : CONV_VARIANTS;
   return own.filter((v) => resolve(table as Record<ConvVariant, ConvImpl<unknown>>, v, g) === v);
@@ -295,6 +303,54 @@ function lanesBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: Conv
   const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
   lanesConv(gpu, dy, wf, dy, dx, gf, false);
   wf.release();
+}
+
+// ---------- colanes variant (3×3 and 1×1 at stride 1) ----------
+
+/** Tile of conv2d_colanes.wgsl (TR rows × TW columns per workgroup of 8 channel lanes). */
+const COLANES_TILE = { rows: 4, cols: 7 };
+
+/** Runs colanes_k3s1 / colanes_k1 with packed weights: grid (pixel tiles, blocks of 8 channels, N). */
+function colanesConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean): void {
+  const tiles = Math.ceil(g.OH / COLANES_TILE.rows) * Math.ceil(g.OW / COLANES_TILE.cols);
+  gpu.run(gpu.kernel('conv2d_colanes', g.K === 3 ? 'colanes_k3s1' : 'colanes_k1'), {
+    params: blockedParams(g, hasBias), bind: { x, wt: wt4, bias: b, y },
+    workgroups: [tiles, Math.ceil(g.C_out / 8), g.N],
+  });
+}
+
+function colanesForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
+  const wt4 = packWeights(gpu, w, g, false);
+  colanesConv(gpu, x, wt4, b, y, g, true);
+  wt4.release();
+}
+
+/** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad (as blockedBackwardInput). */
+function colanesBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
+  const wf = packWeights(gpu, w, g, true);
+  const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
+  colanesConv(gpu, dy, wf, dy, dx, gf, false);
+  wf.release();
+}
+
+/** dw and db of a 3×3 stride-1 convolution: per-slot partials (conv2d_colanes_weight.wgsl), then their sums. */
+function colanesWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
+  const perImage = g.C_in * Math.ceil(g.C_out / 8) * 8;
+  const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
+  const wanted = Math.min(g.OH, Math.floor(maxSlots / g.N), Math.ceil(gpu.policy.weightGradientTarget / (g.N * perImage)));
+  const rowsPerSplit = Math.ceil(g.OH / Math.max(1, wanted));
+  const splits = Math.ceil(g.OH / rowsPerSplit);
+  const slots = g.N * splits;
+  const dwp = gpu.tensor([slots, dw.size], 'conv2d');
+  const dbp = gpu.tensor([slots, g.C_out], 'conv2d');
+  gpu.run(gpu.kernel('conv2d_colanes_weight', 'colanes_weight_k3s1'), {
+    params: { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, splits, rows_per_split: rowsPerSplit },
+    bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [g.C_in, Math.ceil(g.C_out / 8), slots],
+  });
+  sumOuter(gpu, dwp, slots, dw.size, dw);
+  sumOuter(gpu, dbp, slots, g.C_out, db);
+  dbp.release();
+  dwp.release();
 }
 
 /** dx of a 3×3 stride-2 pad-1 convolution: 4 input channels × 4 columns per invocation (backward_input_k3s2). */

@@ -14,6 +14,7 @@ export async function requestDeviceFor(adapter: GPUAdapter): Promise<GPUDevice> 
   for (const k of wanted) requiredLimits[k] = adapter.limits[k] as number;
   const requiredFeatures: GPUFeatureName[] = [];
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+  if (adapter.features.has('subgroups' as GPUFeatureName)) requiredFeatures.push('subgroups' as GPUFeatureName);
   return adapter.requestDevice({ requiredLimits, requiredFeatures });
 }
 

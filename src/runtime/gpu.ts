@@ -86,6 +86,8 @@ export class Gpu {
   readonly limits: GPUSupportedLimits;
   readonly pool: BufferPool;
   readonly hasTimestamps: boolean;
+  /** The device has WGSL `subgroups` with at least 8 lanes (lavapipe: exactly 8); kernels that need them check this. */
+  readonly hasSubgroups: boolean;
   /** When true (and timestamp-query exists), every dispatch gets its own pass with timestamps. */
   profile = false;
   /** Which kernel design each op runs on this adapter (filled by autotune). */
@@ -125,6 +127,9 @@ export class Gpu {
     this.limits = device.limits;
     this.pool = new BufferPool(this);
     this.hasTimestamps = device.features.has('timestamp-query');
+    // The subgroup kernels broadcast within a workgroup of 8: they need subgroups of at least 8 lanes.
+    const minLanes = (device as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo?.subgroupMinSize ?? 0;
+    this.hasSubgroups = device.features.has('subgroups' as GPUFeatureName) && minLanes >= 8;
     device.addEventListener('uncapturederror', (ev: Event) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       this.errors.push(`WebGPU error (kernels in flight: ${[...this.batchKernels].join(', ') || 'none'}): ${e.message}`);

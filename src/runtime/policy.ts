@@ -6,10 +6,11 @@
 /**
  * conv2d designs (src/ops/conv2d.ts has the details): 'direct' (generic K and stride), 'blocked' /
  * 'blocked8' (3×3 and 1×1 specialised, 4 or 8 output channels per invocation in registers), 'gemm'
- * (im2col + vec4 GEMM), 'lanes' (one pixel per invocation, uniform weight loads: SIMD-lane adapters).
+ * (im2col + vec4 GEMM), 'lanes' (one pixel per invocation, uniform weight loads: SIMD-lane adapters),
+ * 'colanes' (one output channel per lane, a pixel tile per workgroup of 8: uniform input loads; lavapipe).
  */
-export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm' | 'lanes';
-export const CONV_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes'];
+export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm' | 'lanes' | 'colanes';
+export const CONV_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes', 'colanes'];
 export type ConvDirection = 'forward' | 'backwardInput' | 'backwardWeight';
 /** Reductions: a workgroup tree per output (GPUs) or one serial loop per output (software adapters). */
 export type ReduceStyle = 'tree' | 'serial';

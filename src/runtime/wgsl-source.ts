@@ -11,11 +11,15 @@
 // helpers stay written once. Included files may not include others (no nesting, hence no cycles); a file
 // included by several kernel files must only reference bindings every one of them declares.
 //
+// WGSL wants `enable` directives before every declaration: a file's own `enable …;` lines move to the
+// top of the joined source (the line stays, as a comment, so line numbers keep pointing at the file).
+//
 // Every segment is preceded by a marker line naming its file, so `sourceLocation` can turn a line of the
 // joined source into `file.wgsl:line` for compiler messages.
 
 const MARKER = '// ---- wgsl file: ';
 const INCLUDE = /^\/\/ include: (\S+\.wgsl)\s*$/;
+const ENABLE = /^enable [\w, ]+;\s*$/;
 
 /** Shader files by name ("common.wgsl", "attention.wgsl"); `where` says where they are looked up, for errors. */
 export interface WgslFiles {
@@ -45,7 +49,9 @@ function mustRead(files: WgslFiles, name: string, includedBy?: string): string {
 /** The source the runtime compiles for kernel file `file` (no extension): common.wgsl, includes, the file. */
 export function kernelSource(file: string, files: WgslFiles): string {
   const own = `${file}.wgsl`;
-  const body = mustRead(files, own);
+  const read = mustRead(files, own);
+  const enables = read.split('\n').filter((l) => ENABLE.test(l.trim())).map((l) => l.trim());
+  const body = read.split('\n').map((l) => (ENABLE.test(l.trim()) ? `// (moved to the top) ${l.trim()}` : l)).join('\n');
   const segments: [string, string][] = [['common.wgsl', mustRead(files, 'common.wgsl')]];
   for (const inc of includesOf(own, body)) {
     const text = mustRead(files, inc, own);
@@ -53,7 +59,8 @@ export function kernelSource(file: string, files: WgslFiles): string {
     segments.push([inc, text]);
   }
   segments.push([own, body]);
-  return segments.map(([name, text]) => `${MARKER}${name}\n${text}${text.endsWith('\n') ? '' : '\n'}`).join('');
+  const head = enables.map((e) => `${e}\n`).join('');
+  return head + segments.map(([name, text]) => `${MARKER}${name}\n${text}${text.endsWith('\n') ? '' : '\n'}`).join('');
 }
 
 /** Where line `lineNum` (1-based) of a joined source comes from: `common.wgsl:12` or `conv2d.wgsl:40`. */

@@ -81,7 +81,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
     const g = { dx: gpu.tensor(xs, 'autotune'), dw: gpu.tensor(w.shape, 'autotune'), db: gpu.tensor([co], 'autotune') };
     free.push(x, w, b, y, g.dx, g.dw, g.db);
     // Only designs with their own kernels for this shape: one that would fall back runs another's kernels.
-    const own = (d: ConvDirection) => convVariantsWithKernels(d, xs, w.shape, opts);
+    const own = (d: ConvDirection) => convVariantsWithKernels(d, xs, w.shape, opts, gpu.hasSubgroups);
     for (const v of own('forward')) candidates[`conv.forward.${cls}.${v}`] = () => conv2dForward(gpu, x, w, b, { ...opts, variant: v }, y);
     for (const v of own('backwardInput')) {
       candidates[`conv.backwardInput.${cls}.${v}`] = () => conv2dBackward(gpu, y, x, w, { ...opts, variant: v }, g, false, true);
@@ -99,7 +99,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
  * lavapipe, once per adapter); a page on SwiftShader measures one so it is ready in seconds.
  */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length): Promise<TuneResult> {
-  const key = `autotune-v7:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}`; // v7: per shape class, only designs with their own kernels
+  const key = `autotune-v8:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}`; // v8: + colanes (subgroups)
   const hit = cache?.get(key);
   if (hit) {
     try {

@@ -1,0 +1,150 @@
+enable subgroups;
+
+// conv2d_colanes.wgsl — 3×3 (stride 1) and 1×1 conv2d for adapters that run invocations as SIMD lanes of a
+// CPU vector (lavapipe: 8 lanes per AVX2 register). A workgroup is exactly 8 invocations, one per output
+// channel, and computes a tile of TR × TW output pixels of one image for those 8 channels. Everything the
+// lanes share is addressed from workgroup_id, uniforms and loop counters only, so the compiler sees the
+// input loads as uniform: one scalar load broadcast to all lanes (lavapipe emits a per-lane loop with a
+// bounds check for every load whose address differs across lanes, ~10 instructions per lane, and a single
+// broadcast for a uniform one). Per-lane data is only each lane's weight, built from two uniform vec4 loads
+// of the packed weights, and the stores.
+// Weights are packed by conv2d_blocked's `pack` / `pack_flip` ([C_in·K·K rows, 4·ceil(C_out/4) cols]), so
+// with pack_flip the 3×3 kernel computes the stride-1 input gradient as the blocked kernels do.
+// Grid: (ceil(OH / TR) · ceil(OW / TW), ceil(C_out / 8), N).
+
+struct ConvC {
+  N: u32, C_in: u32, H: u32, W: u32,
+  C_out: u32, OH: u32, OW: u32,
+  pad: u32, has_bias: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: ConvC;
+@group(0) @binding(1) var<storage, read> x: array<f32>;        // [N, C_in, H, W]
+@group(0) @binding(2) var<storage, read> wt: array<f32>;       // packed [C_in·K·K, 4·Co4]
+@group(0) @binding(3) var<storage, read> bias: array<f32>;     // [C_out] (unread when has_bias = 0)
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;  // [N, C_out, OH, OW]
+
+// Tile rows × columns. 7 columns divide the UNet's 28, 14 and 7; 2 × 7 accumulators plus 9 weights fit
+// the 16 vector registers of AVX2 with few spills.
+const TR = 4u;
+const TW = 7u;
+
+struct Lane { co: u32, cbA: u32, cbB: u32, co4: u32, hi: bool, sub: u32 }
+
+// Lane l of workgroup column cb8 owns output channel cb8·8 + l: vec4 block cb8·2 (lanes 0–3) or cb8·2 + 1
+// (lanes 4–7), component l mod 4. The second block is clamped when C_out ends in the first.
+fn lane_of(cb8: u32, l: u32) -> Lane {
+  var s: Lane;
+  s.co4 = (p.C_out + 3u) / 4u;
+  s.co = cb8 * 8u + l;
+  s.cbA = cb8 * 2u;
+  s.cbB = min(s.cbA + 1u, s.co4 - 1u);
+  s.hi = l >= 4u;
+  s.sub = l & 3u;
+  return s;
+}
+
+// This lane's weight in packed row k (lanes past C_out read the row's last column).
+fn lane_weight(s: Lane, k: u32) -> f32 {
+  return wt[k * s.co4 * 4u + min(s.co, s.co4 * 4u - 1u)];
+}
+
+fn lane_bias(s: Lane) -> f32 {
+  if (p.has_bias == 0u) { return 0.0; }
+  return bias[min(s.co, p.C_out - 1u)];
+}
+
+// Input value (row, column ix) of one plane row, zero outside [0, W): uniform address and condition.
+fn x_at(row: u32, ix: i32) -> f32 {
+  let inside = ix >= 0 && ix < i32(p.W);
+  return select(0.0, x[row + u32(clamp(ix, 0, i32(p.W) - 1))], inside);
+}
+
+fn store_tile(s: Lane, n: u32, oy0: u32, ox0: u32, acc: array<array<f32, TW>, TR>) {
+  if (s.co >= p.C_out) { return; }
+  let base = (n * p.C_out + s.co) * p.OH;
+  for (var r = 0u; r < TR; r++) {
+    let oy = oy0 + r;
+    if (oy >= p.OH) { break; }
+    for (var c = 0u; c < TW; c++) {
+      if (ox0 + c < p.OW) { y[(base + oy) * p.OW + ox0 + c] = acc[r][c]; }
+    }
+  }
+}
+
+@compute @workgroup_size(8)
+fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l: u32) {
+  let s = lane_of(wid.y, l);
+  let tilesX = (p.OW + TW - 1u) / TW;
+  let oy0 = (wid.x / tilesX) * TR;
+  let ox0 = (wid.x % tilesX) * TW;
+  let n = wid.z;
+  let b = lane_bias(s);
+  var acc: array<array<f32, TW>, TR>;
+  for (var r = 0u; r < TR; r++) { for (var c = 0u; c < TW; c++) { acc[r][c] = b; } }
+  let ix0 = i32(ox0) - i32(p.pad);
+  for (var ci = 0u; ci < p.C_in; ci++) {
+    var w: array<f32, 9>;
+    for (var t = 0u; t < 9u; t++) { w[t] = lane_weight(s, ci * 9u + t); }
+    let plane = (n * p.C_in + ci) * p.H;
+    // Column ix0 + 8 of input row j (j < TR + 2) is loaded by lane j, once for all rows.
+    let jy = i32(oy0 + l) - i32(p.pad);
+    let jrow = (plane + u32(clamp(jy, 0, i32(p.H) - 1))) * p.W;
+    let last = select(0.0, x_at(jrow, ix0 + 8), jy >= 0 && jy < i32(p.H));
+    // Input rows oy0 − pad … oy0 − pad + TR + 1 feed the TR output rows; output row r takes input row
+    // r + ky for ky = 0, 1, 2.
+    for (var ir = 0u; ir < TR + 2u; ir++) {
+      let iy = i32(oy0 + ir) - i32(p.pad);
+      if (iy < 0 || iy >= i32(p.H)) { continue; }
+      let row = (plane + u32(iy)) * p.W;
+      // Lane l loads column ix0 + l; each value reaches every lane by a subgroup broadcast instead of
+      // 8 lanes loading it.
+      let v0 = x_at(row, ix0 + i32(l));
+      var xr: array<f32, TW + 2u>;
+      xr[0] = subgroupBroadcast(v0, 0u); xr[1] = subgroupBroadcast(v0, 1u); xr[2] = subgroupBroadcast(v0, 2u);
+      xr[3] = subgroupBroadcast(v0, 3u); xr[4] = subgroupBroadcast(v0, 4u); xr[5] = subgroupBroadcast(v0, 5u);
+      xr[6] = subgroupBroadcast(v0, 6u); xr[7] = subgroupBroadcast(v0, 7u);
+      xr[8] = subgroupShuffle(last, ir);
+      for (var r = 0u; r < TR; r++) {
+        let ky = i32(ir) - i32(r);
+        if (ky < 0 || ky > 2) { continue; }
+        let w0 = w[u32(ky) * 3u];
+        let w1 = w[u32(ky) * 3u + 1u];
+        let w2 = w[u32(ky) * 3u + 2u];
+        for (var c = 0u; c < TW; c++) {
+          acc[r][c] = fma(w0, xr[c], fma(w1, xr[c + 1u], fma(w2, xr[c + 2u], acc[r][c])));
+        }
+      }
+    }
+  }
+  store_tile(s, n, oy0, ox0, acc);
+}
+
+@compute @workgroup_size(8)
+fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l: u32) {
+  let s = lane_of(wid.y, l);
+  let tilesX = (p.OW + TW - 1u) / TW;
+  let oy0 = (wid.x / tilesX) * TR;
+  let ox0 = (wid.x % tilesX) * TW;
+  let n = wid.z;
+  let b = lane_bias(s);
+  var acc: array<array<f32, TW>, TR>;
+  for (var r = 0u; r < TR; r++) { for (var c = 0u; c < TW; c++) { acc[r][c] = b; } }
+  let lastRow = p.H - 1u;
+  for (var ci = 0u; ci < p.C_in; ci++) {
+    let wv = lane_weight(s, ci);
+    let plane = (n * p.C_in + ci) * p.H;
+    for (var r = 0u; r < TR; r++) {
+      // Lane l loads column ox0 + l of the row; broadcasts hand each value to all lanes.
+      let v = x_at((plane + min(oy0 + r, lastRow)) * p.W, i32(ox0 + l));
+      acc[r][0] = fma(wv, subgroupBroadcast(v, 0u), acc[r][0]);
+      acc[r][1] = fma(wv, subgroupBroadcast(v, 1u), acc[r][1]);
+      acc[r][2] = fma(wv, subgroupBroadcast(v, 2u), acc[r][2]);
+      acc[r][3] = fma(wv, subgroupBroadcast(v, 3u), acc[r][3]);
+      acc[r][4] = fma(wv, subgroupBroadcast(v, 4u), acc[r][4]);
+      acc[r][5] = fma(wv, subgroupBroadcast(v, 5u), acc[r][5]);
+      acc[r][6] = fma(wv, subgroupBroadcast(v, 6u), acc[r][6]);
+    }
+  }
+  store_tile(s, n, oy0, ox0, acc);
+}
