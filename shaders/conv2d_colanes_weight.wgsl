@@ -2,14 +2,14 @@ enable subgroups;
 
 // conv2d_colanes_weight.wgsl — weight and bias gradients of a 3×3 stride-1 conv2d in the colanes design
 // (conv2d_colanes.wgsl): a workgroup is 8 invocations, one per output channel co, for one input channel ci;
-// each lane keeps the 9 taps of dW[co, ci] in registers and walks its slice of output rows:
+// for CB input channels; each lane keeps the CB·9 taps of dW[co, ci] and walks its slice of output rows:
 //   dW[co, ci, ky, kx] = Σ_{n, oy, ox} dy[n, co, oy, ox] · x[n, ci, oy + ky − pad, ox + kx − pad]
 // Per row and chunk of 8 output columns a lane loads its own 8 dy values (no value is loaded twice) and
 // each input value is loaded by one lane and broadcast to all (subgroupBroadcast), so per-lane loads —
-// lavapipe's expensive operation — are ~14 per 72 multiply-adds.
-// Slot z = n·splits + split writes its partial sums: dwp[z, co, ci, tap], and (ci = 0 only) dbp[z, co];
+// lavapipe's expensive operation — are 8 + 6·CB per 72·CB multiply-adds.
+// Slot z = n·splits + split writes its partial sums: dwp[z, co, ci, tap], and (first block only) dbp[z, co];
 // a sum over the slots follows (reduce.wgsl's sum_outer), as for conv2d_weight.wgsl.
-// Grid: (C_in, ceil(C_out / 8), N · splits).
+// Grid: (ceil(C_in / CB), ceil(C_out / 8), N · splits).
 
 struct ConvWC {
   N: u32, C_in: u32, H: u32, W: u32,
@@ -31,20 +31,51 @@ fn x_at(plane: u32, iy: i32, ix: i32) -> f32 {
   return select(0.0, xin[(plane + cy) * p.W + cx], inside);
 }
 
+// Input channels per workgroup (the four accumulate calls below): the dy values a lane loads serve CB·9
+// accumulators (spilled accumulators cost a stack access, far less than a per-lane load).
+const CB = 4u;
+
+// Row start of x[n, ci] (ci clamped: a block past C_in computes a valid channel and stores nothing).
+fn x_plane(n: u32, ci: u32) -> u32 {
+  return (n * p.C_in + min(ci, p.C_in - 1u)) * p.H;
+}
+
+// acc[ky·3 + kx] += Σ_j d[j] · x[iy = oy + ky − pad, column c0 − pad + j + kx]; ix = c0 − pad + lane.
+fn accumulate(acc: ptr<function, array<f32, 9>>, d: array<f32, 8>, xplane: u32, oy: u32, ix: i32) {
+  for (var ky = 0u; ky < 3u; ky++) {
+    let iy = i32(oy + ky) - i32(p.pad);
+    let v0 = x_at(xplane, iy, ix);
+    let v1 = x_at(xplane, iy, ix + 8);
+    var xr: array<f32, 10>;
+    xr[0] = subgroupBroadcast(v0, 0u); xr[1] = subgroupBroadcast(v0, 1u); xr[2] = subgroupBroadcast(v0, 2u);
+    xr[3] = subgroupBroadcast(v0, 3u); xr[4] = subgroupBroadcast(v0, 4u); xr[5] = subgroupBroadcast(v0, 5u);
+    xr[6] = subgroupBroadcast(v0, 6u); xr[7] = subgroupBroadcast(v0, 7u);
+    xr[8] = subgroupBroadcast(v1, 0u); xr[9] = subgroupBroadcast(v1, 1u);
+    for (var kx = 0u; kx < 3u; kx++) {
+      var sum = (*acc)[ky * 3u + kx];
+      for (var j = 0u; j < 8u; j++) { sum = fma(d[j], xr[j + kx], sum); }
+      (*acc)[ky * 3u + kx] = sum;
+    }
+  }
+}
+
+fn store_taps(acc: array<f32, 9>, slot: u32, co: u32, ci: u32) {
+  if (ci >= p.C_in) { return; }
+  let o = ((slot * p.C_out + co) * p.C_in + ci) * 9u;
+  for (var t = 0u; t < 9u; t++) { dwp[o + t] = acc[t]; }
+}
+
 @compute @workgroup_size(8)
 fn colanes_weight_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l: u32) {
-  let ci = wid.x;
+  let ci0 = wid.x * CB;
   let co = wid.y * 8u + l;
   let coc = min(co, p.C_out - 1u); // lanes past C_out read a valid channel and store nothing
   let n = wid.z / p.splits;
   let split = wid.z % p.splits;
   let oyBegin = split * p.rows_per_split;
   let oyEnd = min(oyBegin + p.rows_per_split, p.OH);
-  let xplane = (n * p.C_in + ci) * p.H;
   let dplane = (n * p.C_out + coc) * p.OH;
-  var a00 = 0.0; var a01 = 0.0; var a02 = 0.0;
-  var a10 = 0.0; var a11 = 0.0; var a12 = 0.0;
-  var a20 = 0.0; var a21 = 0.0; var a22 = 0.0;
+  var acc0: array<f32, 9>; var acc1: array<f32, 9>; var acc2: array<f32, 9>; var acc3: array<f32, 9>;
   var db = 0.0;
   for (var oy = oyBegin; oy < oyEnd; oy++) {
     let drow = (dplane + oy) * p.OW;
@@ -58,31 +89,18 @@ fn colanes_weight_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocat
       // Input columns c0 − pad … c0 − pad + 9 of rows oy − pad + ky: lane l holds column c0 − pad + l
       // (and c0 − pad + 8 + l in the second value, lanes 0 and 1 used).
       let ix = i32(c0) - i32(p.pad) + i32(l);
-      for (var ky = 0u; ky < 3u; ky++) {
-        let iy = i32(oy + ky) - i32(p.pad);
-        let v0 = x_at(xplane, iy, ix);
-        let v1 = x_at(xplane, iy, ix + 8);
-        var xr: array<f32, 10>;
-        xr[0] = subgroupBroadcast(v0, 0u); xr[1] = subgroupBroadcast(v0, 1u); xr[2] = subgroupBroadcast(v0, 2u);
-        xr[3] = subgroupBroadcast(v0, 3u); xr[4] = subgroupBroadcast(v0, 4u); xr[5] = subgroupBroadcast(v0, 5u);
-        xr[6] = subgroupBroadcast(v0, 6u); xr[7] = subgroupBroadcast(v0, 7u);
-        xr[8] = subgroupBroadcast(v1, 0u); xr[9] = subgroupBroadcast(v1, 1u);
-        var s0 = 0.0; var s1 = 0.0; var s2 = 0.0;
-        for (var j = 0u; j < 8u; j++) {
-          s0 = fma(d[j], xr[j], s0);
-          s1 = fma(d[j], xr[j + 1u], s1);
-          s2 = fma(d[j], xr[j + 2u], s2);
-        }
-        if (ky == 0u) { a00 += s0; a01 += s1; a02 += s2; }
-        else if (ky == 1u) { a10 += s0; a11 += s1; a12 += s2; }
-        else { a20 += s0; a21 += s1; a22 += s2; }
-      }
+      // One call per input channel of the block, each with its own accumulator array: constant indices
+      // keep them out of per-lane scratch memory.
+      accumulate(&acc0, d, x_plane(n, ci0), oy, ix);
+      accumulate(&acc1, d, x_plane(n, ci0 + 1u), oy, ix);
+      accumulate(&acc2, d, x_plane(n, ci0 + 2u), oy, ix);
+      accumulate(&acc3, d, x_plane(n, ci0 + 3u), oy, ix);
     }
   }
   if (co >= p.C_out) { return; }
-  let o = (wid.z * p.C_out + co) * p.C_in * 9u + ci * 9u;
-  dwp[o] = a00; dwp[o + 1u] = a01; dwp[o + 2u] = a02;
-  dwp[o + 3u] = a10; dwp[o + 4u] = a11; dwp[o + 5u] = a12;
-  dwp[o + 6u] = a20; dwp[o + 7u] = a21; dwp[o + 8u] = a22;
-  if (ci == 0u) { dbp[wid.z * p.C_out + co] = db; }
+  store_taps(acc0, wid.z, co, ci0);
+  store_taps(acc1, wid.z, co, ci0 + 1u);
+  store_taps(acc2, wid.z, co, ci0 + 2u);
+  store_taps(acc3, wid.z, co, ci0 + 3u);
+  if (wid.x == 0u) { dbp[wid.z * p.C_out + co] = db; }
 }

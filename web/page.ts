@@ -125,7 +125,7 @@ export class Page {
 
 export async function newGpu(): Promise<Gpu> {
   const gpu = await createBrowserGpu();
-  await autotune(gpu, tuneCache, 2, 1); // one conv shape: ready in seconds on SwiftShader
+  await autotune(gpu, tuneCache, 2, 1, 4); // one conv shape at batch 4: ready in seconds on SwiftShader
   return gpu;
 }
 

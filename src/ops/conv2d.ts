@@ -333,9 +333,12 @@ function colanesBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: Co
   wf.release();
 }
 
+/** Input channels per workgroup of conv2d_colanes_weight.wgsl (its CB). */
+const COLANES_WEIGHT_CI = 4;
+
 /** dw and db of a 3×3 stride-1 convolution: per-slot partials (conv2d_colanes_weight.wgsl), then their sums. */
 function colanesWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
-  const perImage = g.C_in * Math.ceil(g.C_out / 8) * 8;
+  const perImage = Math.ceil(g.C_in / COLANES_WEIGHT_CI) * Math.ceil(g.C_out / 8) * 8;
   const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
   const wanted = Math.min(g.OH, Math.floor(maxSlots / g.N), Math.ceil(gpu.policy.weightGradientTarget / (g.N * perImage)));
   const rowsPerSplit = Math.ceil(g.OH / Math.max(1, wanted));
@@ -345,7 +348,7 @@ function colanesWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, 
   const dbp = gpu.tensor([slots, g.C_out], 'conv2d');
   gpu.run(gpu.kernel('conv2d_colanes_weight', 'colanes_weight_k3s1'), {
     params: { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, splits, rows_per_split: rowsPerSplit },
-    bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [g.C_in, Math.ceil(g.C_out / 8), slots],
+    bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [Math.ceil(g.C_in / COLANES_WEIGHT_CI), Math.ceil(g.C_out / 8), slots],
   });
   sumOuter(gpu, dwp, slots, dw.size, dw);
   sumOuter(gpu, dbp, slots, g.C_out, db);

@@ -41,7 +41,11 @@ const CONV_PROBES: ConvProbe[] = [
   [8, 8, 28, 3, 2], [32, 32, 28, 3, 2], [16, 16, 14, 3, 2], [64, 64, 14, 3, 2],
   [8, 16, 14, 1, 1], [16, 32, 7, 1, 1], [32, 64, 14, 1, 1],
 ];
-const PROBE_BATCH = 4;
+/**
+ * Batch of the probes. Designs rank differently at batch 4 and at the batch training runs (lavapipe,
+ * 2026-12-02: 'colanes' vs 'blocked8'), so the CLIs probe at 16; the page probes at 4 to be ready in seconds.
+ */
+const PROBE_BATCH = 16;
 
 /**
  * Fastest time of each candidate. Candidates are timed in interleaved rounds and the minimum is kept: on a
@@ -64,12 +68,12 @@ async function timeAll(gpu: Gpu, candidates: Record<string, () => void>, rounds:
 }
 
 /** Conv candidates for every probe, direction and variant; returns the tensors to free. */
-function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes: number): { free: { release(): void }[]; classes: string[] } {
+function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes: number, batch: number): { free: { release(): void }[]; classes: string[] } {
   const free: { release(): void }[] = [];
   const classes: string[] = [];
   for (const [ci, co, s, K, stride] of CONV_PROBES.slice(0, probes)) {
     const opts = { stride, pad: Math.floor(K / 2) };
-    const xs = [PROBE_BATCH, ci, s, s];
+    const xs = [batch, ci, s, s];
     const ys = conv2dOutputShape(xs, [co, ci, K, K], opts);
     const cls = convShapeClass({ K, stride, C_in: ci, C_out: co, OH: ys[2], OW: ys[3] });
     if (classes.includes(cls)) continue;
@@ -98,8 +102,9 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
  * the conv shapes measured (the first is the per-direction default): all of them for the CLIs (~15 s on
  * lavapipe, once per adapter); a page on SwiftShader measures one so it is ready in seconds.
  */
-export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length): Promise<TuneResult> {
-  const key = `autotune-v8:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}`; // v8: + colanes (subgroups)
+export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length, batch = PROBE_BATCH): Promise<TuneResult> {
+  // v8: + colanes (subgroups), probe batch in the key
+  const key = `autotune-v8:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -111,11 +116,11 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     }
   }
   const candidates: Record<string, () => void> = {};
-  const conv = convCandidates(gpu, candidates, Math.max(1, probes));
+  const conv = convCandidates(gpu, candidates, Math.max(1, probes), batch);
   // GroupNorm(+SiLU) forward and backward at level 0 of `small`, under each reduction style. Each candidate
   // sets the style for its own run only, so the conv candidates (whose bias sums use it) all run under the
   // same style.
-  const [N, C, S] = [PROBE_BATCH, 16, 28];
+  const [N, C, S] = [batch, 16, 28];
   const x = gpu.tensor([N, C, S, S], 'autotune');
   const y = gpu.tensor([N, C, S, S], 'autotune');
   const dx = gpu.tensor([N, C, S, S], 'autotune');
