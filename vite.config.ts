@@ -3,10 +3,12 @@
 import { defineConfig } from 'vitest/config';
 import { resolve } from 'node:path';
 import { mnistAssetPlugin } from './web/mnist-asset.ts';
+import { wasmPeerPlugin } from './bench/vite-wasm-peer.ts';
 
 export default defineConfig({
   root: '.',
-  plugins: [mnistAssetPlugin()],
+  // bench.html is served cross-origin isolated, for the TensorFlow.js WASM peer's threads (index.html is not).
+  plugins: [mnistAssetPlugin(), wasmPeerPlugin()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

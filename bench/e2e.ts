@@ -38,9 +38,11 @@ export interface E2EOptions {
   log?: (l: string) => void;
   /** A CPU peer whose steps alternate with ours, one each (Node passes PyTorch; the record notes how both were timed). */
   cpuPeer?: CpuPeer;
-  /** Median ms of one training step of the same UNet in a peer library (the page passes TensorFlow.js). */
-  peerStep?: (cfg: (typeof PRESETS)[string], batch: number, steps: number) => Promise<number>;
+  /** Median ms of one training step of the same UNet in peer libraries, by peer key (the page passes TensorFlow.js on WebGPU and on WASM). */
+  peerSteps?: { tfjs?: PeerStep; tfjs_wasm?: PeerStep };
 }
+
+type PeerStep = (cfg: (typeof PRESETS)[string], batch: number, steps: number) => Promise<number>;
 
 export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[]> {
   const out: BenchRecord[] = [];
@@ -97,11 +99,13 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
           ours: `wall clock per step (encode, submit, queue done), mean of ${o.steps} step${o.steps === 1 ? '' : 's'} after one warm-up step`,
         };
       }
-      if (o.peerStep) {
+      for (const key of ['tfjs', 'tfjs_wasm'] as const) {
+        const step = o.peerSteps?.[key];
+        if (!step) continue;
         try {
-          rec.peers.tfjs_ms = await o.peerStep(cfg, batch, o.steps);
+          rec.peers[`${key}_ms`] = await step(cfg, batch, o.steps);
         } catch (e) {
-          o.log?.(`peer training step failed: ${(e as Error).message}`);
+          o.log?.(`peer ${key} training step failed: ${(e as Error).message}`);
         }
       }
       out.push(rec);

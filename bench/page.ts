@@ -1,11 +1,11 @@
-// The benchmark page: runs the suite on navigator.gpu next to TensorFlow.js and jax-js, shows the report as
-// it grows (the table per row, the charts at the end), sends each record to the puppeteer runner
-// (bench/runners.ts) through the function it exposes, and leaves the whole run in window.__bench.
+// The benchmark page: runs the suite on navigator.gpu next to TensorFlow.js (WebGPU and WASM) and jax-js,
+// shows the report as it grows (the table per row, the charts at the end), sends each record to the puppeteer
+// runner (bench/runners.ts) through the function it exposes, and leaves the whole run in window.__bench.
 import { Chart, registerables } from 'chart.js';
 import { createBrowserGpu } from '../src/platform/browser.ts';
 import { autotune } from '../src/tune/autotune.ts';
 import { runSuite, type BenchRecord, type PeerRunner, type SizeSet } from './suite.ts';
-import { tfjsPeer } from './peers-tfjs.ts';
+import { tfjsPeer, tfjsWasmPeer } from './peers-tfjs.ts';
 import { jaxjsPeer } from './peers-jaxjs.ts';
 import { REPORT_CSS, reportView } from './report-html.ts';
 import { DRAW_CHARTS_JS, type ChartSpec } from './report-charts.ts';
@@ -44,11 +44,20 @@ function render(run: BenchRun, opts: { progress?: string; charts: boolean }, old
   return draw(Chart, view.charts);
 }
 
+/** What a peer says about itself for the run's record (the WASM peer: its flavour and threads). */
+const peerDetails: Record<string, Record<string, unknown>> = {};
+
 async function peerRunners(): Promise<PeerRunner[]> {
-  // ?peers=0 runs none; ?peers=tfjs or ?peers=jaxjs one of them; default both.
-  const wanted = q.get('peers') === '0' ? [] : (q.get('peers') ?? 'tfjs,jaxjs').split(',');
+  // ?peers=0 runs none; ?peers=tfjs,jaxjs,tfjs-wasm (or tfjs_wasm) some of them; default all.
+  const wanted = q.get('peers') === '0' ? [] : (q.get('peers') ?? 'tfjs,jaxjs,tfjs_wasm').split(',').map((k) => k.trim().replace(/-/g, '_'));
+  const wasm = async () => {
+    const p = await tfjsWasmPeer();
+    peerDetails.tfjs_wasm = { ...p.flavour };
+    log(`tfjs wasm: ${p.name}`);
+    return p;
+  };
   const peers: PeerRunner[] = [];
-  for (const [key, make] of [['tfjs', tfjsPeer], ['jaxjs', jaxjsPeer]] as const) {
+  for (const [key, make] of [['tfjs', tfjsPeer], ['jaxjs', jaxjsPeer], ['tfjs_wasm', wasm]] as const) {
     if (!wanted.includes(key)) continue;
     const p = await make().catch((e: Error) => (log(`${key} unavailable: ${e.message}`), null));
     if (p) peers.push(p);
@@ -72,7 +81,7 @@ async function main() {
   log(`autotune ${JSON.stringify(tune.policy)}`);
   const peers = await peerRunners();
   const settings = { sizes: (q.get('sizes') ?? 'unet').split(',') as SizeSet[], reps: Number(q.get('reps') ?? 10), warmup: Number(q.get('warmup') ?? 2), kernels: (q.get('kernels') ?? '').split(',').filter(Boolean) };
-  const run: BenchRun = { date: new Date().toISOString(), runner: 'chromium', browser: navigator.userAgent, adapter, autotune: tune, peers: peers.map((p) => p.name).join(', ') || null, settings, records: [] };
+  const run: BenchRun = { date: new Date().toISOString(), runner: 'chromium', browser: navigator.userAgent, adapter, autotune: tune, peers: peers.map((p) => p.name).join(', ') || null, peerDetails, settings, records: [] };
   let charts: Chart[] = [];
   const onRecord = (r: BenchRecord) => {
     run.records.push(r);
@@ -83,11 +92,12 @@ async function main() {
   if (q.get('e2e')) {
     const { runEndToEnd } = await import('./e2e.ts');
     const { tfjsPeerStep } = await import('./tfjs-unet.ts');
-    const tfjs = peers.some((p) => p.key === 'tfjs');
-    for (const r of await runEndToEnd(gpu, { ...JSON.parse(q.get('e2e')!), log, peerStep: tfjs ? tfjsPeerStep : undefined })) onRecord(r);
+    const has = (k: PeerRunner['key']) => peers.some((p) => p.key === k);
+    const peerSteps = { tfjs: has('tfjs') ? tfjsPeerStep('webgpu') : undefined, tfjs_wasm: has('tfjs_wasm') ? tfjsPeerStep('wasm') : undefined };
+    for (const r of await runEndToEnd(gpu, { ...JSON.parse(q.get('e2e')!), log, peerSteps })) onRecord(r);
   }
   charts = render(run, { charts: true }, charts);
-  window.__bench = { adapter, autotune: tune, peers: run.peers, records: run.records, browser: navigator.userAgent };
+  window.__bench = { adapter, autotune: tune, peers: run.peers, peerDetails, records: run.records, browser: navigator.userAgent };
   log('done');
 }
 

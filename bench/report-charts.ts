@@ -38,6 +38,7 @@ const COLORS: Record<'ours' | PeerKey, [string, string]> = {
   tfjs: ['#a9cce3', '#1f618d'],
   jaxjs: ['#abebc6', '#1e8449'],
   torch: ['#d7bde2', '#7d3c98'],
+  tfjs_wasm: ['#f8c471', '#b9770e'],
 };
 
 const present = (s: Series) => s.values.some((v) => v !== null);

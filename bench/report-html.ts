@@ -84,16 +84,27 @@ function facts(run: BenchRun): string {
     ['Adapter', esc(adapterFull(a)) + hidden],
     ['Runner', run.runner === 'chromium' ? `bench.html in ${esc(browserName(run.browser))}` : 'Node.js + Dawn (npm <code>webgpu</code>)'],
     ['Date', esc(run.date)],
-    ['Peers', run.peers ? esc(run.peers) : 'none (Node runs have no peers; the Chromium run compares with TensorFlow.js and jax-js)'],
+    ['Peers', run.peers ? esc(run.peers) + wasmDetails(run) : 'none (Node runs have no peers; the Chromium run compares with TensorFlow.js on WebGPU and WASM, and jax-js)'],
     ['Settings', s ? esc(`sizes ${s.sizes.join(', ')}; ${plural(s.reps, 'timed repetition')} after ${plural(s.warmup, 'warm-up run')}; kernels ${s.kernels.length ? s.kernels.join(', ') : 'all'}`) : 'not recorded'],
     ['Timing', `ours: the GPU timestamps of every dispatch, summed, median of the repetitions (${stamped} of ${run.records.length} rows` +
       (stamped < run.records.length ? `; the other ${run.records.length - stamped}, marked ʷ, by the wall clock to queue done` : '') +
       '); op + readback: wall clock, ' +
       (run.settings ? `median of ${plural(Math.max(1, Math.min(run.settings.reps, 5)), 'run')} (as many as each peer gets).` : 'one run (a result file from before the report recorded its settings).') +
-      (run.peers && run.runner === 'chromium' ? ' Peers: op + <code>await data()</code>, and their kernels from their own timestamp queries (TensorFlow.js <code>tf.time</code>, jax-js <code>profiler</code>).' : '')],
+      (run.peers && run.runner === 'chromium' ? ' Peers: op + <code>await data()</code>, wall clock, median after a warm-up call, and their kernels from their own timestamp queries (TensorFlow.js <code>tf.time</code>, jax-js <code>profiler</code>); ' +
+        'TensorFlow.js WASM computes on the CPU inside the op, so op + <code>await data()</code> is its whole time (no kernel-only column).' : '')],
     ...torchFacts(run),
   ];
   return `<table class="facts">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
+}
+
+/** The WASM peer's build as the page found it: which binary ran, threads, cross-origin isolation. */
+function wasmDetails(run: BenchRun): string {
+  const w = run.peerDetails?.tfjs_wasm;
+  if (!w) return '';
+  const yes = (v: unknown) => (v ? 'yes' : 'no');
+  return esc(`. TensorFlow.js WASM ran ${w.binary} (WASM_HAS_SIMD_SUPPORT ${yes(w.simd)}, WASM_HAS_MULTITHREAD_SUPPORT ${yes(w.multithread)}, ` +
+    `${w.threads} XNNPACK thread${w.threads === 1 ? '' : 's'}${w.logicalCores ? ` of ${w.logicalCores} logical cores: tfjs caps its pool at half of them` : ''}; ` +
+    `page cross-origin isolated: ${yes(w.crossOriginIsolated)})`);
 }
 
 /** Node's end-to-end rows: how PyTorch on the CPU ran and was timed (or why it did not), and how ours was. */

@@ -6,11 +6,12 @@ import { adapterLine } from '../src/runtime/device.ts';
 import { shapeLabel } from './shapes.ts';
 import type { BenchRecord } from './suite.ts';
 
-export type PeerKey = 'tfjs' | 'jaxjs' | 'torch';
+export type PeerKey = 'tfjs' | 'jaxjs' | 'tfjs_wasm' | 'torch';
 /** `kernels: false`: the peer has no kernel-only time (CPU work), so the report gives it no kernel columns. */
 export const PEERS: { key: PeerKey; name: string; kernels?: false }[] = [
   { key: 'tfjs', name: 'TensorFlow.js' },
   { key: 'jaxjs', name: 'jax-js' },
+  { key: 'tfjs_wasm', name: 'TensorFlow.js WASM', kernels: false },
   // Node's end-to-end rows only: a whole training step on the CPU (bench/torch-peer.ts), wall clock on both sides.
   { key: 'torch', name: 'PyTorch (CPU)', kernels: false },
 ];
@@ -22,6 +23,8 @@ export interface BenchRun {
   adapter: AdapterRecord;
   autotune: unknown;
   peers: string | null;
+  /** What a peer reported about itself, by peer key (TensorFlow.js WASM: flavour, threads). */
+  peerDetails?: Record<string, Record<string, unknown>>;
   /** What the run was asked for (absent in older result files). */
   settings?: { sizes: string[]; reps: number; warmup: number; kernels: string[] };
   records: BenchRecord[];

@@ -1,5 +1,5 @@
 // npm run bench -- [--quick] [--node [--adapter KIND]] [--sizes unet,sweep] [--kernels conv2d,attention] [--reps 10] [--warmup 2]
-//                  [--peers tfjs,jaxjs | --no-peers] [--e2e …] [--out bench/results] | --report RUN.json
+//                  [--peers tfjs,jaxjs,tfjs-wasm | --no-peers] [--e2e …] [--out bench/results] | --report RUN.json
 // Default: builds the pages, serves them on localhost, runs the suite in headless Chromium (WebGPU) with the
 // peers, then in Node through Dawn on every other adapter the machine has. Each run prints its adapter and
 // its table once (a line per record as it is measured) and writes JSON, Markdown and the HTML report.
@@ -16,7 +16,7 @@ import { benchChromium, benchNode, type BenchArgs, type BenchHooks, type E2EArgs
 import { consoleTable } from './table.ts';
 import type { SizeSet } from './suite.ts';
 
-const USAGE = 'npm run bench -- [--quick] [--node [--adapter KIND]] [--sizes smoke,unet,sweep] [--kernels NAME,...] [--reps N] [--warmup N] [--peers tfjs,jaxjs | --no-peers] [--e2e ... [--torch-threads N] [--torch-python PATH] [--no-torch]] [--out DIR] | --report RUN.json';
+const USAGE = 'npm run bench -- [--quick] [--node [--adapter KIND]] [--sizes smoke,unet,sweep] [--kernels NAME,...] [--reps N] [--warmup N] [--peers tfjs,jaxjs,tfjs-wasm | --no-peers] [--e2e ... [--torch-threads N] [--torch-python PATH] [--no-torch]] [--out DIR] | --report RUN.json';
 
 function program(): Command {
   const p = new Command()
@@ -29,7 +29,7 @@ function program(): Command {
     .option('--kernels <list>', 'only cases whose "name.direction" contains one of these', '')
     .option('--reps <n>', 'timed repetitions', int('reps', 1, 1000), 10)
     .option('--warmup <n>', 'untimed warm-up runs', int('warmup', 0, 100), 2)
-    .option('--peers <list>', 'peer libraries in the page: tfjs, jaxjs (comma-separated)', 'tfjs,jaxjs')
+    .option('--peers <list>', 'peer libraries in the page: tfjs (WebGPU), jaxjs, tfjs-wasm (comma-separated)', 'tfjs,jaxjs,tfjs-wasm')
     .option('--no-peers', 'skip the peer libraries')
     .option('--e2e', 'also time whole training steps, encode vs GPU time, memory, and DDIM-50 sampling')
     .option('--presets <list>', 'presets for --e2e', 'tiny,small')
@@ -101,8 +101,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       for (const f of writeRun(o.out, run)) console.log(`wrote ${f}`);
     };
     if (!o.node) {
-      const peers = o.peers === false ? [] : PEERS.map((q) => q.key).filter((k) => String(o.peers).split(',').includes(k));
-      save(await benchChromium(args, o.peers, printer(peers, 'headless Chromium')));
+      // Peer keys as the page and the records name them (tfjs-wasm → tfjs_wasm).
+      const inPage: PeerKey[] = ['tfjs', 'jaxjs', 'tfjs_wasm'];
+      const asked = o.peers === false ? [] : String(o.peers).split(',').map((k) => k.trim().replace(/-/g, '_')).filter(Boolean);
+      const unknown = asked.filter((k) => !(inPage as string[]).includes(k));
+      if (unknown.length) throw new UsageError(`--peers: unknown ${unknown.join(', ')} (the page has tfjs, jaxjs, tfjs-wasm)`);
+      const peers = PEERS.map((q) => q.key).filter((k) => asked.includes(k));
+      save(await benchChromium(args, o.peers === false ? false : peers.join(','), printer(peers, 'headless Chromium')));
     }
     for (const kind of nodeKinds) save(await benchNode(args, printer(args.e2e?.torch ? ['torch'] : [], 'Node + Dawn'), kind));
   });

@@ -1,6 +1,7 @@
 // The two places the suite runs: Node through Dawn (one adapter, no peers) and bench.html in headless
-// Chromium (with TensorFlow.js and jax-js on the same adapter). Both hand each record to onRecord as it is
-// measured (the page through a function puppeteer exposes), so the CLI prints the table once, as it grows.
+// Chromium (with TensorFlow.js and jax-js on the same adapter, and TensorFlow.js's WASM backend on the CPU).
+// Both hand each record to onRecord as it is measured (the page through a function puppeteer exposes), so the
+// CLI prints the table once, as it grows.
 import type { AdapterKind } from '../src/platform/node.ts';
 import type { AdapterRecord, BenchRun } from './report-rows.ts';
 import type { BenchRecord, SizeSet } from './suite.ts';
@@ -86,7 +87,7 @@ export async function benchChromium(args: BenchArgs, peers: string | false, hook
     await page.waitForFunction(() => window.__bench || window.__benchError, { timeout: 0, polling: 1000 });
     const err = await page.evaluate(() => window.__benchError);
     if (err) throw new Error(`benchmark page failed: ${err}`);
-    const r = (await page.evaluate(() => window.__bench)) as Pick<BenchRun, 'adapter' | 'autotune' | 'peers' | 'records'>;
+    const r = (await page.evaluate(() => window.__bench)) as Pick<BenchRun, 'adapter' | 'autotune' | 'peers' | 'peerDetails' | 'records'>;
     return { date: new Date().toISOString(), runner: 'chromium', ...r, settings: settings(args), browser: await browser.version() };
   } finally {
     await browser.close();

@@ -40,6 +40,8 @@ export interface BenchRecord {
    */
   peers: {
     tfjs_ms: number | null; jaxjs_ms: number | null; tfjs_kernel_ms?: number | null; jaxjs_kernel_ms?: number | null;
+    /** TensorFlow.js on its WASM backend (CPU; no kernel-only time). Absent in older result files. */
+    tfjs_wasm_ms?: number | null; tfjs_wasm_kernel_ms?: number | null;
     /** PyTorch on the CPU (Node, end-to-end rows: mean wall time of a whole training step; no kernel-only time). */
     torch_ms?: number | null; torch_kernel_ms?: number | null;
   };
@@ -56,7 +58,7 @@ export interface BenchOptions {
   warmup: number;
   /** Substrings of case names to keep (empty: all). */
   kernels: string[];
-  /** Peer implementations (the page supplies TensorFlow.js and jax-js). */
+  /** Peer implementations (the page supplies TensorFlow.js on WebGPU and WASM, and jax-js). */
   peers?: PeerRunner[];
   /** Messages (a peer that failed); rows go to onRecord. */
   log?: (line: string) => void;
@@ -69,7 +71,7 @@ export interface PeerTime { ms: number; kernelMs: number | null }
 
 export interface PeerRunner {
   name: string;
-  key: 'tfjs' | 'jaxjs';
+  key: 'tfjs' | 'jaxjs' | 'tfjs_wasm';
   conv2d?(dir: string, s: ConvShape, reps: number): Promise<PeerTime | null>;
   matmul?(M: number, K: number, N: number, reps: number): Promise<PeerTime | null>;
   /** dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy for x [M, K], W [N, K]. */

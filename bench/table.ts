@@ -10,6 +10,7 @@ const CONSOLE: Record<string, [number, string]> = {
   ours_ms: [10, 'kernels'], gflops: [8, 'GFLOP/s'], ours_rb: [10, '+readback'],
   tfjs_rb: [10, '+readback'], tfjs_ratio_rb: [8, '÷ ours'], tfjs_ratio_kernel: [8, '÷ kernels'],
   jaxjs_rb: [10, '+readback'], jaxjs_ratio_rb: [8, '÷ ours'], jaxjs_ratio_kernel: [8, '÷ kernels'],
+  tfjs_wasm_rb: [10, '+readback'], tfjs_wasm_ratio_rb: [8, '÷ ours'],
   torch_rb: [10, 'step ms'], torch_ratio_rb: [8, '÷ ours'],
   rel_err: [8, 'rel err'],
 };

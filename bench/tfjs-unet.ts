@@ -1,6 +1,7 @@
 // The same UNet as src/model/unet.ts, written with TensorFlow.js ops (NHWC), trained with tf.grad-based
-// `optimizer.minimize` and Adam: the peer for the whole-training-step benchmark. Same layer structure and
-// shapes; random data (timing does not depend on it).
+// `optimizer.minimize` and Adam: the peer for the whole-training-step benchmark, on whichever tfjs backend is
+// active (the page runs it on WebGPU and on WASM). Same layer structure and shapes; random data (timing does
+// not depend on it).
 import * as tf from '@tensorflow/tfjs-core';
 import type { UNetConfig } from '../src/model/config.ts';
 
@@ -53,7 +54,7 @@ export function tfjsTrainStep(cfg: UNetConfig, B: number): { step: () => Promise
   const x = tf.randomNormal([B, S, S, cfg.inChannels]) as tf.Tensor4D;
   const eps = tf.randomNormal([B, S, S, cfg.inChannels]);
   const half = cfg.channels[0] / 2;
-  const freqs = tf.exp(tf.mul(tf.range(0, half), -Math.log(10000) / (half - 1)));
+  const freqs = tf.tidy(() => tf.exp(tf.mul(tf.range(0, half), -Math.log(10000) / (half - 1))));
   const t = tf.randomUniform([B, 1], 0, 1000);
   const labels = tf.randomUniform([B], 0, cfg.classes + 1, 'int32');
 
@@ -100,20 +101,31 @@ export function tfjsTrainStep(cfg: UNetConfig, B: number): { step: () => Promise
   };
 }
 
-/** Median ms of one TensorFlow.js training step over `steps`, after a warm-up step (shaders, optimizer slots). */
-export async function tfjsPeerStep(cfg: UNetConfig, batch: number, steps: number): Promise<number> {
-  const s = tfjsTrainStep(cfg, batch);
-  try {
-    await s.step();
-    const times: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
+/**
+ * Median ms of one TensorFlow.js training step on `backend` over `steps`, after a warm-up step (shaders,
+ * optimizer slots): wall clock around `minimize` + `await loss.data()` (on WASM the step computes
+ * synchronously inside `minimize` and the read is a copy out of its heap). Every tensor it made is disposed.
+ */
+export function tfjsPeerStep(backend: 'webgpu' | 'wasm'): (cfg: UNetConfig, batch: number, steps: number) => Promise<number> {
+  return async (cfg, batch, steps) => {
+    if (backend === 'wasm') await (await import('./tfjs-wasm.ts')).useTfjsWasm();
+    else if (!(await tf.setBackend(backend))) throw new Error(`tfjs: the ${backend} backend did not initialise`);
+    const before = tf.memory().numTensors;
+    const s = tfjsTrainStep(cfg, batch);
+    try {
       await s.step();
-      times.push(performance.now() - t0);
+      const times: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        await s.step();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      return times[Math.floor(times.length / 2)];
+    } finally {
+      s.dispose();
+      const left = tf.memory().numTensors - before;
+      if (left !== 0) console.warn(`tfjs ${backend} training step left ${left} tensors undisposed`);
     }
-    times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)];
-  } finally {
-    s.dispose();
-  }
+  };
 }

@@ -1,8 +1,9 @@
 // The benchmark runner and its report, from small runs: every kernel runs at smoke sizes in Node with small
 // errors and the files are written; the CLI prints the adapter and its table once (a row per record); a
-// Chromium run with both peers gives an HTML report whose table has every row with named shape dimensions,
-// the adapter in full and like-for-like ratio columns, and whose charts give every row a labelled line and
-// line up in pairs. Behaviour only: no timing is asserted.
+// Chromium run with all three peers (TensorFlow.js WebGPU, jax-js, TensorFlow.js WASM) gives an HTML report
+// whose table has every row with named shape dimensions, the adapter in full, like-for-like ratio columns and
+// the WASM peer's flavour, and whose charts give every row a labelled line and line up in pairs. Behaviour
+// only: no timing is asserted.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -69,11 +70,15 @@ describe('bench runner', () => {
     expect(lines.filter((l) => l.startsWith('wrote '))).toHaveLength(3);
   });
 
-  it('reports a Chromium run with both peers: every row, named shapes, the adapter in full, like-for-like ratios, charts for every row', async () => {
-    const run = await benchChromium({ sizes: ['smoke'], kernels: ['conv2d.forward', 'linear', 'attention.forward'], reps: 2, warmup: 0, e2e: null, tune: { probes: 1, rounds: 1 } }, 'tfjs,jaxjs');
+  it('reports a Chromium run with all peers: every row, named shapes, the adapter in full, like-for-like ratios, charts for every row', async () => {
+    const run = await benchChromium({ sizes: ['smoke'], kernels: ['conv2d.forward', 'conv2d.backward_weight', 'linear', 'attention.forward'], reps: 2, warmup: 0, e2e: null, tune: { probes: 1, rounds: 1 } }, 'tfjs,jaxjs,tfjs_wasm');
     // Developer features give the adapter's description and driver, not just "google swiftshader".
     expect(run.adapter.description).not.toBe('');
-    expect(run.peers).toMatch(/tfjs .* jax-js/);
+    expect(run.peers).toMatch(/tfjs .* jax-js .* tfjs .* wasm \((threaded SIMD|SIMD|plain), \d+ threads?/);
+    // The WASM peer: its flavour recorded (bench.html is cross-origin isolated, so the threaded build can run),
+    // and a time for every row it can express, the weight gradient through its composed kernel included.
+    expect(run.peerDetails?.tfjs_wasm).toMatchObject({ simd: expect.any(Boolean), multithread: expect.any(Boolean), threads: expect.any(Number), crossOriginIsolated: true });
+    for (const r of run.records) expect(r.peers.tfjs_wasm_ms, `${r.name}.${r.direction}`).toBeGreaterThan(0);
     if (run.adapter.features?.includes('timestamp-query')) {
       for (const key of ['tfjs_kernel_ms', 'jaxjs_kernel_ms'] as const) expect(run.records.some((r) => (r.peers[key] ?? 0) > 0), key).toBe(true);
     }
@@ -96,9 +101,12 @@ describe('bench runner', () => {
       });
       expect(dom.facts.Adapter).toContain(run.adapter.description);
       expect(dom.facts.Adapter).toMatch(/^swiftshader|^lavapipe|^gpu/);
-      expect(dom.groups).toMatch(/ours.*TensorFlow\.js.*jax-js.*vs CPU twin/);
+      expect(dom.groups).toMatch(/ours.*TensorFlow\.js.*jax-js.*TensorFlow\.js WASM.*vs CPU twin/);
+      expect(dom.facts.Peers).toMatch(/TensorFlow\.js WASM ran tfjs-backend-wasm[-a-z]*\.wasm \(WASM_HAS_SIMD_SUPPORT (yes|no), WASM_HAS_MULTITHREAD_SUPPORT (yes|no), \d+ XNNPACK thread/);
       const at = (head: string, nth = 0) => dom.heads.map((h, i) => (h === head ? i : -1)).filter((i) => i >= 0)[nth];
       for (const h of ['kernel', 'variant', 'shape', 'kernels ms', 'op + readback ms', '÷ ours, op + readback', '÷ ours, kernels', 'kernels that ran']) expect(dom.heads, h).toContain(h);
+      expect(dom.heads.filter((h) => h === '÷ ours, op + readback')).toHaveLength(3);
+      expect(dom.heads.filter((h) => h === '÷ ours, kernels')).toHaveLength(2);
       // Every record is a row, in order, with its shape's dimensions named.
       expect(dom.rows).toHaveLength(run.records.length);
       const shapes: Record<string, RegExp> = { conv2d: /^N\d+ C\d+ H\d+ W\d+ O\d+ k\d+ s\d+ p\d+$/, linear: /^M\d+ K\d+ N\d+$/, attention: /^N\d+ C\d+ H\d+ W\d+ heads\d+$/ };
@@ -107,12 +115,13 @@ describe('bench runner', () => {
         expect(row[at('variant')]).toBe(r.variant);
         expect(row[at('shape')]).toMatch(shapes[r.name]);
         expect(row[at('kernels that ran')]).toBe(r.kernels.join(', '));
-        // Like for like (tfjs first, jax-js second): peer op + readback ÷ our op + readback, and peer kernels ÷
-        // our kernels only where ours were timed by GPU timestamps.
-        (['tfjs', 'jaxjs'] as const).forEach((p, k) => {
-          const rb = r.peers[`${p}_ms`];
-          const kern = r.peers[`${p}_kernel_ms`] ?? null;
+        // Like for like (tfjs, jax-js, TF.js WASM in that order): peer op + readback ÷ our op + readback, and
+        // peer kernels ÷ our kernels only where ours were timed by GPU timestamps (WASM has no kernel columns).
+        (['tfjs', 'jaxjs', 'tfjs_wasm'] as const).forEach((p, k) => {
+          const rb = r.peers[`${p}_ms`] ?? null;
           expect(row[at('÷ ours, op + readback', k)], `${p} ${i}`).toBe(fmtRatio(rb === null ? null : rb / r.ms_wall_readback));
+          if (p === 'tfjs_wasm') return;
+          const kern = r.peers[`${p}_kernel_ms`] ?? null;
           expect(row[at('÷ ours, kernels', k)], `${p} ${i}`).toBe(fmtRatio(kern === null || r.timing !== 'gpu-timestamp' ? null : kern / r.ms_median));
         });
       });
