@@ -131,7 +131,9 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   }
   const { instance, adapter } = await findAdapter(webgpu, want, opts.powerPreference ?? 'high-performance', { ...DEFAULT_ICDS, ...opts.icds }, source);
   const device = await requestDeviceFor(adapter);
-  return new Gpu(device, adapterSummary(adapter), nodeShaderSource, { instance, adapter });
+  const gpu = new Gpu(device, adapterSummary(adapter), nodeShaderSource, { instance, adapter });
+  gpu.waitSpinsCpu = true; // dawn.node polls for pending promises with setImmediate: one core at 100 %
+  return gpu;
 }
 
 /** The adapter kinds this machine offers to Dawn (each probed by creating an instance). */

@@ -86,6 +86,11 @@ export class Gpu {
   readonly limits: GPUSupportedLimits;
   readonly pool: BufferPool;
   readonly hasTimestamps: boolean;
+  /**
+   * Waiting on the queue keeps a CPU core busy (Dawn in Node polls its events in a loop while a promise is
+   * pending): loops that know how long their work takes sleep through most of it first (`settle`).
+   */
+  waitSpinsCpu = false;
   /** The device has WGSL `subgroups` with at least 8 lanes (lavapipe: exactly 8); kernels that need them check this. */
   readonly hasSubgroups: boolean;
   /** When true (and timestamp-query exists), every dispatch gets its own pass with timestamps. */
@@ -435,6 +440,17 @@ export class Gpu {
   }
 
   /** Flushes, waits for the GPU, and throws the first WebGPU error seen since the last check. */
+  /**
+   * Submits what is recorded and resolves when the queue is idle, like sync() without the error check; where
+   * waiting spins a core (waitSpinsCpu), sleeps `expectMs` first so that core goes to the GPU work (a
+   * software adapter's threads) instead of the event poll.
+   */
+  async settle(expectMs: number): Promise<void> {
+    this.flush();
+    if (this.waitSpinsCpu && expectMs > 1) await new Promise((r) => setTimeout(r, expectMs));
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
   async sync(): Promise<void> {
     this.flush();
     await this.device.queue.onSubmittedWorkDone();

