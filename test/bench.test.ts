@@ -4,6 +4,7 @@
 // whose table has every row with named shape dimensions, the adapter in full, like-for-like ratio columns and
 // the WASM peer's flavour, and whose charts give every row a labelled line and line up in pairs. Behaviour
 // only: no timing is asserted.
+import { CONV_VARIANTS } from '../src/runtime/policy.ts';
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ describe('bench runner', () => {
       const k = `${spec.name === 'groupnorm' ? 'groupnorm_silu' : spec.name}.${spec.direction}`;
       expect(names.has(k), k).toBe(true);
     }
-    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(['direct', 'blocked', 'blocked8', 'gemm', 'lanes', 'colanes']));
+    expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(CONV_VARIANTS));
     expect(new Set(run.records.filter((r) => r.name === 'attention').map((r) => r.variant))).toEqual(new Set(['row', 'rows4']));
     for (const r of run.records) {
       expect(r.ms_median, `${r.name}.${r.direction}`).toBeGreaterThan(0);
@@ -50,7 +51,7 @@ describe('bench runner', () => {
     expect(md).toMatch(/\| conv2d forward \| direct \| N\d+ C\d+ H\d+ W\d+ O\d+ k\d s\d p\d \|.* conv2d\.forward \|/);
     expect(md).toMatch(/made for this adapter by measurement \(autotune\): reductions \*\*(tree|serial)\*\*/);
     expect(md).toMatch(/attention \*\*(row|rows4)\*\* \(row [\d.]+ ms, rows4 [\d.]+ ms\)/);
-    expect(md).toMatch(/\| k3s1c16p784 \| \*\*(direct|blocked|blocked8|gemm|lanes)\*\* \(direct [\d.]+ ms/);
+    expect(md).toMatch(/\| k3s1c16p784 \| \*\*(direct|blocked|blocked8|gemm|lanes|colanes)\*\* \(direct [\d.]+ ms/);
     expect(readFileSync(files[2], 'utf8')).toContain('new Chart(');
   });
 
@@ -60,7 +61,7 @@ describe('bench runner', () => {
     const json = readdirSync(dir).find((f) => f.endsWith('.json'))!;
     const run = JSON.parse(readFileSync(join(dir, json), 'utf8')) as BenchRun;
     expect(run.settings).toEqual({ sizes: ['smoke'], reps: 1, warmup: 0, kernels: ['conv2d.forward', 'adamw'] });
-    expect(run.records.map((r) => `${r.name}.${r.direction}`)).toEqual([...Array(5).fill('conv2d.forward'), 'adamw.update']);
+    expect(run.records.map((r) => `${r.name}.${r.direction}`)).toEqual([...Array(CONV_VARIANTS.length).fill('conv2d.forward'), 'adamw.update']);
     const lines = stdout.split('\n');
     const count = (l: string) => lines.filter((x) => x === l).length;
     expect(lines.filter((l) => l.startsWith('adapter: '))).toHaveLength(1);
