@@ -18,6 +18,7 @@ const LIN_CASES: OpCase<LinShape>[] = [
   { label: 'time MLP', s: lin(64, 128, 128), tags: ['unet'] },
   { label: 'qkv 28×28', s: lin(784, 64, 192), tags: ['unet'] },
   { label: 'sweep 256', s: lin(256, 256, 256), tags: ['sweep'] },
+  { label: 'matmul 1024³', s: lin(1024, 1024, 1024), tags: ['sweep'] },
   { label: 'sweep 512', s: lin(512, 512, 512), tags: ['sweep'] },
 ];
 const linInputs = (s: LinShape) => ({ x: seeded([s.M, s.K], 31), w: seeded([s.N, s.K], 32, -0.3, 0.3), b: seeded([s.N], 33), dy: seeded([s.M, s.N], 34) });
