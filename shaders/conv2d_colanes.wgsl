@@ -60,6 +60,16 @@ fn x_at(row: u32, ix: i32) -> f32 {
   return select(0.0, x[row + u32(clamp(ix, 0, i32(p.W) - 1))], inside);
 }
 
+// Tile index t → its first output row and column (tiles run along rows, ceil(OW / TW) per row of tiles).
+fn tile_row(t: u32) -> u32 { return (t / ((p.OW + TW - 1u) / TW)) * TR; }
+fn tile_col(t: u32) -> u32 { return (t % ((p.OW + TW - 1u) / TW)) * TW; }
+
+fn filled(v: f32) -> array<array<f32, TW>, TR> {
+  var a: array<array<f32, TW>, TR>;
+  for (var r = 0u; r < TR; r++) { for (var c = 0u; c < TW; c++) { a[r][c] = v; } }
+  return a;
+}
+
 fn store_tile(s: Lane, n: u32, oy0: u32, ox0: u32, acc: array<array<f32, TW>, TR>) {
   if (s.co >= p.C_out) { return; }
   let base = (n * p.C_out + s.co) * p.OH;
@@ -75,13 +85,10 @@ fn store_tile(s: Lane, n: u32, oy0: u32, ox0: u32, acc: array<array<f32, TW>, TR
 @compute @workgroup_size(8)
 fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l: u32) {
   let s = lane_of(wid.y, l);
-  let tilesX = (p.OW + TW - 1u) / TW;
-  let oy0 = (wid.x / tilesX) * TR;
-  let ox0 = (wid.x % tilesX) * TW;
+  let oy0 = tile_row(wid.x);
+  let ox0 = tile_col(wid.x);
   let n = wid.z;
-  let b = lane_bias(s);
-  var acc: array<array<f32, TW>, TR>;
-  for (var r = 0u; r < TR; r++) { for (var c = 0u; c < TW; c++) { acc[r][c] = b; } }
+  var acc = filled(lane_bias(s));
   let ix0 = i32(ox0) - i32(p.pad);
   for (var ci = 0u; ci < p.C_in; ci++) {
     var w: array<f32, 9>;
@@ -123,13 +130,10 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_ind
 @compute @workgroup_size(8)
 fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l: u32) {
   let s = lane_of(wid.y, l);
-  let tilesX = (p.OW + TW - 1u) / TW;
-  let oy0 = (wid.x / tilesX) * TR;
-  let ox0 = (wid.x % tilesX) * TW;
+  let oy0 = tile_row(wid.x);
+  let ox0 = tile_col(wid.x);
   let n = wid.z;
-  let b = lane_bias(s);
-  var acc: array<array<f32, TW>, TR>;
-  for (var r = 0u; r < TR; r++) { for (var c = 0u; c < TW; c++) { acc[r][c] = b; } }
+  var acc = filled(lane_bias(s));
   let lastRow = p.H - 1u;
   for (var ci = 0u; ci < p.C_in; ci++) {
     let wv = lane_weight(s, ci);

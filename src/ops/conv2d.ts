@@ -17,7 +17,11 @@ import { sumChannels, sumOuter } from './reduce.ts';
  * on the adapter and the shape; bench/ measures them and src/tune/autotune.ts picks per adapter and shape class. 'lanes'
  * (conv2d_lanes.wgsl: one pixel per invocation, 8 output channels per workgroup so weight loads are uniform)
  * covers 3×3 and 1×1 stride-1 forward and input gradient, for SIMD-lane adapters (lavapipe, GPUs); its
- * stride-2 and weight-gradient work runs the blocked kernels.
+ * stride-2 and weight-gradient work runs the blocked kernels. 'colanes' (conv2d_colanes.wgsl,
+ * conv2d_colanes_weight.wgsl; needs subgroups of ≥ 8 lanes) turns that around for lavapipe: a workgroup of 8
+ * lanes = 8 output channels over a pixel tile, each input value loaded by one lane and broadcast to the
+ * others (lavapipe compiles every load whose address differs across lanes into a per-lane loop); 3×3 and
+ * 1×1 stride-1 forward and input gradient, 3×3 stride-1 weight gradient.
  */
 export type { ConvVariant } from '../runtime/policy.ts';
 
@@ -150,8 +154,8 @@ const FORWARD: Record<ConvVariant, ConvImpl<ForwardArgs>> = {
   // The 8-channel kernel exists for 3×3 stride 1 only; elsewhere blocked8 is blocked.
   blocked8: { applies: (g) => blockedApplies(g) && g.K === 3, fallback: 'blocked', run: (gpu, a, g) => blockedForward(gpu, a.x, a.w, a.b, a.y, g, true) },
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmForward(gpu, a.x, a.w, a.b, a.y, g) },
-  lanes: { applies: blockedApplies, fallback: 'blocked', run: (gpu, a, g) => lanesForward(gpu, a.x, a.w, a.b, a.y, g) },
-  colanes: { applies: (g) => !!g.subgroups && blockedApplies(g), fallback: 'blocked', run: (gpu, a, g) => colanesForward(gpu, a.x, a.w, a.b, a.y, g) },
+  lanes: { applies: blockedApplies, fallback: 'blocked', run: (gpu, a, g) => packedForward(gpu, lanesConv, a.x, a.w, a.b, a.y, g) },
+  colanes: { applies: (g) => !!g.subgroups && blockedApplies(g), fallback: 'blocked', run: (gpu, a, g) => packedForward(gpu, colanesConv, a.x, a.w, a.b, a.y, g) },
 };
 
 /** Blocked input gradient: the flipped-weight forward kernels, or the stride-2 kernel (pad 1). */
@@ -165,8 +169,8 @@ const BACKWARD_INPUT: Record<ConvVariant, ConvImpl<InputArgs>> = {
   blocked: { applies: blockedInputApplies, fallback: 'direct', run: (gpu, a, g) => blockedInput(gpu, a, g) },
   blocked8: { applies: (g) => flippedApplies(g) && g.K === 3, fallback: 'blocked', run: (gpu, a, g) => blockedBackwardInput(gpu, a.dy, a.w, a.dx, g, true) },
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmBackwardInput(gpu, a.dy, a.w, a.dx, g) },
-  lanes: { applies: flippedApplies, fallback: 'blocked', run: (gpu, a, g) => lanesBackwardInput(gpu, a.dy, a.w, a.dx, g) },
-  colanes: { applies: (g) => !!g.subgroups && flippedApplies(g), fallback: 'blocked', run: (gpu, a, g) => colanesBackwardInput(gpu, a.dy, a.w, a.dx, g) },
+  lanes: { applies: flippedApplies, fallback: 'blocked', run: (gpu, a, g) => packedBackwardInput(gpu, lanesConv, a.dy, a.w, a.dx, g) },
+  colanes: { applies: (g) => !!g.subgroups && flippedApplies(g), fallback: 'blocked', run: (gpu, a, g) => packedBackwardInput(gpu, colanesConv, a.dy, a.w, a.dx, g) },
 };
 
 // blocked8 and lanes widen only the forward-shaped kernels: their weight gradient is blocked's. Past the
@@ -267,43 +271,44 @@ function packWeights(gpu: Gpu, w: Tensor, g: ConvGeom, flip: boolean): Tensor {
   return packed;
 }
 
-function blockedForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom, wide = false): void {
+/** A forward-shaped kernel run on packed weights: x ⋆ wt4 (+ bias) → y at geometry g. */
+type PackedConv = (gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean) => void;
+
+/** y = conv(x, W) + b through a packed-weight kernel. */
+function packedForward(gpu: Gpu, run: PackedConv, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
   const wt4 = packWeights(gpu, w, g, false);
-  blockedConv(gpu, x, wt4, b, y, g, true, wide);
+  run(gpu, x, wt4, b, y, g, true);
   wt4.release();
 }
 
-/** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad, through the forward kernels. */
-function blockedBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom, wide = false): void {
+/** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad, through the same packed-weight forward kernel. */
+function packedBackwardInput(gpu: Gpu, run: PackedConv, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
   const wf = packWeights(gpu, w, g, true);
   const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
-  blockedConv(gpu, dy, wf, dy, dx, gf, false, wide);
+  run(gpu, dy, wf, dy, dx, gf, false);
   wf.release();
+}
+
+const blockedRun: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => blockedConv(gpu, x, wt4, b, y, g, hasBias);
+const blocked8Run: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => blockedConv(gpu, x, wt4, b, y, g, hasBias, true);
+
+function blockedForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom, wide = false): void {
+  packedForward(gpu, wide ? blocked8Run : blockedRun, x, w, b, y, g);
+}
+
+function blockedBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom, wide = false): void {
+  packedBackwardInput(gpu, wide ? blocked8Run : blockedRun, dy, w, dx, g);
 }
 
 // ---------- lanes variant (3×3 and 1×1 at stride 1) ----------
 
 /** Runs lanes_k3s1 / lanes_k1 with packed weights: grid (pixel blocks of 64, blocks of 8 channels, N). */
-function lanesConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean): void {
+const lanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
   gpu.run(gpu.kernel('conv2d_lanes', g.K === 3 ? 'lanes_k3s1' : 'lanes_k1'), {
     params: blockedParams(g, hasBias), bind: { x, wt4, bias: b, y },
     workgroups: [Math.ceil((g.OH * g.OW) / 64), Math.ceil(g.C_out / 8), g.N],
   });
-}
-
-function lanesForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
-  const wt4 = packWeights(gpu, w, g, false);
-  lanesConv(gpu, x, wt4, b, y, g, true);
-  wt4.release();
-}
-
-/** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad (as blockedBackwardInput). */
-function lanesBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
-  const wf = packWeights(gpu, w, g, true);
-  const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
-  lanesConv(gpu, dy, wf, dy, dx, gf, false);
-  wf.release();
-}
+};
 
 // ---------- colanes variant (3×3 and 1×1 at stride 1) ----------
 
@@ -311,27 +316,13 @@ function lanesBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: Conv
 const COLANES_TILE = { rows: 4, cols: 7 };
 
 /** Runs colanes_k3s1 / colanes_k1 with packed weights: grid (pixel tiles, blocks of 8 channels, N). */
-function colanesConv(gpu: Gpu, x: Tensor, wt4: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean): void {
+const colanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
   const tiles = Math.ceil(g.OH / COLANES_TILE.rows) * Math.ceil(g.OW / COLANES_TILE.cols);
   gpu.run(gpu.kernel('conv2d_colanes', g.K === 3 ? 'colanes_k3s1' : 'colanes_k1'), {
     params: blockedParams(g, hasBias), bind: { x, wt: wt4, bias: b, y },
     workgroups: [tiles, Math.ceil(g.C_out / 8), g.N],
   });
-}
-
-function colanesForward(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom): void {
-  const wt4 = packWeights(gpu, w, g, false);
-  colanesConv(gpu, x, wt4, b, y, g, true);
-  wt4.release();
-}
-
-/** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad (as blockedBackwardInput). */
-function colanesBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
-  const wf = packWeights(gpu, w, g, true);
-  const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
-  colanesConv(gpu, dy, wf, dy, dx, gf, false);
-  wf.release();
-}
+};
 
 /** Input channels per workgroup of conv2d_colanes_weight.wgsl (its CB). */
 const COLANES_WEIGHT_CI = 4;
