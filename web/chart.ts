@@ -1,8 +1,9 @@
 // The loss chart (uPlot): every polled loss as a faint line and an exponentially smoothed one on top, axis
 // titles, a linear y axis from 0 to just above the bulk of the losses (a few early spikes do not flatten the
-// rest), and a hint while there is nothing to draw.
+// rest), and a hint while there is nothing to draw. The history is bounded (MAX_POINTS, older points thinned).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { MAX_POINTS, thin } from './loss-history.ts';
 
 /** TensorBoard-style smoothing: an EMA with its start-up bias divided out, so the first points are not pulled to 0. */
 export function smooth(values: readonly number[], alpha = 0.95): number[] {
@@ -60,13 +61,13 @@ export class LossChart {
       this.steps.push(last - values.length + 1 + i);
       this.losses.push(v);
     });
+    if (this.steps.length > MAX_POINTS) [this.steps, this.losses] = thin(this.steps, this.losses);
     this.redraw();
   }
 
   /** Replaces the history (a restored run) or clears it. */
   set(steps: number[] = [], losses: number[] = []): void {
-    this.steps = [...steps];
-    this.losses = [...losses];
+    [this.steps, this.losses] = thin([...steps], [...losses]);
     this.redraw();
   }
 
