@@ -56,13 +56,21 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
     const data = { images: Float32Array.from({ length: count * px }, (_, i) => (i * 2654435761) % 1000 / 1000), labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count };
     for (const batch of o.batches) {
       const peer = o.cpuPeer ? await startCpuPeer(o.cpuPeer, cfg, batch, model, o.log) : null;
-      const tr = new Trainer(gpu, model, data, { ...DEFAULT_TRAIN, batch, schedule: DEFAULT_SCHEDULE });
-      tr.encodeStep(); // warm-up: pipelines, pooled buffers
-      await gpu.sync();
-      let warm = performance.now(); // a second one gives the first estimate of a step's time
-      tr.encodeStep();
-      await gpu.sync();
-      warm = performance.now() - warm;
+      const closePeer = () => { if (peer && !('skipped' in peer)) peer.close(); };
+      let tr: Trainer;
+      let waitMs: number;
+      try {
+        tr = new Trainer(gpu, model, data, { ...DEFAULT_TRAIN, batch, schedule: DEFAULT_SCHEDULE });
+        tr.encodeStep(); // warm-up: pipelines, pooled buffers
+        await gpu.sync();
+        tr.encodeStep(); // a second one gives the first estimate of the time from submit to done
+        waitMs = performance.now();
+        await gpu.sync();
+        waitMs = performance.now() - waitMs;
+      } catch (e) {
+        closePeer(); // e.g. out of memory at a large batch: no python child left behind
+        throw e;
+      }
       const before = gpu.cacheStats();
       let encode = 0;
       let total = 0;
@@ -75,17 +83,20 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
           tr.encodeStep();
           if (i === 0) kernels = [...new Set(gpu.trace)];
           gpu.trace = null;
-          encode += performance.now() - e0;
-          // As the training loop waits (Session.settledStep): sleep through most of the step where a pending
-          // wait would spin a core, then wait.
-          await gpu.settle(0.85 * (i ? total / i : warm));
+          const w0 = performance.now();
+          encode += w0 - e0;
+          // As the training loop waits (Session.settledStep): sleep through most of the GPU time where a
+          // pending wait would spin a core, then wait. The estimate is the mean submit-to-done time so far.
+          const waited = await gpu.settle(0.85 * waitMs);
           await gpu.check();
+          const stepWait = performance.now() - w0;
+          waitMs = waited < 1 ? 0.7 * waitMs : (waitMs * (i + 1) + stepWait) / (i + 2);
           total += performance.now() - e0;
           // Then one step of the CPU peer, while our queue is empty: the two alternate, step by step.
           if (peer && !('skipped' in peer)) peerTimes.push(await peer.step());
         }
       } finally {
-        if (peer && !('skipped' in peer)) peer.close();
+        closePeer();
       }
       const ms = total / o.steps;
       const peerMs = peerTimes.length ? peerTimes.reduce((a, b) => a + b, 0) / peerTimes.length : null;
@@ -103,7 +114,7 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
         rec.peers[`${o.cpuPeer.key}_ms`] = peerMs;
         rec.peer_notes = {
           [o.cpuPeer.key]: 'skipped' in peer ? peer.skipped : `${peer.label}; mean of ${peerTimes.length} step${peerTimes.length === 1 ? '' : 's'} after warm-up, alternating with ours; ${peer.timing}`,
-          ours: `wall clock per step (encode, submit, queue done), mean of ${o.steps} step${o.steps === 1 ? '' : 's'} after two warm-up steps; waits sleep through 85 % of the mean step first, as the training loop does`,
+          ours: `wall clock per step (encode, submit, queue done), mean of ${o.steps} step${o.steps === 1 ? '' : 's'} after two warm-up steps; waits sleep through 85 % of the mean submit-to-done time first, as the training loop does`,
         };
       }
       for (const key of ['tfjs', 'tfjs_wasm'] as const) {

@@ -1,13 +1,14 @@
 enable subgroups;
 
 // conv2d_colanes.wgsl — 3×3 (stride 1) and 1×1 conv2d for adapters that run invocations as SIMD lanes of a
-// CPU vector (lavapipe: 8 lanes per AVX2 register). A workgroup is exactly 8 invocations, one per output
-// channel, and computes a tile of TR × TW output pixels of one image for those 8 channels. Everything the
-// lanes share is addressed from workgroup_id, uniforms and loop counters only, so the compiler sees the
-// input loads as uniform: one scalar load broadcast to all lanes (lavapipe emits a per-lane loop with a
-// bounds check for every load whose address differs across lanes, ~10 instructions per lane, and a single
-// broadcast for a uniform one). Per-lane data is only each lane's weight, built from two uniform vec4 loads
-// of the packed weights, and the stores.
+// CPU vector (lavapipe: 8 lanes per AVX2 register). A workgroup is exactly one subgroup of 8 invocations,
+// one per output channel, and computes a tile of TR × TW output pixels of one image for those 8 channels.
+// lavapipe compiles every load whose address is not provably the same for all lanes into a loop over the
+// lanes with a mask test and a bounds check (~10 instructions per lane; a vec4 load is four such loops),
+// and its uniformity proof does not follow workgroup_id or loop counters. So every load here brings 8
+// useful values: each lane loads its own weight, and each input value is loaded by one lane and handed to
+// all of them by subgroupBroadcast. Lanes are numbered by subgroup_invocation_id, so the kernels need
+// subgroups of exactly 8 (Gpu.hasSubgroups8); elsewhere the 'colanes' variant falls back to 'blocked'.
 // Weights are packed by conv2d_blocked's `pack` / `pack_flip` ([C_in·K·K rows, 4·ceil(C_out/4) cols]), so
 // with pack_flip the 3×3 kernel computes the stride-1 input gradient as the blocked kernels do.
 // Grid: (ceil(OH / TR) · ceil(OW / TW), ceil(C_out / 8), N).
@@ -29,24 +30,17 @@ struct ConvC {
 const TR = 4u;
 const TW = 7u;
 
-struct Lane { co: u32, cbA: u32, cbB: u32, co4: u32, hi: bool, sub: u32 }
+// Lane l (its subgroup invocation id) of workgroup column cb8 owns output channel cb8·8 + l; cols is the
+// packed row length, 4·ceil(C_out / 4).
+struct Lane { co: u32, cols: u32 }
 
-// Lane l of workgroup column cb8 owns output channel cb8·8 + l: vec4 block cb8·2 (lanes 0–3) or cb8·2 + 1
-// (lanes 4–7), component l mod 4. The second block is clamped when C_out ends in the first.
 fn lane_of(cb8: u32, l: u32) -> Lane {
-  var s: Lane;
-  s.co4 = (p.C_out + 3u) / 4u;
-  s.co = cb8 * 8u + l;
-  s.cbA = cb8 * 2u;
-  s.cbB = min(s.cbA + 1u, s.co4 - 1u);
-  s.hi = l >= 4u;
-  s.sub = l & 3u;
-  return s;
+  return Lane(cb8 * 8u + l, 4u * ((p.C_out + 3u) / 4u));
 }
 
 // This lane's weight in packed row k (lanes past C_out read the row's last column).
 fn lane_weight(s: Lane, k: u32) -> f32 {
-  return wt[k * s.co4 * 4u + min(s.co, s.co4 * 4u - 1u)];
+  return wt[k * s.cols + min(s.co, s.cols - 1u)];
 }
 
 fn lane_bias(s: Lane) -> f32 {
@@ -83,7 +77,7 @@ fn store_tile(s: Lane, n: u32, oy0: u32, ox0: u32, acc: array<array<f32, TW>, TR
 }
 
 @compute @workgroup_size(8)
-fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l: u32) {
+fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let s = lane_of(wid.y, l);
   let oy0 = tile_row(wid.x);
   let ox0 = tile_col(wid.x);
@@ -128,7 +122,7 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_ind
 }
 
 @compute @workgroup_size(8)
-fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l: u32) {
+fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let s = lane_of(wid.y, l);
   let oy0 = tile_row(wid.x);
   let ox0 = tile_col(wid.x);

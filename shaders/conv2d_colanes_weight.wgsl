@@ -66,7 +66,7 @@ fn store_taps(acc: array<f32, 9>, slot: u32, co: u32, ci: u32) {
 }
 
 @compute @workgroup_size(8)
-fn colanes_weight_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l: u32) {
+fn colanes_weight_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let ci0 = wid.x * CB;
   let co = wid.y * 8u + l;
   let coc = min(co, p.C_out - 1u); // lanes past C_out read a valid channel and store nothing

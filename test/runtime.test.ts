@@ -190,8 +190,8 @@ describe('runtime', () => {
   });
 
   it('moves a file\'s enable directives before everything joined, keeping its line numbers', () => {
-    const src = kernelSource('k', inMemory({ 'common.wgsl': 'c1\n', 'k.wgsl': 'enable subgroups;\n// k\nk3' }));
-    expect(src.split('\n')[0]).toBe('enable subgroups;');
+    const src = kernelSource('k', inMemory({ 'common.wgsl': 'c1\n', 'k.wgsl': 'enable subgroups; // lanes\n// k\nk3' }));
+    expect(src.split('\n')[0]).toBe('enable subgroups; // lanes');
     expect(src.split('\n').filter((l) => l.startsWith('enable')).length).toBe(1);
     expect(sourceLocation(src, 'k', src.split('\n').indexOf('k3') + 1)).toBe('k.wgsl:3');
   });

@@ -9,6 +9,7 @@ export const MAX_POINTS = 4000;
  * recent losses stay at full resolution, the shape of the whole curve stays visible.
  */
 export function thin(steps: number[], losses: number[], max = MAX_POINTS): [number[], number[]] {
+  if (max < 4) throw new Error(`loss history: max must be at least 4 points, got ${max}`);
   while (steps.length > max) {
     const half = Math.floor(steps.length / 2) & ~1;
     const s: number[] = [];

@@ -260,7 +260,11 @@ export class TrainingPanel {
         setText('saved', `step ${step}, ${new Date().toLocaleTimeString()}`);
         return "this browser's autosave";
       },
-      yieldToHost,
+      // The loss arrives every few steps; the step count, rate and ETA follow every step.
+      yieldToHost: () => {
+        this.showStats();
+        return yieldToHost();
+      },
     };
   }
 

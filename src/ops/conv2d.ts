@@ -18,7 +18,7 @@ import { sumChannels, sumOuter } from './reduce.ts';
  * (conv2d_lanes.wgsl: one pixel per invocation, 8 output channels per workgroup so weight loads are uniform)
  * covers 3×3 and 1×1 stride-1 forward and input gradient, for SIMD-lane adapters (lavapipe, GPUs); its
  * stride-2 and weight-gradient work runs the blocked kernels. 'colanes' (conv2d_colanes.wgsl,
- * conv2d_colanes_weight.wgsl; needs subgroups of ≥ 8 lanes) turns that around for lavapipe: a workgroup of 8
+ * conv2d_colanes_weight.wgsl; needs subgroups of exactly 8 lanes) turns that around for lavapipe: a workgroup of 8
  * lanes = 8 output channels over a pixel tile, each input value loaded by one lane and broadcast to the
  * others (lavapipe compiles every load whose address differs across lanes into a per-lane loop); 3×3 and
  * 1×1 stride-1 forward and input gradient, 3×3 stride-1 weight gradient.
@@ -35,7 +35,7 @@ export interface Conv2dOpts {
 
 interface ConvGeom {
   N: number; C_in: number; H: number; W: number; C_out: number; OH: number; OW: number; K: number; stride: number; pad: number;
-  /** The device has WGSL subgroups (the colanes kernels need them). */
+  /** The device has WGSL subgroups of exactly 8 lanes (the colanes kernels need them). */
   subgroups?: boolean;
 }
 
@@ -75,7 +75,7 @@ export const conv2dForward = scopedOp(function conv2dForward(gpu: Gpu, x: Tensor
   expectShape(op, 'bias', b, [g.C_out]);
   expectDistinct(op, { y: out }, { x, w, bias: b });
   const y = output(op, 'y', out, [g.N, g.C_out, g.OH, g.OW], () => gpu.tensor([g.N, g.C_out, g.OH, g.OW], op));
-  const variant = resolve(FORWARD, opts.variant ?? gpu.policy.conv('forward', g), { ...g, subgroups: gpu.hasSubgroups });
+  const variant = resolve(FORWARD, opts.variant ?? gpu.policy.conv('forward', g), { ...g, subgroups: gpu.hasSubgroups8 });
   FORWARD[variant].run(gpu, { x, w, b, y }, g);
   return y;
 });
@@ -104,14 +104,14 @@ export const conv2dBackward = scopedOp(function conv2dBackward(
   let dx: Tensor | undefined;
   if (!skipInput) {
     dx = output(op, 'dx', into.dx, x.shape, () => gpu.tensor(x.shape, op));
-    const vi = resolve(BACKWARD_INPUT, opts.variant ?? gpu.policy.conv('backwardInput', g), { ...g, subgroups: gpu.hasSubgroups });
+    const vi = resolve(BACKWARD_INPUT, opts.variant ?? gpu.policy.conv('backwardInput', g), { ...g, subgroups: gpu.hasSubgroups8 });
     BACKWARD_INPUT[vi].run(gpu, { dy, w, dx }, g);
   }
   if (skipWeight) return { dx, dw, db };
   // The per-image partials of the blocked path must fit one binding; past that (huge batches) it falls
   // back to the chunked GEMM path.
   const fits = g.N * dw.size * 4 <= gpu.limits.maxStorageBufferBindingSize;
-  const vw = resolve(BACKWARD_WEIGHT, opts.variant ?? gpu.policy.conv('backwardWeight', g), { ...g, partialsFit: fits, subgroups: gpu.hasSubgroups });
+  const vw = resolve(BACKWARD_WEIGHT, opts.variant ?? gpu.policy.conv('backwardWeight', g), { ...g, partialsFit: fits, subgroups: gpu.hasSubgroups8 });
   const wroteDb = BACKWARD_WEIGHT[vw].run(gpu, { dy, x, dw, db }, g);
   if (!wroteDb) sumChannels(gpu, dy, g.N, g.C_out, g.OH * g.OW, db);
   return { dx, dw, db };

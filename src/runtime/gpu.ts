@@ -91,8 +91,8 @@ export class Gpu {
    * pending): loops that know how long their work takes sleep through most of it first (`settle`).
    */
   waitSpinsCpu = false;
-  /** The device has WGSL `subgroups` with at least 8 lanes (lavapipe: exactly 8); kernels that need them check this. */
-  readonly hasSubgroups: boolean;
+  /** The device has WGSL `subgroups` of exactly 8 lanes (lavapipe); the kernels built on that check this. */
+  readonly hasSubgroups8: boolean;
   /** When true (and timestamp-query exists), every dispatch gets its own pass with timestamps. */
   profile = false;
   /** Which kernel design each op runs on this adapter (filled by autotune). */
@@ -132,9 +132,9 @@ export class Gpu {
     this.limits = device.limits;
     this.pool = new BufferPool(this);
     this.hasTimestamps = device.features.has('timestamp-query');
-    // The subgroup kernels broadcast within a workgroup of 8: they need subgroups of at least 8 lanes.
-    const minLanes = (device as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo?.subgroupMinSize ?? 0;
-    this.hasSubgroups = device.features.has('subgroups' as GPUFeatureName) && minLanes >= 8;
+    // The subgroup kernels are workgroups of 8 that must be exactly one subgroup, lanes numbered 0–7.
+    const info = (device as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+    this.hasSubgroups8 = device.features.has('subgroups' as GPUFeatureName) && info?.subgroupMinSize === 8 && info?.subgroupMaxSize === 8;
     device.addEventListener('uncapturederror', (ev: Event) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       this.errors.push(`WebGPU error (kernels in flight: ${[...this.batchKernels].join(', ') || 'none'}): ${e.message}`);
@@ -439,18 +439,27 @@ export class Gpu {
     this.batchKernels.clear();
   }
 
-  /** Flushes, waits for the GPU, and throws the first WebGPU error seen since the last check. */
   /**
-   * Submits what is recorded and resolves when the queue is idle, like sync() without the error check; where
-   * waiting spins a core (waitSpinsCpu), sleeps `expectMs` first so that core goes to the GPU work (a
-   * software adapter's threads) instead of the event poll.
+   * Submits what is recorded and resolves when the queue is idle, like sync() without the error check, with
+   * the milliseconds spent waiting after the sleep. Where waiting spins a core (waitSpinsCpu), it first
+   * sleeps `expectMs` (cut short by `signal`) so that core goes to the GPU work (a software adapter's
+   * threads) instead of the event poll.
    */
-  async settle(expectMs: number): Promise<void> {
+  async settle(expectMs: number, signal?: AbortSignal): Promise<number> {
     this.flush();
-    if (this.waitSpinsCpu && expectMs > 1) await new Promise((r) => setTimeout(r, expectMs));
+    if (this.waitSpinsCpu && expectMs > 1 && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
+        const timer = setTimeout(done, expectMs);
+        signal?.addEventListener('abort', done);
+      });
+    }
+    const t0 = performance.now();
     await this.device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
   }
 
+  /** Flushes, waits for the GPU, and throws the first WebGPU error seen since the last check. */
   async sync(): Promise<void> {
     this.flush();
     await this.device.queue.onSubmittedWorkDone();

@@ -11,7 +11,7 @@
 // helpers stay written once. Included files may not include others (no nesting, hence no cycles); a file
 // included by several kernel files must only reference bindings every one of them declares.
 //
-// WGSL wants `enable` directives before every declaration: a file's own `enable …;` lines move to the
+// WGSL wants directives before every declaration: a file's own `enable …;` / `requires …;` lines move to the
 // top of the joined source (the line stays, as a comment, so line numbers keep pointing at the file).
 //
 // Every segment is preceded by a marker line naming its file, so `sourceLocation` can turn a line of the
@@ -19,7 +19,7 @@
 
 const MARKER = '// ---- wgsl file: ';
 const INCLUDE = /^\/\/ include: (\S+\.wgsl)\s*$/;
-const ENABLE = /^enable [\w, ]+;\s*$/;
+const ENABLE = /^(enable|requires) [\w, ]+;\s*(\/\/.*)?$/;
 
 /** Shader files by name ("common.wgsl", "attention.wgsl"); `where` says where they are looked up, for errors. */
 export interface WgslFiles {

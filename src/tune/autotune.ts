@@ -85,7 +85,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
     const g = { dx: gpu.tensor(xs, 'autotune'), dw: gpu.tensor(w.shape, 'autotune'), db: gpu.tensor([co], 'autotune') };
     free.push(x, w, b, y, g.dx, g.dw, g.db);
     // Only designs with their own kernels for this shape: one that would fall back runs another's kernels.
-    const own = (d: ConvDirection) => convVariantsWithKernels(d, xs, w.shape, opts, gpu.hasSubgroups);
+    const own = (d: ConvDirection) => convVariantsWithKernels(d, xs, w.shape, opts, gpu.hasSubgroups8);
     for (const v of own('forward')) candidates[`conv.forward.${cls}.${v}`] = () => conv2dForward(gpu, x, w, b, { ...opts, variant: v }, y);
     for (const v of own('backwardInput')) {
       candidates[`conv.backwardInput.${cls}.${v}`] = () => conv2dBackward(gpu, y, x, w, { ...opts, variant: v }, g, false, true);
