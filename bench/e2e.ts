@@ -1,6 +1,7 @@
 // End-to-end measurements: a whole training step (forward + backward + AdamW + EMA) per preset and batch,
 // its CPU-side encode time against its GPU time, GPU memory held after warm-up, and DDIM-50 sampling
 // throughput. Data are random images (timing does not depend on the pixels).
+import { StepPacer } from '../src/runtime/pacer.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS } from '../src/model/config.ts';
@@ -58,15 +59,14 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
       const peer = o.cpuPeer ? await startCpuPeer(o.cpuPeer, cfg, batch, model, o.log) : null;
       const closePeer = () => { if (peer && !('skipped' in peer)) peer.close(); };
       let tr: Trainer;
-      let waitMs: number;
+      const pacer = new StepPacer();
       try {
         tr = new Trainer(gpu, model, data, { ...DEFAULT_TRAIN, batch, schedule: DEFAULT_SCHEDULE });
         tr.encodeStep(); // warm-up: pipelines, pooled buffers
         await gpu.sync();
-        tr.encodeStep(); // a second one gives the first estimate of the time from submit to done
-        waitMs = performance.now();
-        await gpu.sync();
-        waitMs = performance.now() - waitMs;
+        tr.encodeStep(); // a second one gives the pacer its first estimate of the time from submit to done
+        await pacer.settle(gpu);
+        await gpu.check();
       } catch (e) {
         closePeer(); // e.g. out of memory at a large batch: no python child left behind
         throw e;
@@ -83,14 +83,10 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
           tr.encodeStep();
           if (i === 0) kernels = [...new Set(gpu.trace)];
           gpu.trace = null;
-          const w0 = performance.now();
-          encode += w0 - e0;
-          // As the training loop waits (Session.settledStep): sleep through most of the GPU time where a
-          // pending wait would spin a core, then wait. The estimate is the mean submit-to-done time so far.
-          const waited = await gpu.settle(0.85 * waitMs);
+          encode += performance.now() - e0;
+          // As the training loop waits: paced where a pending wait would spin a core (StepPacer).
+          await pacer.settle(gpu);
           await gpu.check();
-          const stepWait = performance.now() - w0;
-          waitMs = waited < 1 ? 0.7 * waitMs : (waitMs * (i + 1) + stepWait) / (i + 2);
           total += performance.now() - e0;
           // Then one step of the CPU peer, while our queue is empty: the two alternate, step by step.
           if (peer && !('skipped' in peer)) peerTimes.push(await peer.step());
@@ -114,7 +110,7 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
         rec.peers[`${o.cpuPeer.key}_ms`] = peerMs;
         rec.peer_notes = {
           [o.cpuPeer.key]: 'skipped' in peer ? peer.skipped : `${peer.label}; mean of ${peerTimes.length} step${peerTimes.length === 1 ? '' : 's'} after warm-up, alternating with ours; ${peer.timing}`,
-          ours: `wall clock per step (encode, submit, queue done), mean of ${o.steps} step${o.steps === 1 ? '' : 's'} after two warm-up steps; waits sleep through 85 % of the mean submit-to-done time first, as the training loop does`,
+          ours: `wall clock per step (encode, submit, queue done), mean of ${o.steps} step${o.steps === 1 ? '' : 's'} after two warm-up steps; waits paced as the training loop's (StepPacer)`,
         };
       }
       for (const key of ['tfjs', 'tfjs_wasm'] as const) {
