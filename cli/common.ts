@@ -13,6 +13,7 @@ import { adapterLine } from '../src/runtime/device.ts';
 import { nodeTuneCache } from '../src/platform/tune-node.ts';
 import { autotune } from '../src/tune/autotune.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
+import type { Precision } from '../src/model/layers.ts';
 
 export class UsageError extends Error {}
 
@@ -112,7 +113,8 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--no-clip', 'ddpm/ddim: do not clamp x̂0 to [−1, 1] (clip_sample, on by default; the other samplers never clamp, as in diffusers)')
     .option('--no-clipped-eps', "step with the model's raw ε̂ instead of the one re-derived from the clipped x̂0 (use_clipped_model_output)")
     .option('--dynamic-threshold <q>', "Imagen's dynamic thresholding at quantile q instead of the static clamp", num('dynamic-threshold', 0.5, 1))
-    .option('--threshold-max <s>', "largest dynamic threshold (diffusers' sample_max_value; its default 1 would make it the static clamp)", num('threshold-max', 1, 100), 1.5);
+    .option('--threshold-max <s>', "largest dynamic threshold (diffusers' sample_max_value; its default 1 would make it the static clamp)", num('threshold-max', 1, 100), 1.5)
+    .option('--precision <p>', "f16: the model's 3×3 convs read f16 activations and weights (f32 arithmetic) where the adapter has the kernels (lavapipe); f32 elsewhere", oneOf('precision', ['f32', 'f16'] as const), 'f32');
 }
 
 /** Sampling options from the flags of addSamplingOptions (steps resolved against the schedule's T). */
@@ -126,6 +128,7 @@ export function samplingFromOpts(o: Record<string, any>, T: number, conditional:
     guidance: conditional ? ((o.guidance as number | undefined) ?? DEFAULT_SAMPLING.guidance) : undefined,
     clip: o.sampler === 'ddim' || o.sampler === 'ddpm' ? (o.clip as boolean) : false, clippedModelOutput: o.clippedEps as boolean,
     dynamicThreshold: o.dynamicThreshold !== undefined ? { quantile: o.dynamicThreshold as number, maxValue: o.thresholdMax as number } : null,
+    precision: o.precision as Precision,
   };
 }
 

@@ -1,5 +1,5 @@
 // groupnorm_shared.wgsl — what the GroupNorm kernels share; included by groupnorm.wgsl (forward),
-// groupnorm_backward_input.wgsl and groupnorm_backward_params.wgsl.
+// groupnorm_half.wgsl (forward into f16 half rows), groupnorm_backward_input.wgsl and groupnorm_backward_params.wgsl.
 // GroupNorm over [N, C, S] (S = H·W) with G groups and per-channel affine γ, β, optionally fused with SiLU
 // on its output (silu = 1): y = silu(γ·x̂ + β), x̂ = (x − mean) · rstd.
 // A group (n, g) is the contiguous block of Cg·S values starting at (n·C + g·Cg)·S, Cg = C / G.
@@ -11,6 +11,7 @@ struct GN {
   N: u32, C: u32, S: u32, G: u32,
   eps: f32,
   silu: u32,
+  W: u32, Wh: u32,  // last dimension and its half-row width (groupnorm_half.wgsl only; S = H·W)
 }
 
 @group(0) @binding(0) var<uniform> p: GN;

@@ -64,6 +64,47 @@ describe('unet', () => {
     expectClose(`unet gradients [${pick.join(', ')}]`, got, fd, 0.02 * scale, 0.05);
   });
 
+  it('an f16 pass (half-row activations into the 3×3 convs) agrees with the f32 pass within f16 rounding', async () => {
+    const gpu = await getGpu();
+    for (const cfg of [PRESETS.test, { ...PRESETS.tiny, channels: [8, 12], attentionLevels: [1] }]) {
+      const model = new UNet(gpu, cfg);
+      const ps = model.params;
+      const init = randArray(ps.total, 17, -0.5, 0.5);
+      for (const s of ps.specs) if (s.init === 'ones') for (let i = 0; i < s.size; i++) init[s.offset + i] = 1 + 0.3 * init[s.offset + i];
+      gpu.write(ps.flat('ema'), init);
+      const B = 3;
+      const S = cfg.imageSize;
+      const x = randArray(B * S * S, 18);
+      const outs: Float32Array[] = [];
+      const traces: string[][] = [];
+      for (const precision of ['f32', 'f16'] as const) {
+        const pass = model.pass(B, false, 'ema', precision);
+        gpu.write(pass.x, x);
+        gpu.write(pass.t, [5, 500, 999]);
+        gpu.write(pass.labels!, [0, 2, cfg.classes]);
+        gpu.trace = [];
+        pass.graph.forward();
+        traces.push([...gpu.trace]);
+        gpu.trace = null;
+        outs.push(await pass.out.read());
+      }
+      if (gpu.hasSubgroups8) {
+        expect(traces[1]).toContain('groupnorm_half.' + (gpu.policy.reduce === 'serial' ? 'forward_half_serial' : 'forward_half'));
+        expect(traces[1].some((k) => k.startsWith('conv2d_half_'))).toBe(true);
+        // f16 keeps ~11 bits: each conv input and weight is within 2^-11 of its f32 value, and the errors of a
+        // dozen layers add up; the output is compared at 2 % of its scale.
+        const scale = Math.max(...outs[0].map(Math.abs));
+        expectClose(`unet ${cfg.channels} f16 vs f32`, outs[1], outs[0], 0.02 * scale, 0.02);
+        expect(outs[1].some((v, i) => v !== outs[0][i]), 'the f16 pass really rounds').toBe(true);
+      } else {
+        // Without the half kernels an f16 pass is the f32 pass.
+        expect(traces[1]).toEqual(traces[0]);
+        expect(Array.from(outs[1])).toEqual(Array.from(outs[0]));
+      }
+      model.destroy();
+    }
+  });
+
   it('rejects invalid configs before touching the GPU', async () => {
     const gpu = await getGpu();
     expect(() => new UNet(gpu, { ...PRESETS.test, groups: 5 })).toThrow(/unet config: channels 6 not divisible by groups 5/);

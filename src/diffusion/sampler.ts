@@ -5,6 +5,7 @@
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { UNet } from '../model/unet.ts';
+import type { Precision } from '../model/layers.ts';
 import type { NoiseSchedule } from './schedule.ts';
 import { samplerPlan, strengthStart, type PlanOptions, type SamplerName } from './plan.ts';
 import { randn } from '../ops/random.ts';
@@ -25,6 +26,8 @@ export interface SampleOptions extends PlanOptions {
   seed?: number;
   /** Use the EMA weights (default true). */
   ema?: boolean;
+  /** 'f16': the model's 3×3 convs read f16 activations and weights where the adapter has the kernels (Layers.normConv). */
+  precision?: Precision;
   /**
    * Start from images instead of noise: [n, C, S, S] in [0, 1]. With `strength` s ∈ (0, 1] the images are
    * noised to the level s selects and denoised from there (SDEdit; s → 0 returns them, 1 starts from noise
@@ -62,7 +65,7 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
   if (resample > 1 && plan.multistep) throw new Error(`sample: resampling (RePaint) needs a single-step sampler, not ${o.sampler}`);
   const seed = o.seed ?? 0;
   // The EMA weights are read in place by a pass built on them (UNet.pass 'ema'): nothing is copied.
-  const pass = model.pass(guided ? 2 * o.n : o.n, false, o.ema !== false ? 'ema' : 'params');
+  const pass = model.pass(guided ? 2 * o.n : o.n, false, o.ema !== false ? 'ema' : 'params', o.precision ?? 'f32');
   const x = guided ? gpu.tensor(shape, 'sample') : pass.x;
   const temps: Tensor[] = [];
   const temp = (t: Tensor) => (temps.push(t), t);

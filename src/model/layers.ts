@@ -12,6 +12,16 @@ import { linearBackward, linearForward } from '../ops/linear.ts';
 import { attentionBackward, attentionForward } from '../ops/attention.ts';
 import { addChannel, addChannelBackward, concat, split, upsample2x, upsample2xBackward } from '../ops/channels.ts';
 import { maxPool2Backward, maxPool2Forward, maxPool2OutputShape } from '../ops/pool.ts';
+import { groupNormHalfForward } from '../ops/groupnorm.ts';
+import { conv2dHalfForward, halfConvApplies, halfRowsShape } from '../ops/half.ts';
+
+/**
+ * How a forward-only pass stores the activations its 3×3 convolutions read: 'f32', or 'f16' — the
+ * GroupNorm→SiLU before each such conv writes f16 half rows and the conv reads them with f16 weights
+ * (src/ops/half.ts; f32 arithmetic). 'f16' applies where the half kernels exist (8-lane subgroups) and
+ * is f32 elsewhere.
+ */
+export type Precision = 'f32' | 'f16';
 
 /** What layers need from a model's configuration. */
 export interface LayerConfig {
@@ -22,9 +32,10 @@ export interface LayerConfig {
 export class Layers {
   constructor(
     readonly gpu: Gpu, readonly g: Graph, readonly ps: ParamStore, readonly params: Map<string, Param>, readonly cfg: LayerConfig,
-    readonly weights: WeightSet = 'params',
+    readonly weights: WeightSet = 'params', readonly precision: Precision = 'f32',
   ) {
     if (g.training && weights !== 'params') throw new Error(`layers: a training pass reads the trained weights, not '${weights}'`);
+    if (g.training && precision !== 'f32') throw new Error(`layers: a training pass runs in f32, not '${precision}'`);
   }
 
   /** A parameter as this pass's forward reads it (evaluated at replay: views exist only after allocate()). */
@@ -71,6 +82,38 @@ export class Layers {
       inputs: [x], output: y, params: true,
       forward: () => groupNormForward(gpu, x, this.w(gamma), this.w(beta), opts, { y, stats }),
       backward: ([sx]) => groupNormBackward(gpu, g.grad(y), x, gamma.value, beta.value, stats, opts, { dx: sx.out, dgamma: gamma.grad, dbeta: beta.grad }),
+    });
+    return y;
+  }
+
+  /**
+   * GroupNorm→SiLU then a 3×3 conv: the pair before every ResBlock conv and the output conv. In an f16 pass
+   * (where the kernels exist) the norm writes f16 half rows that only this conv reads; otherwise it is
+   * norm() then conv(). `emb` makes the [N, cout] term added per channel afterwards (the ResBlock's time
+   * embedding): addChannel in f32, fused into the conv's epilogue in f16.
+   */
+  normConv(normName: string, convName: string, x: Tensor, cout: number, init: 'uniform' | 'zeros' = 'uniform', emb?: () => Tensor): Tensor {
+    if (this.precision !== 'f16' || !halfConvApplies(this.gpu, 3, 1, 1)) {
+      const y = this.conv(convName, this.norm(normName, x, true), cout, 3, 1, init);
+      return emb ? this.addChannel(y, emb()) : y;
+    }
+    const { gpu, g } = this;
+    const e = emb?.();
+    const [N, C, H, W] = x.shape;
+    const gamma = this.param(`${normName}.weight`, [C], 'ones');
+    const beta = this.param(`${normName}.bias`, [C], 'zeros');
+    const w = this.param(`${convName}.weight`, [cout, C, 3, 3], init, C * 9);
+    const b = this.param(`${convName}.bias`, [cout], init, C * 9);
+    const xh = g.buffer(halfRowsShape(x.shape), 'u32');
+    const stats = g.buffer([N * this.cfg.groups, 2]);
+    const y = g.act([N, cout, H, W]);
+    g.flops += 8 * x.size + 2 * N * cout * H * W * C * 9;
+    g.record({
+      inputs: [x], output: y,
+      forward: () => {
+        groupNormHalfForward(gpu, x, this.w(gamma), this.w(beta), { groups: this.cfg.groups, silu: true }, { y: xh, stats });
+        conv2dHalfForward(gpu, xh, x.shape, this.w(w), this.w(b), y, { emb: e });
+      },
     });
     return y;
   }
@@ -149,11 +192,8 @@ export class Layers {
   }
 
   resblock(name: string, x: Tensor, cout: number, embAct: Tensor): Tensor {
-    let h = this.norm(`${name}.norm1`, x, true);
-    h = this.conv(`${name}.conv1`, h, cout, 3);
-    h = this.addChannel(h, this.linear(`${name}.temb`, embAct, cout));
-    h = this.norm(`${name}.norm2`, h, true);
-    h = this.conv(`${name}.conv2`, h, cout, 3);
+    let h = this.normConv(`${name}.norm1`, `${name}.conv1`, x, cout, 'uniform', () => this.linear(`${name}.temb`, embAct, cout));
+    h = this.normConv(`${name}.norm2`, `${name}.conv2`, h, cout);
     const skip = x.shape[1] === cout ? x : this.conv(`${name}.skip`, x, cout, 1);
     return this.add(h, skip);
   }

@@ -12,7 +12,7 @@ import type { Tensor } from '../runtime/tensor.ts';
 import { Graph } from './graph.ts';
 import { ParamStore, type Param, type WeightSet } from './params.ts';
 import { validateConfig, type UNetConfig } from './config.ts';
-import { Layers } from './layers.ts';
+import { Layers, type Precision } from './layers.ts';
 import { classEmbeddingAdd, classEmbeddingBackward, timestepEmbedding } from '../ops/embedding.ts';
 
 /** One recorded pass at a fixed batch size: write inputs, call forward()/backward(), read `out`. */
@@ -74,21 +74,22 @@ export class UNet {
 
   /**
    * The recorded pass for this batch size (built on first use, then reused). `weights` picks the buffer its
-   * forward reads: 'ema' samples with the averaged weights in place (no copy out and back).
+   * forward reads: 'ema' samples with the averaged weights in place (no copy out and back); `precision`
+   * 'f16' stores the 3×3 convs' inputs as f16 (forward-only passes; see Layers.normConv).
    */
-  pass(batch: number, training: boolean, weights: WeightSet = 'params'): BuiltUNet {
-    const key = `${batch}:${training}:${weights}`;
+  pass(batch: number, training: boolean, weights: WeightSet = 'params', precision: Precision = 'f32'): BuiltUNet {
+    const key = `${batch}:${training}:${weights}:${precision}`;
     let b = this.built.get(key);
     if (!b) {
-      b = this.describe(batch, training, weights);
+      b = this.describe(batch, training, weights, precision);
       this.built.set(key, b);
     }
     return b;
   }
 
   /** Returns a built pass's buffers (e.g. the training pass of a batch size no longer used). */
-  releasePass(batch: number, training: boolean, weights: WeightSet = 'params'): void {
-    const key = `${batch}:${training}:${weights}`;
+  releasePass(batch: number, training: boolean, weights: WeightSet = 'params', precision: Precision = 'f32'): void {
+    const key = `${batch}:${training}:${weights}:${precision}`;
     this.built.get(key)?.graph.release();
     this.built.delete(key);
   }
@@ -98,10 +99,10 @@ export class UNet {
     return this.pass(1, false).graph.flops;
   }
 
-  private describe(batch: number, training: boolean, weights: WeightSet = 'params'): BuiltUNet {
+  private describe(batch: number, training: boolean, weights: WeightSet = 'params', precision: Precision = 'f32'): BuiltUNet {
     const cfg = this.config;
     const g = new Graph(this.gpu, training);
-    const L = new UNetLayers(this.gpu, g, this.params, this.paramMap, cfg, weights);
+    const L = new UNetLayers(this.gpu, g, this.params, this.paramMap, cfg, weights, precision);
     const S = cfg.imageSize;
     const x = g.buffer([batch, cfg.inChannels, S, S]);
     // Samplers may run the model between integer timesteps (Euler's linspace spacing): f32 outside training.
@@ -134,8 +135,7 @@ export class UNet {
       }
       if (l > 0) h = L.conv(`up.${l}.upsample`, L.upsample(h), cfg.channels[l], 3);
     }
-    h = L.norm('norm_out', h, true);
-    const out = L.conv('conv_out', h, cfg.inChannels, 3, 1, 'zeros');
+    const out = L.normConv('norm_out', 'conv_out', h, cfg.inChannels, 'zeros');
     g.finalize();
     return { graph: g, batch, x, t, labels, out };
   }

@@ -2,7 +2,8 @@
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
-import { expectDistinct, expectShape, fail, output, scopedOp } from './check.ts';
+import { expectDistinct, expectDtype, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
+import { halfRowsShape, halfRowWords } from './half.ts';
 
 export interface GroupNormOpts {
   groups: number;
@@ -20,7 +21,8 @@ function geometry(op: string, x: Tensor, gamma: Tensor, beta: Tensor, o: GroupNo
   if (C % G !== 0) fail(op, `channels ${C} are not divisible by groups ${G}`);
   expectShape(op, 'gamma', gamma, [C]);
   expectShape(op, 'beta', beta, [C]);
-  return { N, C, S, G, eps: o.eps ?? 1e-5, silu: o.silu ? 1 : 0 };
+  const W = x.shape[x.rank - 1];
+  return { N, C, S, G, eps: o.eps ?? 1e-5, silu: o.silu ? 1 : 0, W, Wh: halfRowWords(W) };
 }
 
 export interface GroupNormOut {
@@ -39,6 +41,30 @@ export const groupNormForward = scopedOp(function groupNormForward(gpu: Gpu, x: 
     gpu.run(gpu.kernel('groupnorm', 'forward_serial'), { params: p, bind: { x, gamma, beta, y, stats }, invocations: p.N * p.G });
   } else {
     gpu.run(gpu.kernel('groupnorm', 'forward'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
+  }
+  return { y, stats };
+});
+
+/**
+ * The f16 sampling path's GroupNorm (+ SiLU): normalised in f32 like groupNormForward, written as f16 half
+ * rows (src/ops/half.ts) for conv2dHalfForward. x [N, C, H, W]; yh [N, C, H, Wh] u32.
+ */
+export const groupNormHalfForward = scopedOp(function groupNormHalfForward(
+  gpu: Gpu, x: Tensor, gamma: Tensor, beta: Tensor, opts: GroupNormOpts, into: Partial<GroupNormOut> = {},
+): GroupNormOut {
+  const op = opts.silu ? 'groupnorm_silu_half_forward' : 'groupnorm_half_forward';
+  expectRank(op, 'x', x, 4);
+  const p = geometry(op, x, gamma, beta, opts);
+  expectDistinct(op, { y: into.y, stats: into.stats }, { x, gamma, beta });
+  const hs = halfRowsShape(x.shape);
+  const y = output(op, 'y (half rows)', into.y, hs, () => gpu.tensor(hs, op, 'u32'));
+  expectDtype(op, 'y (half rows)', y, 'u32');
+  const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
+  const bind = { x, gamma, beta, yh: y, stats };
+  if (gpu.policy.reduce === 'serial') {
+    gpu.run(gpu.kernel('groupnorm_half', 'forward_half_serial'), { params: p, bind, invocations: p.N * p.G });
+  } else {
+    gpu.run(gpu.kernel('groupnorm_half', 'forward_half'), { params: p, bind, workgroups: gpu.grid(p.N * p.G, 1) });
   }
   return { y, stats };
 });

@@ -1,0 +1,47 @@
+// half_pack.wgsl — f32 tensors into the f16-pair layouts of the f16 sampling path (conv2d_half_shared.wgsl
+// describes both): images into "half rows" (one zero column left, zeros right, two values per u32), 3×3
+// weights into lane-blocked f16 pairs. pack2x16float is core WGSL: no shader-f16 needed.
+
+struct HalfPack {
+  count: u32,  // output words
+  C: u32, H: u32, W: u32, Wh: u32,  // pack_rows: x [·, C, H, W] → [·, C, H, Wh]
+  C_in: u32, C_out: u32,            // pack_weights3: w [C_out, C_in, 3, 3]
+}
+
+@group(0) @binding(0) var<uniform> p: HalfPack;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+
+// Input column j of the row starting at `row`, zero outside [0, W).
+fn col(row: u32, j: i32) -> f32 {
+  if (j < 0 || j >= i32(p.W)) { return 0.0; }
+  return src[row + u32(j)];
+}
+
+// Word i = (image row r, k): input columns 2k − 1 and 2k of row r.
+@compute @workgroup_size(64)
+fn pack_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_index(gid, nwg, 64u);
+  if (i >= p.count) { return; }
+  let k = i32(i % p.Wh);
+  let row = (i / p.Wh) * p.W;
+  dst[i] = pack2x16float(vec2f(col(row, 2 * k - 1), col(row, 2 * k)));
+}
+
+// Word i = (block, ci, j, lane): taps 2j and 2j + 1 of W[8·block + lane, ci]; zero past tap 8 or C_out.
+@compute @workgroup_size(64)
+fn pack_weights3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_index(gid, nwg, 64u);
+  if (i >= p.count) { return; }
+  let lane = i % 8u;
+  let j = (i / 8u) % 5u;
+  let ci = (i / 40u) % p.C_in;
+  let co = (i / (40u * p.C_in)) * 8u + lane;
+  var v = vec2f(0.0);
+  if (co < p.C_out) {
+    let base = (co * p.C_in + ci) * 9u;
+    v.x = src[base + 2u * j];
+    if (j < 4u) { v.y = src[base + 2u * j + 1u]; }
+  }
+  dst[i] = pack2x16float(v);
+}

@@ -1,0 +1,109 @@
+// The f16 sampling path (src/ops/half.ts, groupNormHalfForward) against its CPU twin (test/reference/half.ts):
+// the half-row layout and f16 rounding, the 3×3 convolution of f16-rounded inputs on every tile and on odd
+// shapes, GroupNorm→SiLU written as half rows; bad input refused before any GPU work.
+import { describe, expect, it } from 'vitest';
+import { conv2dHalfForward, HALF_CONV_TILES, halfRowsShape, packHalfRows, packHalfWeights3, type HalfConvTile } from '../src/ops/half.ts';
+import { groupNormHalfForward } from '../src/ops/groupnorm.ts';
+
+import type { Gpu } from '../src/runtime/gpu.ts';
+import type { Tensor } from '../src/runtime/tensor.ts';
+import { expectClose, poisoned, prod, randArray, useGpu } from './helpers.ts';
+import { conv2dHalfRef, f16Ulp, halfRowsRef, toF16, unpackHalfWords } from './reference/half.ts';
+import { groupNormForwardRef } from './reference/groupnorm.ts';
+
+const getGpu = useGpu();
+
+/** A u32 tensor of this shape filled with 0x7e007e00 (two f16 NaNs), so unwritten words show. */
+function poisonedWords(gpu: Gpu, shape: readonly number[]): Tensor {
+  return gpu.upload(shape, new Uint32Array(prod(shape)).fill(0x7e007e00), 'poisoned', 'u32');
+}
+
+const words = (t: Tensor): Promise<Uint32Array> => t.gpu.readU32(t);
+
+
+describe('f16 sampling path', () => {
+  it('rounds to f16 like IEEE (twin self-check)', () => {
+    expect(toF16(1 + 2 ** -11)).toBe(1); // a tie rounds to even
+    expect(toF16(1 + 3 * 2 ** -11)).toBe(1 + 2 ** -9);
+    expect(toF16(0.1)).toBeCloseTo(0.0999755859375, 12);
+    expect(toF16(70000)).toBe(Infinity);
+    expect(toF16(2 ** -20)).toBe(2 ** -20); // subnormal, exact
+  });
+
+  it('packs images into half rows: a zero column left, zeros right, each value within one f16 step', async () => {
+    const gpu = await getGpu();
+    for (const shape of [[1, 1, 7, 7], [3, 5, 6, 14], [2, 3, 4, 9], [1, 2, 3, 28]]) {
+      const x = randArray(prod(shape), 11, -3, 3);
+      const got = unpackHalfWords(await words(packHalfRows(gpu, gpu.upload(shape, x), poisonedWords(gpu, halfRowsShape(shape)))));
+      const exact = halfRowsRef(x, shape);
+      const worst = exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / f16Ulp(v)), 0);
+      expect(worst, `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
+      expect(exact.every((v, i) => v !== 0 || got[i] === 0), `shape ${shape}: padding is zero`).toBe(true);
+    }
+  });
+
+  // [N, C_in, H, W, C_out]: 7×7, 14×14 and 28×28 (the UNet's levels), rows that do not fill a tile (9, 11,
+  // 20 columns; 5 rows), channels not a multiple of 4 or 8, batch 1 and 3.
+  const shapes = [[1, 3, 7, 7, 5], [3, 8, 14, 14, 16], [2, 5, 28, 28, 9], [1, 4, 9, 9, 8], [3, 6, 5, 11, 3], [1, 2, 20, 20, 12]];
+  it('3×3 conv on half rows matches the twin on f16-rounded inputs, every tile that covers the shape', async () => {
+    const gpu = await getGpu();
+    if (!gpu.hasSubgroups8) {
+      const x = gpu.tensor(halfRowsShape([1, 3, 7, 7]), 't', 'u32');
+      expect(() => conv2dHalfForward(gpu, x, [1, 3, 7, 7], gpu.tensor([5, 3, 3, 3]), gpu.tensor([5]))).toThrow(/conv2d_half_forward: needs WGSL subgroups of exactly 8 lanes/);
+      return;
+    }
+    for (const [N, C_in, H, W, C_out] of shapes) {
+      const x = randArray(N * C_in * H * W, 21, -2, 2);
+      const w = randArray(C_out * C_in * 9, 22, -0.5, 0.5);
+      const b = randArray(C_out, 23);
+      const ref = conv2dHalfRef(x, w, b, { N, C_in, H, W, C_out });
+      const xh = packHalfRows(gpu, gpu.upload([N, C_in, H, W], x));
+      const tiles = HALF_CONV_TILES.filter((t) => t !== 't4x7' || W <= 7);
+      for (const tile of tiles as HalfConvTile[]) {
+        const y = conv2dHalfForward(gpu, xh, [N, C_in, H, W], gpu.upload([C_out, C_in, 3, 3], w), gpu.upload([C_out], b), poisoned(gpu, [N, C_out, H, W]), { tile });
+        // f32 accumulation of f16 products: the error of summing 9·C_in terms of size ≤ 1 in f32; pack2x16float
+        // may round either way, so inputs can differ from the twin's by one f16 step (≤ 2^-10 relative).
+        const tol = 2e-3 * Math.sqrt(9 * C_in);
+        expectClose(`conv half ${tile} [${N},${C_in},${H},${W}]→${C_out}`, await y.read(), ref, tol, 2e-3);
+        // with the time embedding fused in: + emb[n, co] on every pixel
+        const e = randArray(N * C_out, 24);
+        const ye = conv2dHalfForward(gpu, xh, [N, C_in, H, W], gpu.upload([C_out, C_in, 3, 3], w), gpu.upload([C_out], b), poisoned(gpu, [N, C_out, H, W]), { tile, emb: gpu.upload([N, C_out], e) });
+        const refE = ref.map((v, i) => v + e[Math.floor(i / (H * W))]);
+        expectClose(`conv half ${tile} + emb [${N},${C_in},${H},${W}]→${C_out}`, await ye.read(), refE, tol, 2e-3);
+      }
+    }
+  });
+
+  it('GroupNorm→SiLU into half rows matches the twin within one f16 step', async () => {
+    const gpu = await getGpu();
+    for (const [shape, G, silu] of [[[2, 6, 7, 7], 3, true], [[1, 8, 14, 14], 4, true], [[3, 4, 5, 9], 2, false]] as [number[], number, boolean][]) {
+      const [N, C, H, W] = shape;
+      const x = randArray(prod(shape), 31, -2, 3);
+      const gamma = randArray(C, 32, 0.5, 1.5);
+      const beta = randArray(C, 33, -0.5, 0.5);
+      const exact = halfRowsRef(groupNormForwardRef(x, gamma, beta, { N, C, S: H * W, G, eps: 1e-5, silu }).y, shape);
+      for (const reduce of ['tree', 'serial'] as const) {
+        await gpu.policy.using({ reduce }, async () => {
+          const { y } = groupNormHalfForward(gpu, gpu.upload(shape, x), gpu.upload([C], gamma), gpu.upload([C], beta), { groups: G, silu }, { y: poisonedWords(gpu, halfRowsShape(shape)) });
+          const got = unpackHalfWords(await words(y));
+          // one f16 step from the rounding, plus f32-vs-f64 normalisation error (1e-5 of the value)
+          const worst = exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / (f16Ulp(v) + 1e-5 * Math.abs(v))), 0);
+          expect(worst, `${shape} G${G} silu ${silu} ${reduce}: worst error in f16 steps`).toBeLessThanOrEqual(1);
+        });
+      }
+    }
+  });
+
+  it('refuses bad input with the op name, before any dispatch', async () => {
+    const gpu = await getGpu();
+    const before = gpu.dispatchCount;
+    const xh = gpu.tensor(halfRowsShape([1, 3, 8, 8]), 't', 'u32');
+    expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 9], gpu.tensor([4, 3, 3, 3]), gpu.tensor([4]))).toThrow(/conv2d_half_forward: x \(half rows\) must have shape \[1, 3, 8, 6\], got \[1, 3, 8, 5\]/);
+    expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 8], gpu.tensor([4, 2, 3, 3]), gpu.tensor([4]))).toThrow(/conv2d_half_forward: weight expects 2 input channels but x has 3/);
+    expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 8], gpu.tensor([4, 3, 1, 1]), gpu.tensor([4]))).toThrow(/conv2d_half_forward: weight must be 3×3/);
+    expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 8], gpu.tensor([4, 3, 3, 3]), gpu.tensor([4]), undefined, { emb: gpu.tensor([4]) })).toThrow(/conv2d_half_forward: emb must have shape \[1, 4\], got \[4\]/);
+    expect(() => packHalfWeights3(gpu, gpu.tensor([4, 3, 1, 1]))).toThrow(/pack_half_weights3: weight must be \[C_out, C_in, 3, 3\]/);
+    expect(() => groupNormHalfForward(gpu, gpu.tensor([1, 4, 8, 8]), gpu.tensor([4]), gpu.tensor([4]), { groups: 2 }, { y: gpu.tensor([1, 4, 8, 8], 't', 'u32') })).toThrow(/groupnorm_half_forward: y \(half rows\) must have shape \[1, 4, 8, 5\]/);
+    expect(gpu.dispatchCount).toBe(before);
+  });
+});
