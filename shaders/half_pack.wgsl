@@ -1,10 +1,11 @@
 // half_pack.wgsl — f32 tensors into the f16-pair layouts of the f16 sampling path (conv2d_half_shared.wgsl
-// describes both): images into "half rows" (one zero column left, zeros right, two values per u32), 3×3
-// weights into lane-blocked f16 pairs. pack2x16float is core WGSL: no shader-f16 needed.
+// describes both): images into "half rows" (one zero column left, zeros right, two values per u32), the
+// same for a 2× nearest upsampling (the UNet's upsample before its conv, so that conv reads half rows too),
+// 3×3 weights into lane-blocked f16 pairs. pack2x16float is core WGSL: no shader-f16 needed.
 
 struct HalfPack {
   count: u32,  // output words
-  C: u32, H: u32, W: u32, Wh: u32,  // pack_rows: x [·, C, H, W] → [·, C, H, Wh]
+  C: u32, H: u32, W: u32, Wh: u32,  // pack_rows: x [·, C, H, W] → [·, C, H, Wh]; upsample_rows: → [·, C, 2H, Wh]
   C_in: u32, C_out: u32,            // pack_weights3: w [C_out, C_in, 3, 3]
 }
 
@@ -26,6 +27,18 @@ fn pack_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
   let k = i32(i % p.Wh);
   let row = (i / p.Wh) * p.W;
   dst[i] = pack2x16float(vec2f(col(row, 2 * k - 1), col(row, 2 * k)));
+}
+
+// Word i = (upsampled row R, k): upsampled columns 2k − 1 and 2k are source columns k − 1 and k of source row
+// R / 2 (nearest neighbour), so word k = (source k − 1, source k), zero outside [0, W).
+@compute @workgroup_size(64)
+fn upsample_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_index(gid, nwg, 64u);
+  if (i >= p.count) { return; }
+  let k = i32(i % p.Wh);
+  let R = i / p.Wh;                       // row of the upsampled [·, C, 2H] rows
+  let row = ((R / (2u * p.H)) * p.H + (R % (2u * p.H)) / 2u) * p.W;
+  dst[i] = pack2x16float(vec2f(col(row, k - 1), col(row, k)));
 }
 
 // Word i = (block, ci, j, lane): taps 2j and 2j + 1 of W[8·block + lane, ci]; zero past tap 8 or C_out.

@@ -2,7 +2,7 @@
 // the half-row layout and f16 rounding, the 3×3 convolution of f16-rounded inputs on every tile and on odd
 // shapes, GroupNorm→SiLU written as half rows; bad input refused before any GPU work.
 import { describe, expect, it } from 'vitest';
-import { conv2dHalfForward, HALF_CONV_TILES, halfRowsShape, packHalfRows, packHalfWeights3, type HalfConvTile } from '../src/ops/half.ts';
+import { conv2dHalfForward, HALF_CONV_TILES, halfRowsShape, packHalfRows, packHalfWeights3, upsampleHalfRows, type HalfConvTile } from '../src/ops/half.ts';
 import { groupNormHalfForward } from '../src/ops/groupnorm.ts';
 
 import type { Gpu } from '../src/runtime/gpu.ts';
@@ -39,6 +39,22 @@ describe('f16 sampling path', () => {
       const worst = exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / f16Ulp(v)), 0);
       expect(worst, `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
       expect(exact.every((v, i) => v !== 0 || got[i] === 0), `shape ${shape}: padding is zero`).toBe(true);
+    }
+  });
+
+  it('upsamples 2× (nearest) into half rows', async () => {
+    const gpu = await getGpu();
+    for (const shape of [[1, 1, 7, 7], [2, 3, 4, 5], [3, 2, 14, 14]]) {
+      const [N, C, H, W] = shape;
+      const x = randArray(prod(shape), 41, -3, 3);
+      const up = Float64Array.from({ length: N * C * 4 * H * W }, (_, i) => {
+        const ox = i % (2 * W), oy = Math.floor(i / (2 * W)) % (2 * H), plane = Math.floor(i / (4 * H * W));
+        return x[(plane * H + (oy >> 1)) * W + (ox >> 1)];
+      });
+      const exact = halfRowsRef(up, [N, C, 2 * H, 2 * W]);
+      const got = unpackHalfWords(await words(upsampleHalfRows(gpu, gpu.upload(shape, x), poisonedWords(gpu, halfRowsShape([N, C, 2 * H, 2 * W])))));
+      const worst = exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / f16Ulp(v)), 0);
+      expect(worst, `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
     }
   });
 

@@ -13,7 +13,7 @@ import { attentionBackward, attentionForward } from '../ops/attention.ts';
 import { addChannel, addChannelBackward, concat, split, upsample2x, upsample2xBackward } from '../ops/channels.ts';
 import { maxPool2Backward, maxPool2Forward, maxPool2OutputShape } from '../ops/pool.ts';
 import { groupNormHalfForward } from '../ops/groupnorm.ts';
-import { conv2dHalfForward, halfConvApplies, halfRowsShape } from '../ops/half.ts';
+import { conv2dHalfForward, halfConvApplies, halfRowsShape, upsampleHalfRows } from '../ops/half.ts';
 
 /**
  * How a forward-only pass stores the activations its 3×3 convolutions read: 'f32', or 'f16' — the
@@ -113,6 +113,27 @@ export class Layers {
       forward: () => {
         groupNormHalfForward(gpu, x, this.w(gamma), this.w(beta), { groups: this.cfg.groups, silu: true }, { y: xh, stats });
         conv2dHalfForward(gpu, xh, x.shape, this.w(w), this.w(b), y, { emb: e });
+      },
+    });
+    return y;
+  }
+
+  /** 2× nearest upsampling then a 3×3 conv (the UNet's way up); in an f16 pass the upsampling writes half rows. */
+  upsampleConv(name: string, x: Tensor, cout: number): Tensor {
+    if (this.precision !== 'f16' || !halfConvApplies(this.gpu, 3, 1, 1)) return this.conv(name, this.upsample(x), cout, 3);
+    const { gpu, g } = this;
+    const [N, C, H, W] = x.shape;
+    const up = [N, C, 2 * H, 2 * W];
+    const w = this.param(`${name}.weight`, [cout, C, 3, 3], 'uniform', C * 9);
+    const b = this.param(`${name}.bias`, [cout], 'uniform', C * 9);
+    const xh = g.buffer(halfRowsShape(up), 'u32');
+    const y = g.act([N, cout, 2 * H, 2 * W]);
+    g.flops += 2 * N * cout * 4 * H * W * C * 9;
+    g.record({
+      inputs: [x], output: y,
+      forward: () => {
+        upsampleHalfRows(gpu, x, xh);
+        conv2dHalfForward(gpu, xh, up, this.w(w), this.w(b), y);
       },
     });
     return y;

@@ -133,7 +133,7 @@ export class UNet {
         h = L.resblock(`up.${l}.res.${b}`, L.concat(h, skips.pop()!), cfg.channels[l], embAct);
         if (cfg.attentionLevels.includes(l)) h = L.attention(`up.${l}.attn.${b}`, h);
       }
-      if (l > 0) h = L.conv(`up.${l}.upsample`, L.upsample(h), cfg.channels[l], 3);
+      if (l > 0) h = L.upsampleConv(`up.${l}.upsample`, h, cfg.channels[l]);
     }
     const out = L.normConv('norm_out', 'conv_out', h, cfg.inChannels, 'zeros');
     g.finalize();

@@ -48,6 +48,21 @@ export const packHalfRows = scopedOp(function packHalfRows(gpu: Gpu, x: Tensor, 
   return y;
 });
 
+/** x [N, C, H, W] f32 → the half rows of its 2× nearest upsampling, [N, C, 2H, W + 1]. */
+export const upsampleHalfRows = scopedOp(function upsampleHalfRows(gpu: Gpu, x: Tensor, into?: Tensor): Tensor {
+  const op = 'upsample_half_rows';
+  expectRank(op, 'x', x, 4);
+  expectDtype(op, 'x', x, 'f32');
+  const [N, C, H, W] = x.shape;
+  const shape = halfRowsShape([N, C, 2 * H, 2 * W]);
+  const y = output(op, 'y', into, shape, () => gpu.tensor(shape, op, 'u32'));
+  expectDtype(op, 'y', y, 'u32');
+  gpu.run(gpu.kernel('half_pack', 'upsample_rows'), {
+    params: { count: y.size, C, H, W, Wh: shape[3], C_in: 0, C_out: 0 }, bind: { src: x, dst: y }, invocations: y.size,
+  });
+  return y;
+});
+
 /** Words of the packed f16 weights of a 3×3 conv: [⌈C_out / 8⌉, C_in, 5, 8]. */
 export function halfWeightWords(C_out: number, C_in: number): number {
   return Math.ceil(C_out / 8) * C_in * 40;

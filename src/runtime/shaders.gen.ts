@@ -71,6 +71,7 @@ export interface ShaderKernels {
   'groupnorm_half.forward_half_serial': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu' | 'W' | 'Wh'; bind: 'x' | 'gamma' | 'beta' | 'yh' | 'stats' };
   'half_pack.pack_rows': { params: 'count' | 'C' | 'H' | 'W' | 'Wh' | 'C_in' | 'C_out'; bind: 'src' | 'dst' };
   'half_pack.pack_weights3': { params: 'count' | 'C' | 'H' | 'W' | 'Wh' | 'C_in' | 'C_out'; bind: 'src' | 'dst' };
+  'half_pack.upsample_rows': { params: 'count' | 'C' | 'H' | 'W' | 'Wh' | 'C_in' | 'C_out'; bind: 'src' | 'dst' };
   'loss.mse_backward': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'pred' | 'tgt' | 'dpred' };
   'loss.mse_final': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'partial_in' | 'state' | 'losses' };
   'loss.mse_partial': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'pred' | 'tgt' | 'partial' };
