@@ -105,6 +105,8 @@ interface Case extends Pick<BenchRecord, 'name' | 'direction' | 'shape' | 'varia
   peer?: (p: PeerRunner, reps: number) => Promise<PeerTime | null> | null;
   /** Kernel-policy choices the case runs under (restored after it). */
   policy?: Partial<PolicyState>;
+  /** Why the adapter has no kernel for it (the spec's `requires`): the case is skipped. */
+  requires?: (gpu: Gpu) => string | null;
 }
 
 async function measure(gpu: Gpu, run: () => void, reps: number, warmup: number): Promise<{ times: number[]; timing: 'gpu-timestamp' | 'wall' }> {
@@ -172,7 +174,7 @@ function tableCases(sizes: SizeSet[]): Case[] {
       for (const variant of spec.variants) {
         list.push({
           name, direction: spec.direction, shape: Object.values(spec.dims(c.s)), variant, flops: spec.flops(c.s), bytes: spec.bytes(c.s),
-          policy: spec.policy?.(variant),
+          policy: spec.policy?.(variant), requires: spec.requires,
           setup: (gpu) => {
             const inputs = uploadInputs(gpu, host);
             const outputs: Record<string, Tensor> = Object.fromEntries(Object.entries(spec.outputs(c.s)).map(([k, shape]) => [k, gpu.tensor(shape)]));
@@ -196,6 +198,11 @@ export async function runSuite(gpu: Gpu, o: BenchOptions): Promise<BenchRecord[]
   const peerMemo = new Map<string, PeerTime | null>();
   const keep = (c: Case) => !o.kernels.length || o.kernels.some((k) => `${c.name}.${c.direction}`.includes(k));
   for (const c of tableCases(o.sizes).filter(keep)) {
+    const missing = c.requires?.(gpu);
+    if (missing) {
+      log(`${c.name} ${c.direction} ${c.variant}: skipped on this adapter (${missing})`);
+      continue;
+    }
     const rec = await gpu.policy.using(c.policy ?? {}, () => runCase(gpu, c, o, peerMemo, log));
     out.push(rec);
     o.onRecord?.(rec);

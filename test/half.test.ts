@@ -2,7 +2,9 @@
 // the half-row layout and f16 rounding, the 3×3 convolution of f16-rounded inputs on every tile and on odd
 // shapes, GroupNorm→SiLU written as half rows; bad input refused before any GPU work.
 import { describe, expect, it } from 'vitest';
-import { conv2dHalfForward, HALF_CONV_TILES, halfRowsShape, packHalfRows, packHalfWeights3, upsampleHalfRows, type HalfConvTile } from '../src/ops/half.ts';
+import { conv2dHalfForward, halfRowsShape, packHalfRows, packHalfWeights3, upsampleHalfRows } from '../src/ops/half.ts';
+import { conv2dHalfForwardSpec } from './ops/half.ts';
+import { checkOp } from './ops/check.ts';
 import { groupNormHalfForward } from '../src/ops/groupnorm.ts';
 
 import type { Gpu } from '../src/runtime/gpu.ts';
@@ -58,35 +60,25 @@ describe('f16 sampling path', () => {
     }
   });
 
-  // [N, C_in, H, W, C_out]: 7×7, 14×14 and 28×28 (the UNet's levels), rows that do not fill a tile (9, 11,
-  // 20 columns; 5 rows), channels not a multiple of 4 or 8, batch 1 and 3.
-  const shapes = [[1, 3, 7, 7, 5], [3, 8, 14, 14, 16], [2, 5, 28, 28, 9], [1, 4, 9, 9, 8], [3, 6, 5, 11, 3], [1, 2, 20, 20, 12]];
-  it('3×3 conv on half rows matches the twin on f16-rounded inputs, every tile that covers the shape', async () => {
+  // The tiles at UNet and odd shapes: the op table's (test/ops/half.ts), like every kernel's.
+  checkOp(conv2dHalfForwardSpec, getGpu);
+
+  it('3×3 conv on half rows with the time embedding fused into the epilogue: + emb[n, co] everywhere', async () => {
     const gpu = await getGpu();
+    const x = gpu.tensor(halfRowsShape([1, 3, 7, 7]), 't', 'u32');
     if (!gpu.hasSubgroups8) {
-      const x = gpu.tensor(halfRowsShape([1, 3, 7, 7]), 't', 'u32');
       expect(() => conv2dHalfForward(gpu, x, [1, 3, 7, 7], gpu.tensor([5, 3, 3, 3]), gpu.tensor([5]))).toThrow(/conv2d_half_forward: needs WGSL subgroups of exactly 8 lanes/);
       return;
     }
-    for (const [N, C_in, H, W, C_out] of shapes) {
+    for (const [N, C_in, H, W, C_out] of [[3, 6, 7, 7, 5], [2, 5, 14, 14, 9]]) {
       const x = randArray(N * C_in * H * W, 21, -2, 2);
       const w = randArray(C_out * C_in * 9, 22, -0.5, 0.5);
       const b = randArray(C_out, 23);
-      const ref = conv2dHalfRef(x, w, b, { N, C_in, H, W, C_out });
+      const e = randArray(N * C_out, 24);
+      const ref = conv2dHalfRef(x, w, b, { N, C_in, H, W, C_out }).map((v, i) => v + e[Math.floor(i / (H * W))]);
       const xh = packHalfRows(gpu, gpu.upload([N, C_in, H, W], x));
-      const tiles = HALF_CONV_TILES.filter((t) => t !== 't4x7' || W <= 7);
-      for (const tile of tiles as HalfConvTile[]) {
-        const y = conv2dHalfForward(gpu, xh, [N, C_in, H, W], gpu.upload([C_out, C_in, 3, 3], w), gpu.upload([C_out], b), poisoned(gpu, [N, C_out, H, W]), { tile });
-        // f32 accumulation of f16 products: the error of summing 9·C_in terms of size ≤ 1 in f32; pack2x16float
-        // may round either way, so inputs can differ from the twin's by one f16 step (≤ 2^-10 relative).
-        const tol = 2e-3 * Math.sqrt(9 * C_in);
-        expectClose(`conv half ${tile} [${N},${C_in},${H},${W}]→${C_out}`, await y.read(), ref, tol, 2e-3);
-        // with the time embedding fused in: + emb[n, co] on every pixel
-        const e = randArray(N * C_out, 24);
-        const ye = conv2dHalfForward(gpu, xh, [N, C_in, H, W], gpu.upload([C_out, C_in, 3, 3], w), gpu.upload([C_out], b), poisoned(gpu, [N, C_out, H, W]), { tile, emb: gpu.upload([N, C_out], e) });
-        const refE = ref.map((v, i) => v + e[Math.floor(i / (H * W))]);
-        expectClose(`conv half ${tile} + emb [${N},${C_in},${H},${W}]→${C_out}`, await ye.read(), refE, tol, 2e-3);
-      }
+      const y = conv2dHalfForward(gpu, xh, [N, C_in, H, W], gpu.upload([C_out, C_in, 3, 3], w), gpu.upload([C_out], b), poisoned(gpu, [N, C_out, H, W]), { emb: gpu.upload([N, C_out], e) });
+      expectClose(`conv half + emb [${N},${C_in},${H},${W}]→${C_out}`, await y.read(), ref, 0.02, 2e-3);
     }
   });
 

@@ -107,10 +107,10 @@ export const conv2dHalfForward = scopedOp(function conv2dHalfForward(
   if (wCin !== C_in) fail(op, `weight expects ${wCin} input channels but x has ${C_in}`);
   expectShape(op, 'bias', b, [C_out]);
   if (extras.emb) expectShape(op, 'emb', extras.emb, [N, C_out]);
-  if (!gpu.hasSubgroups8) fail(op, 'needs WGSL subgroups of exactly 8 lanes (lavapipe has them); use conv2dForward here');
-  const t = extras.tile ?? defaultHalfTile(W);
+  if (!gpu.hasSubgroups8) fail(op, 'needs WGSL subgroups of exactly 8 lanes (lavapipe has them); this adapter has none: use conv2dForward');
+  // t4x7 starts every tile at column 0: past 7 columns the 14-column tile runs instead.
+  const t = extras.tile === 't4x7' && W > 7 ? 't2x14' : (extras.tile ?? defaultHalfTile(W));
   const [TR, TW] = TILE_DIMS[t];
-  if (TW === 7 && W > 7) fail(op, `tile ${t} covers rows of at most 7 columns, got W = ${W}`);
   const y = output(op, 'y', out, [N, C_out, H, W], () => gpu.tensor([N, C_out, H, W], op));
   const wh = packHalfWeights3(gpu, w);
   gpu.run(gpu.kernel(`conv2d_half_${t}`, 'half_k3s1'), {

@@ -45,6 +45,11 @@ export interface OpSpec<S = never> {
    * copies them again, because the bench runs the call many times before it checks one run against the twin.
    */
   setup(gpu: Gpu, s: S, inputs: Record<string, Tensor>, outputs: Record<string, Tensor>, variant: string): { run: () => void; scratch?: Tensor[]; reset?: () => void };
+  /**
+   * Why this adapter has no kernel for the op (null: it has): the test then checks that the call refuses
+   * with that reason, and the bench skips the op.
+   */
+  requires?(gpu: Gpu): string | null;
   /** Kernel-policy choices a variant runs under, for variants that are not a call argument. */
   policy?(variant: string): Partial<PolicyState>;
   /** The CPU twin: every output by name. */
