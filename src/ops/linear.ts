@@ -3,6 +3,7 @@
 // matmul for whoever needs it.
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
+import type { MatmulVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { expectDistinct, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
 import { sumChannels } from './reduce.ts';
@@ -14,10 +15,13 @@ interface Strided {
   cs: number; // column stride
 }
 
-/** C[b] (= or +=) A[b]·B[b] (+ bias), with A and B given by strides (so transposes cost nothing). */
+/**
+ * C[b] (= or +=) A[b]·B[b] (+ bias), with A and B given by strides (so transposes cost nothing); `variant`
+ * overrides gpu.policy.matmul ('colanes' runs where the adapter has 8-lane subgroups, else 'tiled').
+ */
 export function stridedMatmul(
   gpu: Gpu, batch: number, M: number, N: number, K: number, A: Strided, B: Strided, C: Tensor,
-  bias: Tensor | null = null, accumulate = false,
+  bias: Tensor | null = null, accumulate = false, variant?: MatmulVariant,
 ): void {
   const params = {
     batch, M, N, K,
@@ -29,6 +33,17 @@ export function stridedMatmul(
   // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
   const biasArg = bias ?? A.t;
   const bind = { a: A.t, b: B.t, bias: biasArg, c: C };
+  if ((variant ?? gpu.policy.matmul) === 'colanes' && gpu.hasSubgroups8) {
+    // Panels of A (16 rows) and B (32 columns), k-major, then the 16×32 tiles (matmul_colanes.wgsl).
+    const ap = gpu.tensor([batch * Math.ceil(M / 16) * K * 16], 'matmul');
+    const bp = gpu.tensor([batch * Math.ceil(N / 32) * K * 32], 'matmul');
+    gpu.run(gpu.kernel('matmul_colanes', 'pack_a'), { params, bind: { a: A.t, ap }, invocations: ap.size });
+    gpu.run(gpu.kernel('matmul_colanes', 'pack_b'), { params, bind: { b: B.t, bp }, invocations: bp.size });
+    gpu.run(gpu.kernel('matmul_colanes', 'colanes'), { params, bind: { ap, bp, bias: biasArg, c: C }, workgroups: [Math.ceil(N / 32), Math.ceil(M / 16), batch] });
+    ap.release();
+    bp.release();
+    return;
+  }
   const entry = vec4Entry(M, N, K, A, B);
   if (entry) gpu.run(gpu.kernel('matmul_vec4', entry), { params, bind, invocations });
   else gpu.run(gpu.kernel('matmul', 'forward'), { params, bind, invocations });

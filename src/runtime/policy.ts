@@ -16,6 +16,12 @@ export type ConvDirection = 'forward' | 'backwardInput' | 'backwardWeight';
 export type ReduceStyle = 'tree' | 'serial';
 /** Attention: one query/key row per invocation, or four rows in vec4 lanes. */
 export type AttentionVariant = 'row' | 'rows4';
+/**
+ * Matrix products (linear layers): 'tiled' (a 4×4 tile of C per invocation, vec4 loads where the layout
+ * allows: matmul.wgsl, matmul_vec4.wgsl) or 'colanes' (a 16×32 tile per subgroup of 8 lanes, A shared by
+ * broadcasts: matmul_colanes.wgsl; needs 8-lane subgroups, else 'tiled').
+ */
+export type MatmulVariant = 'tiled' | 'colanes';
 
 /** The geometry a conv2d choice depends on. */
 export interface ConvShapeInfo {
@@ -47,6 +53,7 @@ export interface PolicyState {
   convByShape: Record<string, ConvVariant>;
   reduce: ReduceStyle;
   attention: AttentionVariant;
+  matmul: MatmulVariant;
   /** Invocations the weight-gradient dispatch aims for before it splits each image's reduction. */
   weightGradientTarget: number;
 }
@@ -56,6 +63,7 @@ export const DEFAULT_POLICY: PolicyState = {
   convByShape: {},
   reduce: 'tree',
   attention: 'rows4',
+  matmul: 'tiled',
   weightGradientTarget: 1024,
 };
 
@@ -67,6 +75,9 @@ export class KernelPolicy {
   }
   get attention(): AttentionVariant {
     return this.state.attention;
+  }
+  get matmul(): MatmulVariant {
+    return this.state.matmul;
   }
   get weightGradientTarget(): number {
     return this.state.weightGradientTarget;
@@ -97,10 +108,10 @@ export class KernelPolicy {
     }
   }
 
-  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, attention. */
+  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, attention, matmul. */
   describe(): string {
     const s = this.state;
     const n = Object.keys(s.convByShape).length;
-    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, attention ${s.attention}`;
+    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, attention ${s.attention}, matmul ${s.matmul}`;
   }
 }

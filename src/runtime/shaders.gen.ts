@@ -78,6 +78,9 @@ export interface ShaderKernels {
   'loss.mse_weighted_backward': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'pred' | 'tgt' | 'dpred' | 't' | 'weights' };
   'loss.mse_weighted_partial': { params: 'n' | 'parts' | 'capacity' | 'grad_scale' | 'S'; bind: 'pred' | 'tgt' | 'partial' | 't' | 'weights' };
   'matmul.forward': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
+  'matmul_colanes.colanes': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'bias' | 'c' | 'ap' | 'bp' };
+  'matmul_colanes.pack_a': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'ap' };
+  'matmul_colanes.pack_b': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'b' | 'bp' };
   'matmul_vec4.forward_nn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
   'matmul_vec4.forward_nt4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
   'matmul_vec4.forward_tn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };

@@ -8,6 +8,7 @@ import { CONV_VARIANTS, convShapeClass, type ConvDirection, type ConvVariant, ty
 import { conv2dBackward, conv2dForward, conv2dOutputShape, convVariantsWithKernels } from '../ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
 import { attentionBackward, attentionForward } from '../ops/attention.ts';
+import { linearBackward, linearForward } from '../ops/linear.ts';
 
 export interface TuneResult {
   adapter: string;
@@ -103,8 +104,8 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
  * lavapipe, once per adapter); a page on SwiftShader measures one so it is ready in seconds.
  */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length, batch = PROBE_BATCH): Promise<TuneResult> {
-  // v8: + colanes (subgroups), probe batch in the key
-  const key = `autotune-v8:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
+  // v8: + colanes (subgroups), probe batch in the key; v9: + matmul design
+  const key = `autotune-v9:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -151,8 +152,25 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
       attentionBackward(gpu, dout, qkv, att, 1, dq, v);
     };
   }
+  // Linear layers forward and backward at the time MLP's size (rows = the probe batch, 64 → 128 features);
+  // 'colanes' only where its 8-lane subgroups exist (elsewhere it would run 'tiled').
+  const [lM, lK, lN] = [batch, 64, 128];
+  const lx = gpu.tensor([lM, lK], 'autotune');
+  const lw = gpu.tensor([lN, lK], 'autotune');
+  const lb = gpu.tensor([lN], 'autotune');
+  const ly = gpu.tensor([lM, lN], 'autotune');
+  const lg = { dx: gpu.tensor([lM, lK], 'autotune'), dw: gpu.tensor([lN, lK], 'autotune'), db: gpu.tensor([lN], 'autotune') };
+  const matmulBefore = gpu.policy.matmul;
+  for (const v of gpu.hasSubgroups8 ? (['tiled', 'colanes'] as const) : (['tiled'] as const)) {
+    candidates[`matmul.${v}`] = () => {
+      gpu.policy.set({ matmul: v });
+      linearForward(gpu, lx, lw, lb, ly);
+      linearBackward(gpu, ly, lx, lw, lg);
+      gpu.policy.set({ matmul: matmulBefore });
+    };
+  }
   const ms = await timeAll(gpu, candidates, reps);
-  for (const t of [...conv.free, x, y, dx, gamma, beta, dgamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta]) t.release();
+  for (const t of [...conv.free, x, y, dx, gamma, beta, dgamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta, lx, lw, lb, ly, lg.dx, lg.dw, lg.db]) t.release();
 
   // The fastest of the designs measured for this class (those with their own kernels for it).
   const fastest = (dir: ConvDirection, cls: string): ConvVariant => {
@@ -168,6 +186,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     convByShape,
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
     attention: ms['attention.rows4'] < ms['attention.row'] ? 'rows4' : 'row',
+    matmul: (ms['matmul.colanes'] ?? Infinity) < ms['matmul.tiled'] ? 'colanes' : 'tiled',
   };
   gpu.policy.set(policy);
   const result: TuneResult = { adapter: adapterKey(gpu), policy, ms };

@@ -7,6 +7,7 @@ import { seeded, type OpCase, type OpSpec } from './spec.ts';
 interface LinShape { M: number; K: number; N: number }
 const lin = (M: number, K: number, N: number): LinShape => ({ M, K, N });
 // Aligned sizes run the vec4 kernels (y: forward_nt4, dx: forward_nn4, dW: forward_tn4); odd ones the scalar one.
+// 'colanes' (16×32 tiles per 8-lane subgroup) runs every layout where the adapter has 8-lane subgroups.
 const LIN_CASES: OpCase<LinShape>[] = [
   { label: 'attention-sized', s: lin(32, 64, 128), tags: ['test'] },
   { label: 'one row', s: lin(1, 32, 32), tags: ['test'] },
@@ -14,6 +15,7 @@ const LIN_CASES: OpCase<LinShape>[] = [
   { label: 'odd K past a tile', s: lin(5, 130, 9), tags: ['test'] },
   { label: 'aligned', s: lin(64, 128, 32), tags: ['test'] },
   { label: 'odd M, aligned K', s: lin(7, 12, 20), tags: ['test'] },
+  { label: 'several 16×32 tiles, ragged edges', s: lin(37, 19, 70), tags: ['test'] },
   { label: 'smoke', s: lin(3, 5, 4), tags: ['smoke'] },
   { label: 'time MLP', s: lin(64, 128, 128), tags: ['unet'] },
   { label: 'qkv 28×28', s: lin(784, 64, 192), tags: ['unet'] },
@@ -25,9 +27,12 @@ const linInputs = (s: LinShape) => ({ x: seeded([s.M, s.K], 31), w: seeded([s.N,
 const linDims = (s: LinShape) => ({ M: s.M, K: s.K, N: s.N });
 const linFlops = (s: LinShape) => 2 * s.M * s.K * s.N;
 const linBytes = (s: LinShape) => 4 * (s.M * s.K + s.N * s.K + s.M * s.N);
+/** The matmul designs (gpu.policy.matmul): the 4×4 register tile with vec4 loads along k, and colanes. */
+const LIN_VARIANTS = ['register-4x4-vec4k', 'colanes'] as const;
+const linPolicy = (v: string) => ({ matmul: v === 'colanes' ? ('colanes' as const) : ('tiled' as const) });
 
 export const linearForwardSpec: OpSpec<LinShape> = {
-  name: 'linear', direction: 'forward', variants: ['register-4x4-vec4k'], cases: LIN_CASES, dims: linDims,
+  name: 'linear', direction: 'forward', variants: LIN_VARIANTS, policy: linPolicy, cases: LIN_CASES, dims: linDims,
   inputs: (s) => { const { x, w, b } = linInputs(s); return { x, w, b }; },
   outputs: (s) => ({ y: [s.M, s.N] }),
   setup: (gpu, _s, t, o) => ({ run: () => linearForward(gpu, t.x, t.w, t.b, o.y) }),
@@ -37,7 +42,7 @@ export const linearForwardSpec: OpSpec<LinShape> = {
 };
 
 export const linearBackwardSpec: OpSpec<LinShape> = {
-  name: 'linear', direction: 'backward', variants: ['register-4x4-vec4k'], cases: LIN_CASES, dims: linDims,
+  name: 'linear', direction: 'backward', variants: LIN_VARIANTS, policy: linPolicy, cases: LIN_CASES, dims: linDims,
   inputs: linInputs, // b only for the twin's forward in the finite-difference check
   outputs: (s) => ({ dx: [s.M, s.K], dw: [s.N, s.K], db: [s.N] }),
   setup: (gpu, _s, t, o) => ({ run: () => linearBackward(gpu, t.dy, t.x, t.w, { dx: o.dx, dw: o.dw, db: o.db }) }),
