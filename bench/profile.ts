@@ -1,7 +1,7 @@
 // npm run profile -- [--preset tiny|small] [--batch 32] [--forward [--precision f16]] [--json FILE]
 // Where one training step's GPU time goes (or, with --forward, one forward-only pass as sampling runs it),
-// per kernel entry point, in Node through Dawn: one warm-up step, then one step with a timestamp pair around
-// every dispatch. Prints a table (time, dispatches, share) and
+// per kernel entry point, in Node through Dawn: one warm-up step (or pass), then one with a timestamp pair
+// around every dispatch. Prints a table (time, dispatches, share) and
 // optionally writes it as JSON. The sum of per-dispatch times is close to, not equal to, the step's wall
 // time (each dispatch gets its own compute pass while profiling).
 import { Command } from 'commander';

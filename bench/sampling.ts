@@ -5,7 +5,7 @@
 // the same N held-out digits, with images/s. Writes JSON and a Markdown table (same name, .md).
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { addAdapterOption, adapterRecord, int, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from '../cli/common.ts';
+import { addAdapterOption, adapterRecord, int, notePrecision, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from '../cli/common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample, type SampleOptions } from '../src/diffusion/sampler.ts';
@@ -71,6 +71,7 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
 
   const gpu = await setupGpu(true, false, o.adapter);
   const { classifier } = await ensureClassifier(gpu, DEFAULT_CLASSIFIER_PATH, { log: console.log });
+  for (const p of precisions) notePrecision(gpu, p);
   const model = new UNet(gpu, meta.config);
   loadCheckpoint(model, bytes);
   const schedule = new NoiseSchedule(meta.schedule);

@@ -174,7 +174,7 @@ function tableCases(sizes: SizeSet[]): Case[] {
       for (const variant of spec.variants) {
         list.push({
           name, direction: spec.direction, shape: Object.values(spec.dims(c.s)), variant, flops: spec.flops(c.s), bytes: spec.bytes(c.s),
-          policy: spec.policy?.(variant), requires: spec.requires,
+          policy: spec.policy?.(variant), requires: spec.requires ? (gpu: Gpu) => spec.requires!(gpu, variant, c.s) : undefined,
           setup: (gpu) => {
             const inputs = uploadInputs(gpu, host);
             const outputs: Record<string, Tensor> = Object.fromEntries(Object.entries(spec.outputs(c.s)).map(([k, shape]) => [k, gpu.tensor(shape)]));

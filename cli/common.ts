@@ -14,6 +14,7 @@ import { nodeTuneCache } from '../src/platform/tune-node.ts';
 import { autotune } from '../src/tune/autotune.ts';
 import type { Gpu } from '../src/runtime/gpu.ts';
 import type { Precision } from '../src/model/layers.ts';
+import { hasHalfKernels } from '../src/ops/half.ts';
 
 export class UsageError extends Error {}
 
@@ -130,6 +131,11 @@ export function samplingFromOpts(o: Record<string, any>, T: number, conditional:
     dynamicThreshold: o.dynamicThreshold !== undefined ? { quantile: o.dynamicThreshold as number, maxValue: o.thresholdMax as number } : null,
     precision: o.precision as Precision,
   };
+}
+
+/** One line when --precision f16 was asked for on an adapter without the half kernels (it then runs f32). */
+export function notePrecision(gpu: Gpu, precision: Precision | undefined): void {
+  if (precision === 'f16' && !hasHalfKernels(gpu)) console.log('precision: f16 needs 8-lane subgroups (lavapipe has them); this adapter runs the f32 kernels');
 }
 
 /** Where the shipped models live; `--checkpoint NAME` finds pretrained/NAME.safetensors. */

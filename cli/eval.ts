@@ -4,7 +4,7 @@
 // pyramid SWD (both with the real-vs-real floor at the same N), digit accuracy and class histogram.
 // Prints a table and writes JSON. The classifier is trained on first use (see src/eval/classifier-node.ts).
 import { Command } from 'commander';
-import { addAdapterOption, addSamplingOptions, adapterRecord, int, oneOf, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, addSamplingOptions, adapterRecord, int, notePrecision, oneOf, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
@@ -88,6 +88,7 @@ await runCli(USAGE, async () => {
   let requested: number[] | null = null;
   let source: Record<string, unknown>;
   if (ckptBytes && ckptMeta && so) {
+    notePrecision(gpu, so.precision);
     const model = new UNet(gpu, ckptMeta.config);
     loadCheckpoint(model, ckptBytes);
     const schedule = new NoiseSchedule(ckptMeta.schedule);

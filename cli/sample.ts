@@ -2,7 +2,7 @@
 //                   [--init IMAGE [--strength S] [--mask MASK [--resample R]]] --out grid.png [--raw samples.npy]
 // From noise, from a noised image (image-to-image) or filling the white part of a mask (inpainting).
 import { Command } from 'commander';
-import { addAdapterOption, addSamplingOptions, describeModel, int, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, addSamplingOptions, describeModel, int, notePrecision, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
@@ -49,6 +49,7 @@ await runCli(USAGE, async () => {
   const init = initFromFlags(o, o.n, meta.config.inChannels, meta.config.imageSize);
 
   const gpu = await setupGpu(o.autotune, false, o.adapter);
+  notePrecision(gpu, so.precision);
   const model = new UNet(gpu, meta.config);
   loadCheckpoint(model, bytes);
   const t0 = performance.now();

@@ -61,3 +61,9 @@ fn normal4(ctr_in: vec4u, key_in: vec2u) -> vec4f {
   let a2 = 6.283185307179586 * u01(r.w);
   return vec4f(r1 * cos(a1), r1 * sin(a1), r2 * cos(a2), r2 * sin(a2));
 }
+
+// Two f32 values as one u32 of two f16 (low half first), saturated to ±65504: WGSL leaves pack2x16float of
+// a value outside f16's range indeterminate, and the f16 path stores un-normalised activations too.
+fn pack_half2(v: vec2f) -> u32 {
+  return pack2x16float(clamp(v, vec2f(-65504.0), vec2f(65504.0)));
+}

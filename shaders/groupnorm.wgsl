@@ -18,14 +18,9 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l
   let count = cg * p.S;
   let base = ng * count;  // = (n·C + g·Cg)·S
   let g = ng % p.G;
-  var acc = 0.0;
-  for (var i = lid; i < count; i += 64u) { acc += x[base + i]; }
-  part[lid] = acc;
-  let mean = tree_sum(lid) / f32(count);
-  acc = 0.0;
-  for (var i = lid; i < count; i += 64u) { let d = x[base + i] - mean; acc += d * d; }
-  part[lid] = acc;
-  let rstd = inverseSqrt(tree_sum(lid) / f32(count) + p.eps);
+  let st = group_stats_tree(ng, lid);
+  let mean = st.x;
+  let rstd = st.y;
   for (var i = lid; i < count; i += 64u) {
     let c = g * cg + i / p.S;
     let z = (x[base + i] - mean) * rstd * gamma[c] + beta[c];
@@ -46,15 +41,11 @@ fn forward_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   let ng = linear_index(gid, nwg, 64u);
   if (ng >= p.N * p.G) { return; }
   let cg = p.C / p.G;
-  let count = cg * p.S;
-  let base = ng * count;
+  let base = ng * cg * p.S;
   let g = ng % p.G;
-  var acc = 0.0;
-  for (var i = 0u; i < count; i++) { acc += x[base + i]; }
-  let mean = acc / f32(count);
-  acc = 0.0;
-  for (var i = 0u; i < count; i++) { let d = x[base + i] - mean; acc += d * d; }
-  let rstd = inverseSqrt(acc / f32(count) + p.eps);
+  let st = group_stats_serial(ng);
+  let mean = st.x;
+  let rstd = st.y;
   for (var cl = 0u; cl < cg; cl++) {
     let c = g * cg + cl;
     let scale = rstd * gamma[c];

@@ -33,7 +33,7 @@ fn half_row(ng: u32, r: u32, mean: f32, rstd: f32) {
     var next = 0.0;
     if (j < p.W) { cur = act(x[src + j], scale, shift); }
     if (j + 1u < p.W) { next = act(x[src + j + 1u], scale, shift); }
-    yh[dst + k] = pack2x16float(vec2f(prev, cur));
+    yh[dst + k] = pack_half2(vec2f(prev, cur));
     prev = next;
   }
 }
@@ -44,16 +44,9 @@ fn forward_half(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_ind
         @builtin(num_workgroups) nwg: vec3u) {
   let ng = wid.x + wid.y * nwg.x;
   if (ng >= p.N * p.G) { return; }
-  let count = (p.C / p.G) * p.S;
-  let base = ng * count;
-  var acc = 0.0;
-  for (var i = lid; i < count; i += 64u) { acc += x[base + i]; }
-  part[lid] = acc;
-  let mean = tree_sum(lid) / f32(count);
-  acc = 0.0;
-  for (var i = lid; i < count; i += 64u) { let d = x[base + i] - mean; acc += d * d; }
-  part[lid] = acc;
-  let rstd = inverseSqrt(tree_sum(lid) / f32(count) + p.eps);
+  let st = group_stats_tree(ng, lid);
+  let mean = st.x;
+  let rstd = st.y;
   let rows = (p.C / p.G) * (p.S / p.W);
   for (var r = lid; r < rows; r += 64u) { half_row(ng, r, mean, rstd); }
   if (lid == 0u) {
@@ -67,14 +60,9 @@ fn forward_half(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_ind
 fn forward_half_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let ng = linear_index(gid, nwg, 64u);
   if (ng >= p.N * p.G) { return; }
-  let count = (p.C / p.G) * p.S;
-  let base = ng * count;
-  var acc = 0.0;
-  for (var i = 0u; i < count; i++) { acc += x[base + i]; }
-  let mean = acc / f32(count);
-  acc = 0.0;
-  for (var i = 0u; i < count; i++) { let d = x[base + i] - mean; acc += d * d; }
-  let rstd = inverseSqrt(acc / f32(count) + p.eps);
+  let st = group_stats_serial(ng);
+  let mean = st.x;
+  let rstd = st.y;
   let rows = (p.C / p.G) * (p.S / p.W);
   for (var r = 0u; r < rows; r++) { half_row(ng, r, mean, rstd); }
   stats[2u * ng] = mean;

@@ -43,3 +43,30 @@ fn tree_sum2(lid: u32) -> vec2f {
   workgroupBarrier();
   return s;
 }
+
+// Mean and rstd of group ng (the Cg·S values from ng·Cg·S) by two passes, mean then centred variance, for
+// accuracy: a workgroup of 64 summing through `part` (tree), or one invocation alone (serial). Read
+// through the binding `x`, which the forward kernels declare.
+fn group_stats_tree(ng: u32, lid: u32) -> vec2f {
+  let count = (p.C / p.G) * p.S;
+  let base = ng * count;
+  var acc = 0.0;
+  for (var i = lid; i < count; i += 64u) { acc += x[base + i]; }
+  part[lid] = acc;
+  let mean = tree_sum(lid) / f32(count);
+  acc = 0.0;
+  for (var i = lid; i < count; i += 64u) { let d = x[base + i] - mean; acc += d * d; }
+  part[lid] = acc;
+  return vec2f(mean, inverseSqrt(tree_sum(lid) / f32(count) + p.eps));
+}
+
+fn group_stats_serial(ng: u32) -> vec2f {
+  let count = (p.C / p.G) * p.S;
+  let base = ng * count;
+  var acc = 0.0;
+  for (var i = 0u; i < count; i++) { acc += x[base + i]; }
+  let mean = acc / f32(count);
+  acc = 0.0;
+  for (var i = 0u; i < count; i++) { let d = x[base + i] - mean; acc += d * d; }
+  return vec2f(mean, inverseSqrt(acc / f32(count) + p.eps));
+}

@@ -26,7 +26,7 @@ fn pack_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
   if (i >= p.count) { return; }
   let k = i32(i % p.Wh);
   let row = (i / p.Wh) * p.W;
-  dst[i] = pack2x16float(vec2f(col(row, 2 * k - 1), col(row, 2 * k)));
+  dst[i] = pack_half2(vec2f(col(row, 2 * k - 1), col(row, 2 * k)));
 }
 
 // Word i = (upsampled row R, k): upsampled columns 2k − 1 and 2k are source columns k − 1 and k of source row
@@ -38,7 +38,7 @@ fn upsample_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   let k = i32(i % p.Wh);
   let R = i / p.Wh;                       // row of the upsampled [·, C, 2H] rows
   let row = ((R / (2u * p.H)) * p.H + (R % (2u * p.H)) / 2u) * p.W;
-  dst[i] = pack2x16float(vec2f(col(row, k - 1), col(row, k)));
+  dst[i] = pack_half2(vec2f(col(row, k - 1), col(row, k)));
 }
 
 // Word i = (block, ci, j, lane): taps 2j and 2j + 1 of W[8·block + lane, ci]; zero past tap 8 or C_out.
@@ -56,5 +56,5 @@ fn pack_weights3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
     v.x = src[base + 2u * j];
     if (j < 4u) { v.y = src[base + 2u * j + 1u]; }
   }
-  dst[i] = pack2x16float(v);
+  dst[i] = pack_half2(v);
 }

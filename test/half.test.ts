@@ -22,6 +22,11 @@ function poisonedWords(gpu: Gpu, shape: readonly number[]): Tensor {
 
 const words = (t: Tensor): Promise<Uint32Array> => t.gpu.readU32(t);
 
+/** The largest |got − exact| in units of f16 steps at exact (plus `rel`·|exact| of slack). */
+function worstSteps(got: Float64Array, exact: Float64Array, rel = 0): number {
+  return exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / (f16Ulp(v) + rel * Math.abs(v))), 0);
+}
+
 
 describe('f16 sampling path', () => {
   it('rounds to f16 like IEEE (twin self-check)', () => {
@@ -38,8 +43,7 @@ describe('f16 sampling path', () => {
       const x = randArray(prod(shape), 11, -3, 3);
       const got = unpackHalfWords(await words(packHalfRows(gpu, gpu.upload(shape, x), poisonedWords(gpu, halfRowsShape(shape)))));
       const exact = halfRowsRef(x, shape);
-      const worst = exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / f16Ulp(v)), 0);
-      expect(worst, `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
+      expect(worstSteps(got, exact), `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
       expect(exact.every((v, i) => v !== 0 || got[i] === 0), `shape ${shape}: padding is zero`).toBe(true);
     }
   });
@@ -55,19 +59,25 @@ describe('f16 sampling path', () => {
       });
       const exact = halfRowsRef(up, [N, C, 2 * H, 2 * W]);
       const got = unpackHalfWords(await words(upsampleHalfRows(gpu, gpu.upload(shape, x), poisonedWords(gpu, halfRowsShape([N, C, 2 * H, 2 * W])))));
-      const worst = exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / f16Ulp(v)), 0);
-      expect(worst, `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
+      expect(worstSteps(got, exact), `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
     }
   });
 
   // The tiles at UNet and odd shapes: the op table's (test/ops/half.ts), like every kernel's.
   checkOp(conv2dHalfForwardSpec, getGpu);
 
+  it('saturates values past the f16 range to ±65504 (pack2x16float leaves them indeterminate)', async () => {
+    const gpu = await getGpu();
+    const x = [1e6, -7e4, 65504, 3, -1e9, 0.5, 2e5];
+    const got = unpackHalfWords(await words(packHalfRows(gpu, gpu.upload([1, 1, 1, 7], x))));
+    expect(Array.from(got)).toEqual([0, 65504, -65504, 65504, 3, -65504, 0.5, 65504, 0, 0]);
+  });
+
   it('3×3 conv on half rows with the time embedding fused into the epilogue: + emb[n, co] everywhere', async () => {
     const gpu = await getGpu();
-    const x = gpu.tensor(halfRowsShape([1, 3, 7, 7]), 't', 'u32');
+    const xh0 = gpu.tensor(halfRowsShape([1, 3, 7, 7]), 't', 'u32');
     if (!gpu.hasSubgroups8) {
-      expect(() => conv2dHalfForward(gpu, x, [1, 3, 7, 7], gpu.tensor([5, 3, 3, 3]), gpu.tensor([5]))).toThrow(/conv2d_half_forward: needs WGSL subgroups of exactly 8 lanes/);
+      expect(() => conv2dHalfForward(gpu, xh0, [1, 3, 7, 7], gpu.tensor([5, 3, 3, 3]), gpu.tensor([5]))).toThrow(/conv2d_half_forward: needs WGSL subgroups of exactly 8 lanes/);
       return;
     }
     for (const [N, C_in, H, W, C_out] of [[3, 6, 7, 7, 5], [2, 5, 14, 14, 9]]) {
@@ -95,8 +105,7 @@ describe('f16 sampling path', () => {
           const { y } = groupNormHalfForward(gpu, gpu.upload(shape, x), gpu.upload([C], gamma), gpu.upload([C], beta), { groups: G, silu }, { y: poisonedWords(gpu, halfRowsShape(shape)) });
           const got = unpackHalfWords(await words(y));
           // one f16 step from the rounding, plus f32-vs-f64 normalisation error (1e-5 of the value)
-          const worst = exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / (f16Ulp(v) + 1e-5 * Math.abs(v))), 0);
-          expect(worst, `${shape} G${G} silu ${silu} ${reduce}: worst error in f16 steps`).toBeLessThanOrEqual(1);
+          expect(worstSteps(got, exact, 1e-5), `${shape} G${G} silu ${silu} ${reduce}: worst error in f16 steps`).toBeLessThanOrEqual(1);
         });
       }
     }
@@ -109,6 +118,7 @@ describe('f16 sampling path', () => {
     expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 9], gpu.tensor([4, 3, 3, 3]), gpu.tensor([4]))).toThrow(/conv2d_half_forward: x \(half rows\) must have shape \[1, 3, 8, 6\], got \[1, 3, 8, 5\]/);
     expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 8], gpu.tensor([4, 2, 3, 3]), gpu.tensor([4]))).toThrow(/conv2d_half_forward: weight expects 2 input channels but x has 3/);
     expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 8], gpu.tensor([4, 3, 1, 1]), gpu.tensor([4]))).toThrow(/conv2d_half_forward: weight must be 3×3/);
+    if (gpu.hasSubgroups8) expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 8], gpu.tensor([4, 3, 3, 3]), gpu.tensor([4]), undefined, { tile: 't4x7' })).toThrow(/conv2d_half_forward: tile t4x7 covers rows of at most 7 columns, got W = 8/);
     expect(() => conv2dHalfForward(gpu, xh, [1, 3, 8, 8], gpu.tensor([4, 3, 3, 3]), gpu.tensor([4]), undefined, { emb: gpu.tensor([4]) })).toThrow(/conv2d_half_forward: emb must have shape \[1, 4\], got \[4\]/);
     expect(() => packHalfWeights3(gpu, gpu.tensor([4, 3, 1, 1]))).toThrow(/pack_half_weights3: weight must be \[C_out, C_in, 3, 3\]/);
     expect(() => groupNormHalfForward(gpu, gpu.tensor([1, 4, 8, 8]), gpu.tensor([4]), gpu.tensor([4]), { groups: 2 }, { y: gpu.tensor([1, 4, 8, 8], 't', 'u32') })).toThrow(/groupnorm_half_forward: y \(half rows\) must have shape \[1, 4, 8, 5\]/);

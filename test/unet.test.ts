@@ -92,9 +92,11 @@ describe('unet', () => {
         expect(traces[1]).toContain('groupnorm_half.' + (gpu.policy.reduce === 'serial' ? 'forward_half_serial' : 'forward_half'));
         expect(traces[1].some((k) => k.startsWith('conv2d_half_'))).toBe(true);
         // f16 keeps ~11 bits: each conv input and weight is within 2^-11 of its f32 value, and the errors of a
-        // dozen layers add up; the output is compared at 2 % of its scale.
+        // dozen layers add up. Measured (lavapipe): 0.14 % and 0.07 % of the output's scale at most; the bar is
+        // 0.5 % (an edge column or a tap read wrong moves outputs by tens of percent).
         const scale = Math.max(...outs[0].map(Math.abs));
-        expectClose(`unet ${cfg.channels} f16 vs f32`, outs[1], outs[0], 0.02 * scale, 0.02);
+        if (process.env.SHOW) console.log(`f16 vs f32: max |diff| ${Math.max(...outs[0].map((v, i) => Math.abs(v - outs[1][i])))} of scale ${scale}`);
+        expectClose(`unet ${cfg.channels} f16 vs f32`, outs[1], outs[0], 0.005 * scale, 0);
         expect(outs[1].some((v, i) => v !== outs[0][i]), 'the f16 pass really rounds').toBe(true);
       } else {
         // Without the half kernels an f16 pass is the f32 pass.

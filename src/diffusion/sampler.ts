@@ -26,7 +26,7 @@ export interface SampleOptions extends PlanOptions {
   seed?: number;
   /** Use the EMA weights (default true). */
   ema?: boolean;
-  /** 'f16': the model's 3×3 convs read f16 activations and weights where the adapter has the kernels (Layers.normConv). */
+  /** 'f16': the model's 3×3 stride-1 convs read f16 activations and weights where the adapter has the kernels (see Precision in model/layers.ts). */
   precision?: Precision;
   /**
    * Start from images instead of noise: [n, C, S, S] in [0, 1]. With `strength` s ∈ (0, 1] the images are

@@ -13,13 +13,14 @@ import { attentionBackward, attentionForward } from '../ops/attention.ts';
 import { addChannel, addChannelBackward, concat, split, upsample2x, upsample2xBackward } from '../ops/channels.ts';
 import { maxPool2Backward, maxPool2Forward, maxPool2OutputShape } from '../ops/pool.ts';
 import { groupNormHalfForward } from '../ops/groupnorm.ts';
-import { conv2dHalfForward, halfConvApplies, halfRowsShape, upsampleHalfRows } from '../ops/half.ts';
+import { conv2dHalfForward, halfRowsShape, hasHalfKernels, upsampleHalfRows } from '../ops/half.ts';
 
 /**
- * How a forward-only pass stores the activations its 3×3 convolutions read: 'f32', or 'f16' — the
- * GroupNorm→SiLU before each such conv writes f16 half rows and the conv reads them with f16 weights
- * (src/ops/half.ts; f32 arithmetic). 'f16' applies where the half kernels exist (8-lane subgroups) and
- * is f32 elsewhere.
+ * How a forward-only pass stores the activations its 3×3 stride-1 convolutions read: 'f32', or 'f16' —
+ * the GroupNorm→SiLU before a ResBlock's or the output's conv (normConv), or the 2× upsampling before an
+ * up-path conv (upsampleConv), writes f16 half rows, and the conv reads them with f16 weights
+ * (src/ops/half.ts; f32 arithmetic). 'f16' applies where the half kernels exist (8-lane subgroups) and is
+ * f32 elsewhere; conv_in, the stride-2 downsampling and the 1×1 convs stay f32.
  */
 export type Precision = 'f32' | 'f16';
 
@@ -52,11 +53,20 @@ export class Layers {
     return p;
   }
 
+  /** A conv's weight [cout, cin, k, k] and bias, initialised by their fan-in. */
+  private convParams(name: string, cin: number, cout: number, k: number, init: 'uniform' | 'zeros'): { w: Param; b: Param } {
+    return { w: this.param(`${name}.weight`, [cout, cin, k, k], init, cin * k * k), b: this.param(`${name}.bias`, [cout], init, cin * k * k) };
+  }
+
+  /** Whether this pass runs its 3×3 convs on f16 half rows. */
+  private get half(): boolean {
+    return this.precision === 'f16' && hasHalfKernels(this.gpu);
+  }
+
   conv(name: string, x: Tensor, cout: number, k: number, stride = 1, init: 'uniform' | 'zeros' = 'uniform'): Tensor {
     const { gpu, g } = this;
     const cin = x.shape[1];
-    const w = this.param(`${name}.weight`, [cout, cin, k, k], init, cin * k * k);
-    const b = this.param(`${name}.bias`, [cout], init, cin * k * k);
+    const { w, b } = this.convParams(name, cin, cout, k, init);
     const opts = { stride, pad: k >> 1 };
     const shape = conv2dOutputShape(x.shape, w.spec.shape, opts);
     const y = g.act(shape);
@@ -93,7 +103,7 @@ export class Layers {
    * embedding): addChannel in f32, fused into the conv's epilogue in f16.
    */
   normConv(normName: string, convName: string, x: Tensor, cout: number, init: 'uniform' | 'zeros' = 'uniform', emb?: () => Tensor): Tensor {
-    if (this.precision !== 'f16' || !halfConvApplies(this.gpu, 3, 1, 1)) {
+    if (!this.half) {
       const y = this.conv(convName, this.norm(normName, x, true), cout, 3, 1, init);
       return emb ? this.addChannel(y, emb()) : y;
     }
@@ -102,14 +112,13 @@ export class Layers {
     const [N, C, H, W] = x.shape;
     const gamma = this.param(`${normName}.weight`, [C], 'ones');
     const beta = this.param(`${normName}.bias`, [C], 'zeros');
-    const w = this.param(`${convName}.weight`, [cout, C, 3, 3], init, C * 9);
-    const b = this.param(`${convName}.bias`, [cout], init, C * 9);
+    const { w, b } = this.convParams(convName, C, cout, 3, init);
     const xh = g.buffer(halfRowsShape(x.shape), 'u32');
     const stats = g.buffer([N * this.cfg.groups, 2]);
     const y = g.act([N, cout, H, W]);
     g.flops += 8 * x.size + 2 * N * cout * H * W * C * 9;
     g.record({
-      inputs: [x], output: y,
+      inputs: e ? [x, e] : [x], output: y,
       forward: () => {
         groupNormHalfForward(gpu, x, this.w(gamma), this.w(beta), { groups: this.cfg.groups, silu: true }, { y: xh, stats });
         conv2dHalfForward(gpu, xh, x.shape, this.w(w), this.w(b), y, { emb: e });
@@ -120,12 +129,11 @@ export class Layers {
 
   /** 2× nearest upsampling then a 3×3 conv (the UNet's way up); in an f16 pass the upsampling writes half rows. */
   upsampleConv(name: string, x: Tensor, cout: number): Tensor {
-    if (this.precision !== 'f16' || !halfConvApplies(this.gpu, 3, 1, 1)) return this.conv(name, this.upsample(x), cout, 3);
+    if (!this.half) return this.conv(name, this.upsample(x), cout, 3);
     const { gpu, g } = this;
     const [N, C, H, W] = x.shape;
     const up = [N, C, 2 * H, 2 * W];
-    const w = this.param(`${name}.weight`, [cout, C, 3, 3], 'uniform', C * 9);
-    const b = this.param(`${name}.bias`, [cout], 'uniform', C * 9);
+    const { w, b } = this.convParams(name, C, cout, 3, 'uniform');
     const xh = g.buffer(halfRowsShape(up), 'u32');
     const y = g.act([N, cout, 2 * H, 2 * W]);
     g.flops += 2 * N * cout * 4 * H * W * C * 9;

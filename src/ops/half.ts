@@ -5,7 +5,7 @@
 // writer is groupNormHalfForward in groupnorm.ts.
 import { shapeStr, type Tensor } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
-import { expectDtype, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
+import { expectDistinct, expectDtype, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
 
 /** Tiles of the half convolution (rows × columns per workgroup of 8 channel lanes). */
 export type HalfConvTile = 't2x14' | 't4x14' | 't4x7';
@@ -23,10 +23,18 @@ export function halfRowsShape(shape: readonly number[]): number[] {
   return [N, C, H, halfRowWords(W)];
 }
 
-/** Whether the f16 convolution has a kernel for this adapter and conv: 3×3, stride 1, pad 1, 8-lane subgroups. */
-export function halfConvApplies(gpu: Gpu, K: number, stride: number, pad: number): boolean {
-  return gpu.hasSubgroups8 && K === 3 && stride === 1 && pad === 1;
+/** Whether this adapter runs the half kernels (they need subgroups of exactly 8 lanes; lavapipe has them). */
+export function hasHalfKernels(gpu: Gpu): boolean {
+  return gpu.hasSubgroups8;
 }
+
+/** Why `tile` cannot run rows of W columns, or null: t4x7 starts every tile at column 0. */
+export function halfTileRefusal(tile: HalfConvTile, W: number): string | null {
+  return tile === 't4x7' && W > 7 ? `tile t4x7 covers rows of at most 7 columns, got W = ${W}` : null;
+}
+
+/** The reason given where the adapter has no half kernels. */
+export const NO_HALF_KERNELS = 'needs WGSL subgroups of exactly 8 lanes (lavapipe has them); this adapter has none of that size: use conv2dForward';
 
 /** The tile for rows of W columns: 4×7 where one 7-column tile covers the row, else 14 columns. */
 export function defaultHalfTile(W: number): HalfConvTile {
@@ -42,6 +50,7 @@ export const packHalfRows = scopedOp(function packHalfRows(gpu: Gpu, x: Tensor, 
   const shape = halfRowsShape(x.shape);
   const y = output(op, 'y', into, shape, () => gpu.tensor(shape, op, 'u32'));
   expectDtype(op, 'y', y, 'u32');
+  expectDistinct(op, { y }, { x });
   gpu.run(gpu.kernel('half_pack', 'pack_rows'), {
     params: { count: y.size, C, H, W, Wh: shape[3], C_in: 0, C_out: 0 }, bind: { src: x, dst: y }, invocations: y.size,
   });
@@ -57,6 +66,7 @@ export const upsampleHalfRows = scopedOp(function upsampleHalfRows(gpu: Gpu, x: 
   const shape = halfRowsShape([N, C, 2 * H, 2 * W]);
   const y = output(op, 'y', into, shape, () => gpu.tensor(shape, op, 'u32'));
   expectDtype(op, 'y', y, 'u32');
+  expectDistinct(op, { y }, { x });
   gpu.run(gpu.kernel('half_pack', 'upsample_rows'), {
     params: { count: y.size, C, H, W, Wh: shape[3], C_in: 0, C_out: 0 }, bind: { src: x, dst: y }, invocations: y.size,
   });
@@ -72,10 +82,13 @@ export function halfWeightWords(C_out: number, C_in: number): number {
 export const packHalfWeights3 = scopedOp(function packHalfWeights3(gpu: Gpu, w: Tensor, into?: Tensor): Tensor {
   const op = 'pack_half_weights3';
   expectRank(op, 'weight', w, 4);
+  expectDtype(op, 'weight', w, 'f32');
   const [C_out, C_in, K, K2] = w.shape;
   if (K !== 3 || K2 !== 3) fail(op, `weight must be [C_out, C_in, 3, 3], got ${shapeStr(w.shape)}`);
   const words = halfWeightWords(C_out, C_in);
   const y = output(op, 'packed', into, [words], () => gpu.tensor([words], op, 'u32'));
+  expectDtype(op, 'packed', y, 'u32');
+  expectDistinct(op, { packed: y }, { weight: w });
   gpu.run(gpu.kernel('half_pack', 'pack_weights3'), {
     params: { count: words, C: 0, H: 0, W: 0, Wh: 0, C_in, C_out }, bind: { src: w, dst: y }, invocations: words,
   });
@@ -107,10 +120,12 @@ export const conv2dHalfForward = scopedOp(function conv2dHalfForward(
   if (wCin !== C_in) fail(op, `weight expects ${wCin} input channels but x has ${C_in}`);
   expectShape(op, 'bias', b, [C_out]);
   if (extras.emb) expectShape(op, 'emb', extras.emb, [N, C_out]);
-  if (!gpu.hasSubgroups8) fail(op, 'needs WGSL subgroups of exactly 8 lanes (lavapipe has them); this adapter has none: use conv2dForward');
-  // t4x7 starts every tile at column 0: past 7 columns the 14-column tile runs instead.
-  const t = extras.tile === 't4x7' && W > 7 ? 't2x14' : (extras.tile ?? defaultHalfTile(W));
+  if (!hasHalfKernels(gpu)) fail(op, NO_HALF_KERNELS);
+  const t = extras.tile ?? defaultHalfTile(W);
+  const refusal = halfTileRefusal(t, W);
+  if (refusal) fail(op, refusal);
   const [TR, TW] = TILE_DIMS[t];
+  expectDistinct(op, { y: out }, { xh, weight: w, bias: b, ...(extras.emb ? { emb: extras.emb } : {}) });
   const y = output(op, 'y', out, [N, C_out, H, W], () => gpu.tensor([N, C_out, H, W], op));
   const wh = packHalfWeights3(gpu, w);
   gpu.run(gpu.kernel(`conv2d_half_${t}`, 'half_k3s1'), {

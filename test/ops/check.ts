@@ -19,7 +19,7 @@ export function checkOp(spec: AnyOpSpec, getGpu: () => Promise<Gpu>): void {
           const host = spec.inputs(c.s);
           const inputs = uploadInputs(gpu, host);
           const outputs: Record<string, Tensor> = Object.fromEntries(Object.entries(spec.outputs(c.s)).map(([k, shape]) => [k, poisoned(gpu, shape)]));
-          const missing = spec.requires?.(gpu);
+          const missing = spec.requires?.(gpu, variant, c.s);
           if (missing) {
             // No kernel on this adapter: the op must say so, not compute something else.
             expect(() => spec.setup(gpu, c.s, inputs, outputs, variant).run()).toThrow(missing);

@@ -46,10 +46,10 @@ export interface OpSpec<S = never> {
    */
   setup(gpu: Gpu, s: S, inputs: Record<string, Tensor>, outputs: Record<string, Tensor>, variant: string): { run: () => void; scratch?: Tensor[]; reset?: () => void };
   /**
-   * Why this adapter has no kernel for the op (null: it has): the test then checks that the call refuses
-   * with that reason, and the bench skips the op.
+   * Why this adapter has no kernel for the variant at this shape (null: it has): the test then checks that
+   * the call refuses with that reason, and the bench skips the case.
    */
-  requires?(gpu: Gpu): string | null;
+  requires?(gpu: Gpu, variant: string, s: S): string | null;
   /** Kernel-policy choices a variant runs under, for variants that are not a call argument. */
   policy?(variant: string): Partial<PolicyState>;
   /** The CPU twin: every output by name. */
