@@ -4,13 +4,14 @@
 // handling, each scored like `npm run eval` (feature FD, pyramid SWD, digit accuracy, class entropy) against
 // the same N held-out digits, with images/s. Writes JSON and a Markdown table (same name, .md).
 import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { addAdapterOption, adapterRecord, int, notePrecision, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from '../cli/common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample, type SampleOptions } from '../src/diffusion/sampler.ts';
 import { loadCheckpoint, readCheckpointMeta } from '../src/io/checkpoint.ts';
-import { readFileBytes } from '../src/io/checkpoint-node.ts';
+import { ensureWritableDir, readFileBytes } from '../src/io/checkpoint-node.ts';
 import { loadMnist } from '../src/data/mnist-node.ts';
 import { sampleDigits, splitDigits } from '../src/data/split.ts';
 import { DEFAULT_CLASSIFIER_PATH, ensureClassifier } from '../src/eval/classifier-node.ts';
@@ -68,6 +69,12 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
   if (!meta.config.classes) throw new UsageError('the sweep scores digit accuracy: it needs a class-conditional checkpoint');
   if (meta.config.imageSize !== 28 || meta.config.inChannels !== 1) throw new UsageError('the sweep scores 28×28 single-channel (MNIST) checkpoints only');
   if (!String(o.out).endsWith('.json')) throw new UsageError(`--out must be a .json file (the table goes beside it as .md), got "${o.out}"`);
+  // Before any sampling: a sweep that cannot write its report is refused now, not after its last row.
+  try {
+    ensureWritableDir(dirname(String(o.out)), '--out');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 
   const gpu = await setupGpu(true, false, o.adapter);
   const { classifier } = await ensureClassifier(gpu, DEFAULT_CLASSIFIER_PATH, { log: console.log });
