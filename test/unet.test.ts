@@ -3,9 +3,22 @@
 import { describe, expect, it } from 'vitest';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS } from '../src/model/config.ts';
+import type { Gpu } from '../src/runtime/gpu.ts';
 import { expectClose, randArray, useGpu } from './helpers.ts';
 
 const getGpu = useGpu();
+
+/**
+ * Random weights everywhere (the default zero-initialised output conv would hide every upstream gradient),
+ * GroupNorm scales near 1, written into the given set.
+ */
+function randomWeights(gpu: Gpu, model: UNet, set: 'params' | 'ema', seed: number): Float32Array {
+  const ps = model.params;
+  const init = randArray(ps.total, seed, -0.5, 0.5);
+  for (const s of ps.specs) if (s.init === 'ones') for (let i = 0; i < s.size; i++) init[s.offset + i] = 1 + 0.3 * init[s.offset + i];
+  gpu.write(ps.flat(set), init);
+  return init;
+}
 
 describe('unet', () => {
   it('parameter gradients match finite differences of the forward pass', async () => {
@@ -13,10 +26,7 @@ describe('unet', () => {
     const cfg = PRESETS.test;
     const model = new UNet(gpu, cfg);
     const ps = model.params;
-    // Random weights everywhere (the default zero-initialised output conv would hide every upstream gradient).
-    const init = randArray(ps.total, 7, -0.5, 0.5);
-    for (const s of ps.specs) if (s.init === 'ones') for (let i = 0; i < s.size; i++) init[s.offset + i] = 1 + 0.3 * init[s.offset + i];
-    gpu.write(ps.flat('params'), init);
+    const init = randomWeights(gpu, model, 'params', 7);
     const B = 3;
     const pass = model.pass(B, true);
     const S = cfg.imageSize;
@@ -68,10 +78,7 @@ describe('unet', () => {
     const gpu = await getGpu();
     for (const cfg of [PRESETS.test, { ...PRESETS.tiny, channels: [8, 12], attentionLevels: [1] }]) {
       const model = new UNet(gpu, cfg);
-      const ps = model.params;
-      const init = randArray(ps.total, 17, -0.5, 0.5);
-      for (const s of ps.specs) if (s.init === 'ones') for (let i = 0; i < s.size; i++) init[s.offset + i] = 1 + 0.3 * init[s.offset + i];
-      gpu.write(ps.flat('ema'), init);
+      randomWeights(gpu, model, 'ema', 17);
       const B = 3;
       const S = cfg.imageSize;
       const x = randArray(B * S * S, 18);

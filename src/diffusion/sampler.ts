@@ -46,7 +46,7 @@ export const DEFAULT_SAMPLING = {
   sampler: 'ddim' as SamplerName,
   steps: 25,
   eta: 1,
-  guidance: 1.5,
+  guidance: 1.25,
   clip: true,
   clippedModelOutput: true,
 };

@@ -41,36 +41,29 @@ export function defaultHalfTile(W: number): HalfConvTile {
   return W <= 7 ? 't4x7' : 't2x14';
 }
 
-/** x [N, C, H, W] f32 → half rows [N, C, H, Wh] (u32 words of two f16). */
-export const packHalfRows = scopedOp(function packHalfRows(gpu: Gpu, x: Tensor, into?: Tensor): Tensor {
-  const op = 'pack_half_rows';
+/** Runs a half_pack.wgsl image entry (pack_rows, upsample_rows) from x [N, C, H, W] into half rows of `shape`. */
+function packImage(gpu: Gpu, op: string, entry: 'pack_rows' | 'upsample_rows', x: Tensor, shape: number[], into?: Tensor): Tensor {
   expectRank(op, 'x', x, 4);
   expectDtype(op, 'x', x, 'f32');
   const [, C, H, W] = x.shape;
-  const shape = halfRowsShape(x.shape);
   const y = output(op, 'y', into, shape, () => gpu.tensor(shape, op, 'u32'));
   expectDtype(op, 'y', y, 'u32');
   expectDistinct(op, { y }, { x });
-  gpu.run(gpu.kernel('half_pack', 'pack_rows'), {
+  gpu.run(gpu.kernel('half_pack', entry), {
     params: { count: y.size, C, H, W, Wh: shape[3], C_in: 0, C_out: 0 }, bind: { src: x, dst: y }, invocations: y.size,
   });
   return y;
+}
+
+/** x [N, C, H, W] f32 → half rows [N, C, H, Wh] (u32 words of two f16). */
+export const packHalfRows = scopedOp(function packHalfRows(gpu: Gpu, x: Tensor, into?: Tensor): Tensor {
+  return packImage(gpu, 'pack_half_rows', 'pack_rows', x, x.rank === 4 ? halfRowsShape(x.shape) : [], into);
 });
 
 /** x [N, C, H, W] f32 → the half rows of its 2× nearest upsampling, [N, C, 2H, W + 1]. */
 export const upsampleHalfRows = scopedOp(function upsampleHalfRows(gpu: Gpu, x: Tensor, into?: Tensor): Tensor {
-  const op = 'upsample_half_rows';
-  expectRank(op, 'x', x, 4);
-  expectDtype(op, 'x', x, 'f32');
   const [N, C, H, W] = x.shape;
-  const shape = halfRowsShape([N, C, 2 * H, 2 * W]);
-  const y = output(op, 'y', into, shape, () => gpu.tensor(shape, op, 'u32'));
-  expectDtype(op, 'y', y, 'u32');
-  expectDistinct(op, { y }, { x });
-  gpu.run(gpu.kernel('half_pack', 'upsample_rows'), {
-    params: { count: y.size, C, H, W, Wh: shape[3], C_in: 0, C_out: 0 }, bind: { src: x, dst: y }, invocations: y.size,
-  });
-  return y;
+  return packImage(gpu, 'upsample_half_rows', 'upsample_rows', x, x.rank === 4 ? halfRowsShape([N, C, 2 * H, 2 * W]) : [], into);
 });
 
 /** Words of the packed f16 weights of a 3×3 conv: [⌈C_out / 8⌉, C_in, 5, 8]. */
