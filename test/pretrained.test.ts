@@ -2,6 +2,7 @@
 // made), draws digits that the shipped classifier recognises far above what noise or blur gets, and
 // `--checkpoint NAME` finds it on the command line.
 import { describe, expect, it } from 'vitest';
+import { describeModel } from '../cli/common.ts';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -44,6 +45,8 @@ describe('shipped model', () => {
     expect(['gpu', 'lavapipe', 'swiftshader']).toContain(meta.adapter?.kind);
     const about = meta.about as Record<string, unknown>;
     for (const k of ['imageGradients', 'wallMinutes', 'command', 'dataset']) expect(about).toHaveProperty(k);
+    // What the CLIs print about it: the whole training (a fine-tune's own step counter restarts at 0).
+    expect(describeModel(meta)).toMatch(new RegExp(`${about.totalSteps ?? meta.step} steps, ${Math.round(Number(about.imageGradients) / 1000)} k image-gradients, trained on ${meta.adapter?.kind} in \\d+ min`));
   });
 
   it('draws digits the classifier recognises (≥ 80 % of 20 DDIM-20 samples; noise and blur do not)', async () => {
