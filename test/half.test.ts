@@ -7,18 +7,12 @@ import { conv2dHalfForwardSpec } from './ops/half.ts';
 import { checkOp } from './ops/check.ts';
 import { groupNormHalfForward } from '../src/ops/groupnorm.ts';
 
-import type { Gpu } from '../src/runtime/gpu.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
-import { expectClose, poisoned, prod, randArray, useGpu } from './helpers.ts';
+import { expectClose, poisoned, poisonedU32, prod, randArray, useGpu } from './helpers.ts';
 import { conv2dHalfRef, f16Ulp, halfRowsRef, toF16, unpackHalfWords } from './reference/half.ts';
 import { groupNormForwardRef } from './reference/groupnorm.ts';
 
 const getGpu = useGpu();
-
-/** A u32 tensor of this shape filled with 0x7e007e00 (two f16 NaNs), so unwritten words show. */
-function poisonedWords(gpu: Gpu, shape: readonly number[]): Tensor {
-  return gpu.upload(shape, new Uint32Array(prod(shape)).fill(0x7e007e00), 'poisoned', 'u32');
-}
 
 const words = (t: Tensor): Promise<Uint32Array> => t.gpu.readU32(t);
 
@@ -41,7 +35,7 @@ describe('f16 sampling path', () => {
     const gpu = await getGpu();
     for (const shape of [[1, 1, 7, 7], [3, 5, 6, 14], [2, 3, 4, 9], [1, 2, 3, 28]]) {
       const x = randArray(prod(shape), 11, -3, 3);
-      const got = unpackHalfWords(await words(packHalfRows(gpu, gpu.upload(shape, x), poisonedWords(gpu, halfRowsShape(shape)))));
+      const got = unpackHalfWords(await words(packHalfRows(gpu, gpu.upload(shape, x), poisonedU32(gpu, halfRowsShape(shape)))));
       const exact = halfRowsRef(x, shape);
       expect(worstSteps(got, exact), `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
       expect(exact.every((v, i) => v !== 0 || got[i] === 0), `shape ${shape}: padding is zero`).toBe(true);
@@ -58,7 +52,7 @@ describe('f16 sampling path', () => {
         return x[(plane * H + (oy >> 1)) * W + (ox >> 1)];
       });
       const exact = halfRowsRef(up, [N, C, 2 * H, 2 * W]);
-      const got = unpackHalfWords(await words(upsampleHalfRows(gpu, gpu.upload(shape, x), poisonedWords(gpu, halfRowsShape([N, C, 2 * H, 2 * W])))));
+      const got = unpackHalfWords(await words(upsampleHalfRows(gpu, gpu.upload(shape, x), poisonedU32(gpu, halfRowsShape([N, C, 2 * H, 2 * W])))));
       expect(worstSteps(got, exact), `shape ${shape}: worst error in f16 steps`).toBeLessThanOrEqual(1);
     }
   });
@@ -102,7 +96,7 @@ describe('f16 sampling path', () => {
       const exact = halfRowsRef(groupNormForwardRef(x, gamma, beta, { N, C, S: H * W, G, eps: 1e-5, silu }).y, shape);
       for (const reduce of ['tree', 'serial'] as const) {
         await gpu.policy.using({ reduce }, async () => {
-          const { y } = groupNormHalfForward(gpu, gpu.upload(shape, x), gpu.upload([C], gamma), gpu.upload([C], beta), { groups: G, silu }, { y: poisonedWords(gpu, halfRowsShape(shape)) });
+          const { y } = groupNormHalfForward(gpu, gpu.upload(shape, x), gpu.upload([C], gamma), gpu.upload([C], beta), { groups: G, silu }, { y: poisonedU32(gpu, halfRowsShape(shape)) });
           const got = unpackHalfWords(await words(y));
           // one f16 step from the rounding, plus f32-vs-f64 normalisation error (1e-5 of the value)
           expect(worstSteps(got, exact, 1e-5), `${shape} G${G} silu ${silu} ${reduce}: worst error in f16 steps`).toBeLessThanOrEqual(1);

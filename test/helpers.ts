@@ -43,6 +43,11 @@ export function poisoned(gpu: Gpu, shape: readonly number[]): Tensor {
   return fill(gpu, gpu.tensor(shape, 'poisoned'), NaN);
 }
 
+/** A u32 tensor of packed f16 pairs filled with 0x7e007e00 (two f16 NaNs), so any word left unwritten shows. */
+export function poisonedU32(gpu: Gpu, shape: readonly number[]): Tensor {
+  return gpu.upload(shape, new Uint32Array(shape.reduce((a, b) => a * b, 1)).fill(0x7e007e00), 'poisoned', 'u32');
+}
+
 /** Throws unless |got − ref| ≤ atol + rtol·|ref| everywhere; the message names the worst element. */
 export function expectClose(name: string, got: ArrayLike<number>, ref: ArrayLike<number>, atol = 1e-4, rtol = 1e-4): void {
   if (got.length !== ref.length) throw new Error(`${name}: length ${got.length} vs reference ${ref.length}`);
