@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { addAdapterOption, adapterRecord, int, notePrecision, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from '../cli/common.ts';
+import { addAdapterOption, adapterRecord, guidanceInterval, int, notePrecision, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from '../cli/common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample, type SampleOptions } from '../src/diffusion/sampler.ts';
@@ -29,7 +29,7 @@ const CLIP_MODES = {
 } satisfies Record<string, Partial<SampleOptions>>;
 type ClipMode = keyof typeof CLIP_MODES;
 
-interface Row { sampler: string; steps: number; eta: number; guidance: number; clip: ClipMode; precision: Precision; fd: number; fdFloor: number; swd: number; swdFloor: number; accuracy: number; entropy: number; imagesPerSecond: number }
+interface Row { sampler: string; steps: number; eta: number; guidance: number; interval: [number, number] | null; clip: ClipMode; precision: Precision; fd: number; fdFloor: number; swd: number; swdFloor: number; accuracy: number; entropy: number; imagesPerSecond: number }
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -42,6 +42,7 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
     .option('--grid <spec>', 'samplers and their step counts', 'ddim:10,25,50;ddpm:50')
     .option('--eta <list>', 'DDIM η values', '0,1')
     .option('--guidance <list>', 'guidance scales', '2')
+    .option('--guidance-interval <list>', 'σ intervals to guide in, ";"-separated: "all" or lo,hi (e.g. "all;0.5,20")', 'all')
     .option('--clip <list>', `x̂0 handling: ${Object.keys(CLIP_MODES).join(', ')}`, 'static,clipped-eps')
     .option('--precision <list>', 'f32, f16 (the 3×3 convs read f16 activations and weights where the adapter has the kernels) or both, run back to back per row', 'f32')
     .option('--batch <n>', 'images per sampling batch', int('batch', 1, 1024), 100)
@@ -57,6 +58,7 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
   const etas = list(o.eta).map(Number);
   const guidances = list(o.guidance).map(Number);
   if ([...etas, ...guidances].some((v) => !Number.isFinite(v) || v < 0)) throw new UsageError('--eta and --guidance take non-negative numbers');
+  const intervals = String(o.guidanceInterval).split(';').map((v) => guidanceInterval(v));
   const samplers = String(o.grid).split(';').map((part) => {
     const [name, steps] = part.split(':');
     if (!(SAMPLERS as readonly string[]).includes(name)) throw new UsageError(`--grid: sampler must be one of ${SAMPLERS.join(', ')}, got "${name}"`);
@@ -92,6 +94,7 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
     for (const steps of s.steps)
       for (const eta of s.name === 'ddim' ? etas : [1])
         for (const guidance of guidances)
+          for (const interval of intervals)
           // Only DDPM and DDIM clamp x̂0 (diffusers' clip_sample); the σ-space samplers run as diffusers does.
           for (const clip of s.name === 'ddim' || s.name === 'ddpm' ? clips : (['none'] as const))
             for (const precision of precisions) {
@@ -100,18 +103,18 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
             for (let start = 0, chunk = 0; start < n; start += o.batch, chunk++) {
               const m = Math.min(o.batch, n - start);
               const imgs = await sample(gpu, model, schedule, {
-                n: m, sampler: s.name, steps, eta, guidance, seed: chunk, classLabel: requested.slice(start, start + m), ...CLIP_MODES[clip], precision,
+                n: m, sampler: s.name, steps, eta, guidance, guidanceInterval: interval, seed: chunk, classLabel: requested.slice(start, start + m), ...CLIP_MODES[clip], precision,
               });
               for (let i = 0; i < m * 784; i++) samples[start * 784 + i] = (imgs[i] + 1) / 2;
             }
             const secs = (performance.now() - t0) / 1000;
             const r = await evaluateQuality(classifier, { samples, n, requested, reference, floor });
             const row: Row = {
-              sampler: s.name, steps, eta, guidance, clip, precision, fd: r.fd, fdFloor: r.fdFloor, swd: r.swd.mean, swdFloor: r.swdFloor.mean,
+              sampler: s.name, steps, eta, guidance, interval, clip, precision, fd: r.fd, fdFloor: r.fdFloor, swd: r.swd.mean, swdFloor: r.swdFloor.mean,
               accuracy: r.accuracy!.overall, entropy: r.entropyBits, imagesPerSecond: n / secs,
             };
             rows.push(row);
-            console.log(`${s.name}-${steps} η ${eta} guidance ${guidance} ${clip} ${precision}: accuracy ${(100 * row.accuracy).toFixed(1)} %, FD ${row.fd.toFixed(2)} (floor ${row.fdFloor.toFixed(2)}), SWD ${row.swd.toFixed(1)}, entropy ${row.entropy.toFixed(3)}, ${row.imagesPerSecond.toFixed(2)} images/s`);
+            console.log(`${s.name}-${steps} η ${eta} guidance ${guidance}${interval ? ` in σ (${interval.join(', ')}]` : ''} ${clip} ${precision}: accuracy ${(100 * row.accuracy).toFixed(1)} %, FD ${row.fd.toFixed(2)} (floor ${row.fdFloor.toFixed(2)}), SWD ${row.swd.toFixed(1)}, entropy ${row.entropy.toFixed(3)}, ${row.imagesPerSecond.toFixed(2)} images/s`);
           }
   const report = { date: new Date().toISOString(), checkpoint: path, step: meta.step, n, adapter: adapterRecord(gpu), rows };
   writeFileSync(o.out, JSON.stringify(report, null, 1) + '\n');
@@ -120,9 +123,9 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
     `FD floor (real vs real at this N) ${rows[0]?.fdFloor.toFixed(2)}, SWD floor ${rows[0]?.swdFloor.toFixed(2)}. "clip": static = clamp x̂0, step with the raw ε̂ (diffusers' default);`,
     'clipped-eps = clamp and re-derive ε̂ from the clamped x̂0 (use_clipped_model_output); none = no clamp; dynamic = Imagen thresholding (q 0.995, max 1.5).',
     '',
-    '| sampler | steps | η | guidance | clip | precision | digit accuracy | FD | FD / floor | SWD ×10³ | entropy (bits) | images/s |',
-    '|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.sampler} | ${r.steps} | ${r.sampler === 'ddim' ? r.eta : '—'} | ${r.guidance} | ${r.clip} | ${r.precision} | ${(100 * r.accuracy).toFixed(1)} % | ${r.fd.toFixed(2)} | ${(r.fd / r.fdFloor).toFixed(2)} | ${r.swd.toFixed(1)} | ${r.entropy.toFixed(3)} | ${r.imagesPerSecond.toFixed(2)} |`),
+    '| sampler | steps | η | guidance | guidance σ interval | clip | precision | digit accuracy | FD | FD / floor | SWD ×10³ | entropy (bits) | images/s |',
+    '|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.sampler} | ${r.steps} | ${r.sampler === 'ddim' ? r.eta : '—'} | ${r.guidance} | ${r.interval ? `(${r.interval.join(', ')}]` : 'all'} | ${r.clip} | ${r.precision} | ${(100 * r.accuracy).toFixed(1)} % | ${r.fd.toFixed(2)} | ${(r.fd / r.fdFloor).toFixed(2)} | ${r.swd.toFixed(1)} | ${r.entropy.toFixed(3)} | ${r.imagesPerSecond.toFixed(2)} |`),
   ].join('\n');
   writeFileSync(String(o.out).replace(/\.json$/, '.md'), md + '\n');
   console.log(`→ ${o.out} and .md`);

@@ -4,7 +4,7 @@
 // pyramid SWD (both with the real-vs-real floor at the same N), digit accuracy and class histogram.
 // Prints a table and writes JSON. The classifier is trained on first use (see src/eval/classifier-node.ts).
 import { Command } from 'commander';
-import { addAdapterOption, addSamplingOptions, adapterRecord, int, notePrecision, oneOf, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, addSamplingOptions, adapterRecord, describeSampling, int, notePrecision, oneOf, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
@@ -19,7 +19,7 @@ import { blurImages } from '../src/eval/swd.ts';
 import { mulberry32 } from '../src/runtime/mulberry.ts';
 
 const USAGE =
-  'npm run eval -- (--checkpoint FILE|NAME [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance S] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--batch N] | --samples FILE.npy [--range -1,1|0,1] | --baseline real|noise|blurred) ' +
+  'npm run eval -- (--checkpoint FILE|NAME [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance S] [--guidance-interval LO,HI|all] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--batch N] | --samples FILE.npy [--range -1,1|0,1] | --baseline real|noise|blurred) ' +
   '[--n N] [--classifier FILE] [--retrain-classifier] [--classifier-steps N] [--swd-patches N] [--out FILE.json] [--grid FILE.png]';
 
 await runCli(USAGE, async () => {
@@ -94,6 +94,7 @@ await runCli(USAGE, async () => {
     const schedule = new NoiseSchedule(ckptMeta.schedule);
     if (model.conditional) requested = Array.from({ length: n }, (_, i) => i % 10);
     samples = new Float32Array(n * 784);
+    console.log(`sampling ${n}: ${describeSampling(so)}`);
     const ts = performance.now();
     for (let start = 0, chunk = 0; start < n; start += o.batch, chunk++) {
       const m = Math.min(o.batch, n - start);

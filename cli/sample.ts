@@ -2,7 +2,7 @@
 //                   [--init IMAGE [--strength S] [--mask MASK [--resample R]]] --out grid.png [--raw samples.npy]
 // From noise, from a noised image (image-to-image) or filling the white part of a mask (inpainting).
 import { Command } from 'commander';
-import { addAdapterOption, addSamplingOptions, describeModel, int, notePrecision, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
+import { addAdapterOption, addSamplingOptions, describeModel, describeSampling, int, notePrecision, resolveCheckpoint, runCli, samplingFromOpts, setupGpu, UsageError } from './common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample } from '../src/diffusion/sampler.ts';
@@ -11,7 +11,7 @@ import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { npyBytes, terminalPreview, writeGridPng } from '../src/io/images-node.ts';
 import { initFromFlags, strengthFlag } from './sample-init.ts';
 
-const USAGE = 'npm run sample -- --checkpoint FILE|NAME [--sampler ddim|ddpm|dpmsolver++|sde-dpmsolver++|euler|euler-ancestral] [--steps N] [--init IMAGE [--strength S] [--mask MASK [--resample R]]] [--n N] [--eta X] [--class D|all --guidance S] [--no-clip] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32] [--adapter gpu|lavapipe|swiftshader]';
+const USAGE = 'npm run sample -- --checkpoint FILE|NAME [--sampler ddim|ddpm|dpmsolver++|sde-dpmsolver++|euler|euler-ancestral] [--steps N] [--init IMAGE [--strength S] [--mask MASK [--resample R]]] [--n N] [--eta X] [--class D|all --guidance S [--guidance-interval LO,HI|all]] [--no-clip] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32] [--adapter gpu|lavapipe|swiftshader]';
 
 await runCli(USAGE, async () => {
   const program = new Command()
@@ -62,7 +62,7 @@ await runCli(USAGE, async () => {
   writeGridPng(o.out, imgs, o.n, meta.config.imageSize, 2, o.class === 'all' ? Math.min(classes, o.n) : undefined);
   if (o.preview && meta.config.inChannels === 1) console.log(terminalPreview(imgs, o.n, meta.config.imageSize));
   const how = !init ? '' : init.mask ? `, inpainting ${o.init} where ${o.mask} is white${init.resample ? `, resample ${init.resample}` : ''}` : `, from ${o.init} at strength ${init.strength}`;
-  console.log(`${o.n} samples from ${ckptPath} (${so.sampler}, ${so.steps} steps${so.sampler === 'ddim' ? `, η ${so.eta}` : ''}${so.guidance !== undefined ? `, guidance ${so.guidance}` : ''}${how}) in ${secs.toFixed(1)} s → ${o.out}`);
+  console.log(`${o.n} samples from ${ckptPath} (${describeSampling(so)}${how}) in ${secs.toFixed(1)} s → ${o.out}`);
   if (o.raw) {
     const s = meta.config.imageSize;
     const shape = [o.n, meta.config.inChannels, s, s];

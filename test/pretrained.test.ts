@@ -84,4 +84,11 @@ describe('shipped model', () => {
     expect(out).toMatch(/^model: .*pretrained\/mnist-tiny\.safetensors — 8\/16\/32 channels, \d+ steps/m);
     expect(readFileSync(join(dir, 'g.png')).subarray(1, 4).toString()).toBe('PNG');
   });
+
+  it('--guidance-interval is named in what sample prints; a reversed one is a usage error before sampling', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wd-gi-'));
+    const run = (...extra: string[]) => execFileSync(join('node_modules', '.bin', 'tsx'), ['cli/sample.ts', '--checkpoint', 'mnist-tiny', '--n', '2', '--steps', '3', '--class', 'all', '--no-autotune', '--out', join(dir, 'g.png'), ...extra], { encoding: 'utf8', stdio: 'pipe' });
+    expect(run('--guidance', '2', '--guidance-interval', '0.3,5')).toMatch(/ddim, 3 steps, η 1, guidance 2 in σ \(0\.3, 5\]/);
+    expect(() => run('--guidance-interval', '5,0.3')).toThrow(/--guidance-interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi/);
+  });
 });

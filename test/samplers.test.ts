@@ -8,7 +8,7 @@ import { NoiseSchedule, type TimestepSpacing } from '../src/diffusion/schedule.t
 import { samplerPlan, strengthStart, type SamplerName } from '../src/diffusion/plan.ts';
 import { dpmSolverPlan } from '../src/diffusion/solvers.ts';
 import { renoise, samplerStep } from '../src/ops/diffusion.ts';
-import { sample } from '../src/diffusion/sampler.ts';
+import { sample, type SampleOptions } from '../src/diffusion/sampler.ts';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS } from '../src/model/config.ts';
 import { samplerStepRef } from './reference/diffusion.ts';
@@ -168,6 +168,51 @@ describe('image-to-image and inpainting through a model', () => {
     await expect(sample(gpu, m, new NoiseSchedule(), { ...o, sampler: 'ddim', init: { images: init.subarray(1) } })).rejects.toThrow(/init images hold/);
     await expect(sample(gpu, m, new NoiseSchedule(), { ...o, sampler: 'ddim', init: { images: init, mask: mask.subarray(2) } })).rejects.toThrow(/the mask holds/);
     await expect(sample(gpu, m, new NoiseSchedule(), { ...o, sampler: 'dpmsolver++', init: { images: init, mask, resample: 2 } })).rejects.toThrow(/resampling \(RePaint\) needs a single-step sampler/);
+    m.destroy();
+  });
+});
+
+describe('guidance in a limited σ interval', () => {
+  const cfg = PRESETS.test;
+  const schedule = new NoiseSchedule();
+  const base: SampleOptions = { n: 3, sampler: 'ddim', steps: 6, eta: 1, classLabel: [0, 2, 1], guidance: 3, seed: 5 };
+  /** Every step's x, read after the step. */
+  const trajectory = async (gpu: Awaited<ReturnType<typeof getGpu>>, m: UNet, o: Partial<SampleOptions>) => {
+    const xs: Float32Array[] = [];
+    await sample(gpu, m, schedule, { ...base, ...o, onStep: async (_i, _t, x) => void xs.push(await x.read()) });
+    return xs;
+  };
+  const sigmas = samplerPlan(schedule, { sampler: 'ddim', steps: 6 }).steps.map((p) => p.coefs.sqrt1mA / p.coefs.sqrtA);
+
+  it('an interval holding every step is plain guidance; one holding none is no guidance', async () => {
+    const gpu = await getGpu();
+    const m = new UNet(gpu, cfg);
+    gpu.write(m.params.flat('ema'), randArray(m.params.total, 3, -0.2, 0.2));
+    const guided = await sample(gpu, m, schedule, base);
+    const unguided = await sample(gpu, m, schedule, { ...base, guidance: undefined });
+    expect(guided.some((v, i) => Math.abs(v - unguided[i]) > 1e-3)).toBe(true); // guidance 3 matters here
+    expectClose('interval (0, ∞)', await sample(gpu, m, schedule, { ...base, guidanceInterval: [0, 1e9] }), guided, 0, 0);
+    expectClose('interval above every σ', await sample(gpu, m, schedule, { ...base, guidanceInterval: [1e6, 1e7] }), unguided, 0, 0);
+    m.destroy();
+  });
+
+  it('guides exactly the steps whose σ lies in (lo, hi]', async () => {
+    const gpu = await getGpu();
+    const m = new UNet(gpu, cfg);
+    gpu.write(m.params.flat('ema'), randArray(m.params.total, 3, -0.2, 0.2));
+    const guided = await trajectory(gpu, m, {});
+    const unguided = await trajectory(gpu, m, { guidance: undefined });
+    const mid = (sigmas[2] + sigmas[3]) / 2; // steps 0–2 lie above, 3–5 below
+    const high = await trajectory(gpu, m, { guidanceInterval: [mid, 1e9] });
+    const low = await trajectory(gpu, m, { guidanceInterval: [0, mid] });
+    for (let i = 0; i < 3; i++) {
+      expectClose(`high interval, step ${i} (guided)`, high[i], guided[i], 0, 0);
+      expectClose(`low interval, step ${i} (unguided)`, low[i], unguided[i], 0, 0);
+    }
+    // After the switch both leave the trajectory they followed.
+    expect(high[5].some((v, i) => Math.abs(v - guided[5][i]) > 1e-4)).toBe(true);
+    expect(low[5].some((v, i) => Math.abs(v - unguided[5][i]) > 1e-4)).toBe(true);
+    await expect(sample(gpu, m, schedule, { ...base, guidanceInterval: [2, 1] })).rejects.toThrow(/guidance interval must be σ_lo,σ_hi/);
     m.destroy();
   });
 });

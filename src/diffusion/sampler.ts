@@ -23,6 +23,11 @@ export interface SampleOptions extends PlanOptions {
   classLabel?: number | number[] | null;
   /** Classifier-free guidance scale; 1 or undefined = no guidance. */
   guidance?: number;
+  /**
+   * Guide only at noise levels σ = √(1−ᾱ)/√ᾱ in (lo, hi] (Kynkäänniemi et al. 2024, "Applying guidance in a
+   * limited interval"); the other steps run the conditional half alone (half the batch). null = every step.
+   */
+  guidanceInterval?: [number, number] | null;
   seed?: number;
   /** Use the EMA weights (default true). */
   ema?: boolean;
@@ -47,6 +52,7 @@ export const DEFAULT_SAMPLING = {
   steps: 25,
   eta: 1,
   guidance: 1.25,
+  guidanceInterval: null as [number, number] | null,
   clip: true,
   clippedModelOutput: true,
 };
@@ -64,9 +70,15 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
   const resample = init?.resample ?? 1;
   if (resample > 1 && plan.multistep) throw new Error(`sample: resampling (RePaint) needs a single-step sampler, not ${o.sampler}`);
   const seed = o.seed ?? 0;
-  // The EMA weights are read in place by a pass built on them (UNet.pass 'ema'): nothing is copied.
-  const pass = model.pass(guided ? 2 * o.n : o.n, false, o.ema !== false ? 'ema' : 'params', o.precision ?? 'f32');
-  const x = guided ? gpu.tensor(shape, 'sample') : pass.x;
+  const interval = guided ? checkInterval(o.guidanceInterval ?? null) : null;
+  const guidedAt = (c: { sqrtA: number; sqrt1mA: number }) => guided && (!interval || inInterval(c.sqrt1mA / c.sqrtA, interval));
+  // The EMA weights are read in place by a pass built on them (UNet.pass 'ema'): nothing is copied. A guided
+  // step runs the doubled batch (conditional, then null class); an unguided one the conditional half.
+  const weights = o.ema !== false ? ('ema' as const) : ('params' as const);
+  const precision = o.precision ?? 'f32';
+  const doubled = guided && plan.steps.some((p) => guidedAt(p.coefs)) ? model.pass(2 * o.n, false, weights, precision) : null;
+  const single = !doubled || plan.steps.some((p) => !guidedAt(p.coefs)) ? model.pass(o.n, false, weights, precision) : null;
+  const x = doubled ? gpu.tensor(shape, 'sample') : single!.x;
   const temps: Tensor[] = [];
   const temp = (t: Tensor) => (temps.push(t), t);
   const extras: StepExtras = {};
@@ -75,24 +87,24 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
     const known = init ? temp(gpu.upload(shape, Float32Array.from(init.images, (v) => 2 * v - 1), 'sample_init')) : null;
     if (known && init?.mask) extras.inpaint = { known, mask: temp(gpu.upload(shape, init.mask, 'sample_mask')) };
     startingPoint(gpu, x, plan.steps[0]?.coefs, known, plan.initScale, seed, temp);
-    if (pass.labels) gpu.write(pass.labels, guided ? [...labelsArr, ...labelsArr.map(() => cfg.classes)] : labelsArr);
+    if (doubled?.labels) gpu.write(doubled.labels, [...labelsArr, ...labelsArr.map(() => cfg.classes)]);
+    if (single?.labels) gpu.write(single.labels, labelsArr);
 
     const threshold: StepThreshold = o.dynamicThreshold
       ? { mode: 'dynamic', quantile: o.dynamicThreshold.quantile, maxValue: o.dynamicThreshold.maxValue, recomputeEps: o.clippedModelOutput }
       : { mode: 'static', recomputeEps: o.clippedModelOutput };
-    const tAll = new Float32Array(pass.batch);
+    const tValues = new Map([doubled, single].filter((p) => p).map((p) => [p!, new Float32Array(p!.batch)]));
     let key = 0; // keys each step's noise: every model call draws fresh numbers
     for (let i = 0; i < plan.steps.length; i++) {
       const { t, coefs } = plan.steps[i];
-      gpu.write(pass.t, tAll.fill(t));
+      const g = guidedAt(coefs);
+      const pass = g ? doubled! : single!;
+      gpu.write(pass.t, tValues.get(pass)!.fill(t));
       for (let r = 0; r < resample; r++) {
-        if (guided) {
-          const half = x.size * 4;
-          copyInto(gpu, x, pass.x, 0);
-          copyInto(gpu, x, pass.x, half);
-        }
+        if (x !== pass.x) copyInto(gpu, x, pass.x, 0);
+        if (g) copyInto(gpu, x, pass.x, x.size * 4);
         pass.graph.forward();
-        samplerStep(gpu, x, pass.out, coefs, seed, key++, guided ? o.guidance! : null, threshold, extras);
+        samplerStep(gpu, x, pass.out, coefs, seed, key++, g ? o.guidance! : null, threshold, extras);
         // RePaint: jump back to this step's level and run it again, so the regenerated part can agree with
         // the kept part (not after the last step, nor after the last repeat).
         if (r < resample - 1 && i < plan.steps.length - 1) {
@@ -104,9 +116,21 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
     }
     return await x.read();
   } finally {
-    if (guided) x.release();
+    if (doubled) x.release();
     for (const t of temps) t.release();
   }
+}
+
+/** A guidance interval (lo, hi] of noise levels σ, checked. */
+function checkInterval(iv: [number, number] | null): [number, number] | null {
+  if (!iv) return null;
+  const [lo, hi] = iv;
+  if (!(iv.length === 2 && lo >= 0 && hi > lo)) throw new Error(`sample: the guidance interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi, got ${iv.join(',')}`);
+  return iv;
+}
+
+function inInterval(sigma: number, [lo, hi]: [number, number]): boolean {
+  return sigma > lo && sigma <= hi;
 }
 
 /** x at the plan's first step: noise (× initScale), or the init images noised to that step's level. */
