@@ -34,15 +34,18 @@ await runCli(USAGE, async () => {
   }
   const bytes = readFileBytes(o.checkpoint, 'checkpoint');
   const meta = readCheckpointMeta(bytes);
-  if (meta.contents === 'model') throw new UsageError(`--checkpoint ${o.checkpoint} is already a model-only file`);
+  // A model-only file can only have its facts renewed (--about): its weights are copied as they are.
+  const renew = meta.contents === 'model';
+  if (renew && !about) throw new UsageError(`--checkpoint ${o.checkpoint} is already a model-only file (give --about to renew its facts)`);
   const file = decodeSafetensors(bytes);
-  const prefix = o.ema ? 'ema.' : 'model.';
+  const prefix = renew ? 'model.' : o.ema ? 'ema.' : 'model.';
   const tensors: NamedTensor[] = [...file.tensors.values()]
     .filter((t) => t.name.startsWith(prefix))
     .map((t) => ({ ...t, name: `model.${t.name.slice(prefix.length)}` }));
+  const weights = renew ? file.metadata.weights : o.ema ? 'ema' : 'raw';
   const out = encodeSafetensors(tensors, {
-    ...file.metadata, format: CHECKPOINT_FORMAT, contents: 'model', weights: o.ema ? 'ema' : 'raw', ...(about ? { about: JSON.stringify(about) } : {}),
+    ...file.metadata, format: CHECKPOINT_FORMAT, contents: 'model', weights, ...(about ? { about: JSON.stringify(about) } : {}),
   });
   writeFileAtomic(o.out, out);
-  console.log(`${tensors.length} tensors (${o.ema ? 'EMA' : 'raw'} weights, step ${meta.step}) → ${o.out} (${(out.length / 1024).toFixed(0)} KiB)`);
+  console.log(`${tensors.length} tensors (${weights === 'ema' ? 'EMA' : 'raw'} weights, step ${meta.step}${renew ? ', facts renewed' : ''}) → ${o.out} (${(out.length / 1024).toFixed(0)} KiB)`);
 });

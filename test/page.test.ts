@@ -237,6 +237,12 @@ describe('browser trainer page', () => {
     expect(drawn).toBeGreaterThan(0.5);
     expect(await page.$eval('[data-testid="sample-grid"]', (c) => (c as HTMLCanvasElement).toDataURL())).not.toBe(before);
     await page.screenshot({ path: 'test/artifacts/browser-pretrained.png', fullPage: true });
+    // The guidance interval field holds the default and refuses a reversed interval before sampling.
+    expect(await page.$eval('[data-testid="guidance-interval"]', (e) => (e as HTMLInputElement).value)).toBe('all');
+    await setValue('guidance-interval', '5,0.3');
+    await page.click('[data-testid="sample"]');
+    await waitText('error', '^guide at σ: the guidance interval must be σ_lo,σ_hi');
+    await setValue('guidance-interval', 'all');
     expect(problems).toEqual([]);
   });
 

@@ -6,7 +6,8 @@ import { describeModel } from '../cli/common.ts';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { decodeSafetensors } from '../src/io/safetensors.ts';
 import { tmpdir } from 'node:os';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS } from '../src/model/config.ts';
@@ -85,10 +86,24 @@ describe('shipped model', () => {
     expect(readFileSync(join(dir, 'g.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('npm run export renews a model-only file\'s facts with --about (weights copied bit for bit) and refuses it without', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wd-exp-'));
+    writeFileSync(join(dir, 'about.json'), JSON.stringify({ name: 'renewed', digitAccuracy: 0.5 }));
+    const run = (...args: string[]) => execFileSync(join('node_modules', '.bin', 'tsx'), ['cli/export.ts', '--checkpoint', MODEL, '--out', join(dir, 'm.safetensors'), ...args], { encoding: 'utf8', stdio: 'pipe' });
+    expect(run('--about', join(dir, 'about.json'))).toMatch(/facts renewed/);
+    const [a, b] = [MODEL, join(dir, 'm.safetensors')].map((f) => new Uint8Array(readFileSync(f)));
+    expect(readCheckpointMeta(b).about).toEqual({ name: 'renewed', digitAccuracy: 0.5 });
+    expect(readCheckpointMeta(b).contents).toBe('model');
+    const [ta, tb] = [a, b].map((x) => decodeSafetensors(x).tensors);
+    expect([...tb.keys()]).toEqual([...ta.keys()]);
+    for (const [k, t] of ta) expect(Buffer.from(tb.get(k)!.data.buffer, tb.get(k)!.data.byteOffset, tb.get(k)!.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), k).toBe(true);
+    expect(() => run()).toThrow(/already a model-only file \(give --about to renew its facts\)/);
+  });
+
   it('--guidance-interval is named in what sample prints; a reversed one is a usage error before sampling', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wd-gi-'));
     const run = (...extra: string[]) => execFileSync(join('node_modules', '.bin', 'tsx'), ['cli/sample.ts', '--checkpoint', 'mnist-tiny', '--n', '2', '--steps', '3', '--class', 'all', '--no-autotune', '--out', join(dir, 'g.png'), ...extra], { encoding: 'utf8', stdio: 'pipe' });
     expect(run('--guidance', '2', '--guidance-interval', '0.3,5')).toMatch(/ddim, 3 steps, η 1, guidance 2 in σ \(0\.3, 5\]/);
-    expect(() => run('--guidance-interval', '5,0.3')).toThrow(/--guidance-interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi/);
+    expect(() => run('--guidance-interval', '5,0.3')).toThrow(/--guidance-interval: the guidance interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi/);
   });
 });

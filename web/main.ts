@@ -25,6 +25,7 @@ async function init(): Promise<void> {
   $('steps').value = String(DEFAULT_SAMPLING.steps);
   $('eta-in').value = String(DEFAULT_SAMPLING.eta);
   $('guidance').value = String(DEFAULT_SAMPLING.guidance);
+  $('guidanceInterval').value = DEFAULT_SAMPLING.guidanceInterval ? DEFAULT_SAMPLING.guidanceInterval.join(',') : 'all';
   $<HTMLSelectElement>('sampler').value = DEFAULT_SAMPLING.sampler;
   setStatus('loading MNIST…');
   const mnist = await fetch('/mnist.bin');

@@ -10,7 +10,7 @@ import { sampleDigits } from '../src/data/split.ts';
 import { Classifier, classifierBytes, loadClassifier } from '../src/model/classifier.ts';
 import { CLASSIFIER_TRAIN, trainClassifier } from '../src/train/classifier-trainer.ts';
 import { evaluateQuality, formatReport } from '../src/eval/evaluate.ts';
-import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
+import { DEFAULT_SAMPLING, parseGuidanceInterval } from '../src/diffusion/sampler.ts';
 import type { SamplerName } from '../src/diffusion/plan.ts';
 import { $, positiveInt, readNumber, setText, val } from './dom.ts';
 import { drawGrid } from './draw.ts';
@@ -26,6 +26,8 @@ export interface SampleRequest {
   /** 'all': the classes in turn (digits 0–9 for MNIST); else one class index for every cell. */
   digit: string;
   guidance: number;
+  /** Guide only at noise levels σ in (lo, hi]; null = every step. */
+  guidanceInterval: [number, number] | null;
 }
 
 /** The panel's own controls, validated. */
@@ -37,7 +39,17 @@ export function requestFromControls(): SampleRequest {
     seed: readNumber('seed', 'seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
     digit: val('digit'),
     guidance: readNumber('guidance', 'guidance', (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
+    guidanceInterval: readInterval(),
   };
+}
+
+/** The "guide at σ" field: "lo,hi" or "all". */
+function readInterval(): [number, number] | null {
+  try {
+    return parseGuidanceInterval(val('guidanceInterval'));
+  } catch (e) {
+    throw new Error(`guide at σ: ${(e as Error).message}`);
+  }
 }
 
 /** The grid drawn during training: the sampling defaults, the grid's DDIM steps, a fixed seed. */
@@ -103,7 +115,7 @@ export class SamplesPanel {
     });
     let imgs: Float32Array;
     try {
-      imgs = await session.sample({ n: GRID_N, sampler: r.sampler, steps: r.steps, eta: r.eta, seed: r.seed, classLabel: labels, guidance: r.guidance, onStep });
+      imgs = await session.sample({ n: GRID_N, sampler: r.sampler, steps: r.steps, eta: r.eta, seed: r.seed, classLabel: labels, guidance: r.guidance, guidanceInterval: r.guidanceInterval, onStep });
     } catch (e) {
       if (e instanceof GridAbandoned) return;
       throw e;
@@ -122,7 +134,7 @@ export class SamplesPanel {
     const c = session.model.config;
     const film = new FilmRecorder(steps, c.imageSize, c.inChannels);
     await session.sample({
-      n: 1, sampler: r.sampler, steps, eta: r.eta, seed: r.seed + 1, guidance: r.guidance,
+      n: 1, sampler: r.sampler, steps, eta: r.eta, seed: r.seed + 1, guidance: r.guidance, guidanceInterval: r.guidanceInterval,
       classLabel: session.model.conditional ? (r.digit === 'all' ? 3 % c.classes : classIndex(r.digit, c.classes)) : null,
       onStep: film.onStep,
     });

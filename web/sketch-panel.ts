@@ -69,7 +69,7 @@ export class SketchPanel {
     const mask = task === 'inpainting' ? Float32Array.from(p.mask) : null;
     const film = new FilmRecorder(runs, cfg.imageSize, cfg.inChannels);
     const samples = await session.sample({
-      n: SKETCH_SAMPLES, sampler: r.sampler, steps, eta: r.eta, seed: r.seed, guidance: r.guidance,
+      n: SKETCH_SAMPLES, sampler: r.sampler, steps, eta: r.eta, seed: r.seed, guidance: r.guidance, guidanceInterval: r.guidanceInterval,
       classLabel: session.model.conditional ? classIndex(val('sketchClass'), cfg.classes) : null,
       init: modelInit(sketch, mask, p.size, cfg.inChannels, cfg.imageSize, strength),
       onStep: film.onStep,

@@ -121,6 +121,15 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
   }
 }
 
+/** "lo,hi" → a guidance interval (σ_lo, σ_hi]; "all" → null (guide at every step). Throws on anything else. */
+export function parseGuidanceInterval(v: string): [number, number] | null {
+  if (v.trim() === 'all') return null;
+  const parts = v.split(',').map((p) => (p.trim() === '' ? NaN : Number(p.trim())));
+  const [lo, hi] = parts;
+  if (parts.length !== 2 || !Number.isFinite(lo) || !(hi > lo) || lo < 0) throw new Error(`the guidance interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi (or "all"), got "${v}"`);
+  return [lo, hi];
+}
+
 /** A guidance interval (lo, hi] of noise levels σ, checked. */
 function checkInterval(iv: [number, number] | null): [number, number] | null {
   if (!iv) return null;
