@@ -29,7 +29,7 @@ const CLIP_MODES = {
 } satisfies Record<string, Partial<SampleOptions>>;
 type ClipMode = keyof typeof CLIP_MODES;
 
-interface Row { sampler: string; steps: number; eta: number; guidance: number; interval: [number, number] | null; clip: ClipMode; precision: Precision; fd: number; fdFloor: number; swd: number; swdFloor: number; accuracy: number; entropy: number; imagesPerSecond: number }
+interface Row { sampler: string; steps: number; eta: number; guidance: number; interval: [number, number] | null; clip: ClipMode; precision: Precision; fd: number; fdStdErr: number; fdFloor: number; swd: number; swdFloor: number; accuracy: number; entropy: number; imagesPerSecond: number }
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -58,7 +58,7 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
   const etas = list(o.eta).map(Number);
   const guidances = list(o.guidance).map(Number);
   if ([...etas, ...guidances].some((v) => !Number.isFinite(v) || v < 0)) throw new UsageError('--eta and --guidance take non-negative numbers');
-  const intervals = String(o.guidanceInterval).split(';').map((v) => guidanceInterval(v));
+  const intervals = String(o.guidanceInterval).split(';').filter((v) => v.trim()).map((v) => guidanceInterval(v));
   const samplers = String(o.grid).split(';').map((part) => {
     const [name, steps] = part.split(':');
     if (!(SAMPLERS as readonly string[]).includes(name)) throw new UsageError(`--grid: sampler must be one of ${SAMPLERS.join(', ')}, got "${name}"`);
@@ -94,7 +94,7 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
     for (const steps of s.steps)
       for (const eta of s.name === 'ddim' ? etas : [1])
         for (const guidance of guidances)
-          for (const interval of intervals)
+          for (const interval of guidance === 1 ? [null] : intervals) // no guidance: no interval to limit it to
           // Only DDPM and DDIM clamp x̂0 (diffusers' clip_sample); the σ-space samplers run as diffusers does.
           for (const clip of s.name === 'ddim' || s.name === 'ddpm' ? clips : (['none'] as const))
             for (const precision of precisions) {
@@ -110,11 +110,11 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
             const secs = (performance.now() - t0) / 1000;
             const r = await evaluateQuality(classifier, { samples, n, requested, reference, floor });
             const row: Row = {
-              sampler: s.name, steps, eta, guidance, interval, clip, precision, fd: r.fd, fdFloor: r.fdFloor, swd: r.swd.mean, swdFloor: r.swdFloor.mean,
+              sampler: s.name, steps, eta, guidance, interval, clip, precision, fd: r.fd, fdStdErr: r.fdStdErr, fdFloor: r.fdFloor, swd: r.swd.mean, swdFloor: r.swdFloor.mean,
               accuracy: r.accuracy!.overall, entropy: r.entropyBits, imagesPerSecond: n / secs,
             };
             rows.push(row);
-            console.log(`${s.name}-${steps} η ${eta} guidance ${guidance}${interval ? ` in σ (${interval.join(', ')}]` : ''} ${clip} ${precision}: accuracy ${(100 * row.accuracy).toFixed(1)} %, FD ${row.fd.toFixed(2)} (floor ${row.fdFloor.toFixed(2)}), SWD ${row.swd.toFixed(1)}, entropy ${row.entropy.toFixed(3)}, ${row.imagesPerSecond.toFixed(2)} images/s`);
+            console.log(`${s.name}-${steps} η ${eta} guidance ${guidance}${interval ? ` in σ (${interval.join(', ')}]` : ''} ${clip} ${precision}: accuracy ${(100 * row.accuracy).toFixed(1)} %, FD ${row.fd.toFixed(2)} ± ${row.fdStdErr.toFixed(2)} (floor ${row.fdFloor.toFixed(2)}), SWD ${row.swd.toFixed(1)}, entropy ${row.entropy.toFixed(3)}, ${row.imagesPerSecond.toFixed(2)} images/s`);
           }
   const report = { date: new Date().toISOString(), checkpoint: path, step: meta.step, n, adapter: adapterRecord(gpu), rows };
   writeFileSync(o.out, JSON.stringify(report, null, 1) + '\n');
@@ -123,9 +123,9 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
     `FD floor (real vs real at this N) ${rows[0]?.fdFloor.toFixed(2)}, SWD floor ${rows[0]?.swdFloor.toFixed(2)}. "clip": static = clamp x̂0, step with the raw ε̂ (diffusers' default);`,
     'clipped-eps = clamp and re-derive ε̂ from the clamped x̂0 (use_clipped_model_output); none = no clamp; dynamic = Imagen thresholding (q 0.995, max 1.5).',
     '',
-    '| sampler | steps | η | guidance | guidance σ interval | clip | precision | digit accuracy | FD | FD / floor | SWD ×10³ | entropy (bits) | images/s |',
+    '| sampler | steps | η | guidance | guidance σ interval | clip | precision | digit accuracy | FD ± bootstrap SE | FD / floor | SWD ×10³ | entropy (bits) | images/s |',
     '|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.sampler} | ${r.steps} | ${r.sampler === 'ddim' ? r.eta : '—'} | ${r.guidance} | ${r.interval ? `(${r.interval.join(', ')}]` : 'all'} | ${r.clip} | ${r.precision} | ${(100 * r.accuracy).toFixed(1)} % | ${r.fd.toFixed(2)} | ${(r.fd / r.fdFloor).toFixed(2)} | ${r.swd.toFixed(1)} | ${r.entropy.toFixed(3)} | ${r.imagesPerSecond.toFixed(2)} |`),
+    ...rows.map((r) => `| ${r.sampler} | ${r.steps} | ${r.sampler === 'ddim' ? r.eta : '—'} | ${r.guidance} | ${r.interval ? `(${r.interval.join(', ')}]` : 'all'} | ${r.clip} | ${r.precision} | ${(100 * r.accuracy).toFixed(1)} % | ${r.fd.toFixed(2)} ± ${r.fdStdErr.toFixed(2)} | ${(r.fd / r.fdFloor).toFixed(2)} | ${r.swd.toFixed(1)} | ${r.entropy.toFixed(3)} | ${r.imagesPerSecond.toFixed(2)} |`),
   ].join('\n');
   writeFileSync(String(o.out).replace(/\.json$/, '.md'), md + '\n');
   console.log(`→ ${o.out} and .md`);

@@ -1,7 +1,7 @@
 // Quality metrics on the CPU: the symmetric eigen-solver, the Fréchet distance, the Laplacian pyramid and
 // the sliced Wasserstein distance, each against an independent computation.
 import { describe, expect, it } from 'vitest';
-import { fitGaussian, frechetDistance, symmetricEigen } from '../src/eval/frechet.ts';
+import { bootstrapFdStdErr, fitGaussian, frechetDistance, symmetricEigen } from '../src/eval/frechet.ts';
 import { laplacianPyramid, pyramidSwd, pyramidSwdMany, radixSortFloats, slicedWasserstein } from '../src/eval/swd.ts';
 import { pyramidRef, swdRef } from './reference/swd.ts';
 import { expectClose, randArray, rng } from './helpers.ts';
@@ -64,6 +64,25 @@ describe('Fréchet distance', () => {
     const s2 = [2, 2, 0.1, 1, 0.3];
     const expected = m1.reduce((a, v, d) => a + (v - m2[d]) ** 2 + (s1[d] - s2[d]) ** 2, 0);
     expectClose('FD', [frechetDistance(mk(m1, s1), mk(m2, s2))], [expected], 1e-9, 1e-9);
+  });
+
+  it('bootstrap standard error: close to the spread of FD over independent draws, seeded, 0 for a constant set', () => {
+    const [n, dim] = [300, 8];
+    const sigma = Array.from({ length: dim }, (_, d) => 1 + d / dim);
+    const ref = fitGaussian(gaussianSet(n, dim, 1, sigma, new Array(dim).fill(0)), n, dim);
+    const shifted = (seed: number) => gaussianSet(n, dim, seed, sigma, new Array(dim).fill(0.3));
+    const fds = Array.from({ length: 40 }, (_, k) => frechetDistance(ref, fitGaussian(shifted(100 + k), n, dim)));
+    const mean = fds.reduce((a, b) => a + b, 0) / fds.length;
+    const spread = Math.sqrt(fds.reduce((a, v) => a + (v - mean) ** 2, 0) / (fds.length - 1));
+    for (const k of [0, 1, 2]) {
+      const se = bootstrapFdStdErr(ref, shifted(100 + k), n, dim, 40, 7);
+      expect(se / spread, `draw ${k}: bootstrap ${se}, spread over draws ${spread}`).toBeGreaterThan(0.5);
+      expect(se / spread).toBeLessThan(2);
+    }
+    expect(bootstrapFdStdErr(ref, shifted(100), n, dim, 10, 5)).toBe(bootstrapFdStdErr(ref, shifted(100), n, dim, 10, 5));
+    const constant = new Float64Array(n * dim).fill(0.5);
+    expect(bootstrapFdStdErr(ref, constant, n, dim, 5)).toBeLessThan(1e-9);
+    expect(() => bootstrapFdStdErr(ref, constant, n, dim, 1)).toThrow(/at least 2 resamples/);
   });
 
   it('rejects too few vectors and mismatched dimensions', () => {

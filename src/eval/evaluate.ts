@@ -4,12 +4,14 @@
 // class histogram with its entropy.
 import type { Classifier } from '../model/classifier.ts';
 import type { Digits } from '../data/mnist-node.ts';
-import { fitGaussian, frechetDistance } from './frechet.ts';
+import { bootstrapFdStdErr, fitGaussian, frechetDistance } from './frechet.ts';
 import { pyramidSwdMany, type SwdOptions, type SwdResult } from './swd.ts';
 
 export interface QualityReport {
   n: number;
   fd: number;
+  /** Bootstrap standard error of fd over the samples (20 resamples): its spread from the sampling noise alone. */
+  fdStdErr: number;
   /** FD between two disjoint real sets of the same N: the best a model can hope for at this N. */
   fdFloor: number;
   swd: SwdResult;
@@ -48,6 +50,7 @@ export async function evaluateQuality(clf: Classifier, inp: EvalInputs): Promise
   const flo = await clf.run(floor.images, n);
   const gRef = fitGaussian(ref.features, n, hidden);
   const fd = frechetDistance(gRef, fitGaussian(gen.features, n, hidden));
+  const fdStdErr = bootstrapFdStdErr(gRef, gen.features, n, hidden);
   const fdFloor = frechetDistance(gRef, fitGaussian(flo.features, n, hidden));
   const [swd, swdFloor] = pyramidSwdMany(reference.images, [clean, floor.images], n, S, inp.swd);
 
@@ -73,7 +76,7 @@ export async function evaluateQuality(clf: Classifier, inp: EvalInputs): Promise
     }
     accuracy = { overall: ok / n, perClass: asked.map((a, k) => (a ? hit[k] / a : null)) };
   }
-  return { n, fd, fdFloor, swd, swdFloor, histogram, entropyBits, accuracy };
+  return { n, fd, fdStdErr, fdFloor, swd, swdFloor, histogram, entropyBits, accuracy };
 }
 
 /** The report as an aligned plain-text table. */
@@ -81,7 +84,7 @@ export function formatReport(r: QualityReport): string {
   const f = (v: number) => v.toFixed(2);
   const lines = [
     `metric                        samples      real-vs-real floor   (N = ${r.n})`,
-    `Fréchet distance (features)   ${f(r.fd).padStart(9)}    ${f(r.fdFloor).padStart(9)}`,
+    `Fréchet distance (features)   ${f(r.fd).padStart(9)}    ${f(r.fdFloor).padStart(9)}    (± ${f(r.fdStdErr)}: bootstrap standard error over the samples)`,
     ...r.swd.levels.map((l, k) => `SWD ×1e3, level ${l.size}px`.padEnd(30) + `${f(l.swd).padStart(9)}    ${f(r.swdFloor.levels[k].swd).padStart(9)}`),
     `SWD ×1e3, average`.padEnd(30) + `${f(r.swd.mean).padStart(9)}    ${f(r.swdFloor.mean).padStart(9)}`,
     `class histogram (0–9)         ${r.histogram.join(' ')}   entropy ${r.entropyBits.toFixed(3)} bits (max 3.322)`,

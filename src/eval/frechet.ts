@@ -1,7 +1,8 @@
 // Fréchet distance between two sets of feature vectors, each modelled as a Gaussian:
 //   FD = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁Σ₂)^½),  with  Tr((Σ₁Σ₂)^½) = Σ √λᵢ(Σ₁^½ Σ₂ Σ₁^½),
 // the last matrix being symmetric positive semi-definite, so a symmetric (Jacobi) eigen-solver suffices.
-// All arithmetic in float64.
+// All arithmetic in float64. A bootstrap over the samples gives the FD's standard error.
+import { mulberry32 } from '../runtime/mulberry.ts';
 
 export interface Gaussian {
   dim: number;
@@ -121,4 +122,27 @@ export function frechetDistance(g1: Gaussian, g2: Gaussian): number {
   for (const l of symmetricEigen(m, n).values) crossTrace += Math.sqrt(Math.max(l, 0));
   // Rounding can push a set's distance to itself a hair below zero.
   return Math.max(0, meanTerm + trace - 2 * crossTrace);
+}
+
+/**
+ * Bootstrap standard error of FD(ref, samples) over the draw of the samples: the standard deviation of the
+ * FD to the fixed reference of `resamples` sets of `count` vectors drawn with replacement from `x`. It says
+ * how far the FD would move with other samples of the same model (another sampling seed); the reference
+ * digits are the same in every evaluation, so they are not resampled.
+ */
+export function bootstrapFdStdErr(ref: Gaussian, x: ArrayLike<number>, count: number, dim: number, resamples = 20, seed = 1): number {
+  if (resamples < 2) throw new Error(`bootstrapFdStdErr: need at least 2 resamples, got ${resamples}`);
+  if (x.length !== count * dim) throw new Error(`bootstrapFdStdErr: expected ${count}×${dim} values, got ${x.length}`);
+  const rand = mulberry32(seed);
+  const draw = new Float64Array(count * dim);
+  const fds: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < count; i++) {
+      const j = Math.floor(rand() * count);
+      for (let d = 0; d < dim; d++) draw[i * dim + d] = x[j * dim + d];
+    }
+    fds.push(frechetDistance(ref, fitGaussian(draw, count, dim)));
+  }
+  const mean = fds.reduce((a, b) => a + b, 0) / resamples;
+  return Math.sqrt(fds.reduce((a, v) => a + (v - mean) ** 2, 0) / (resamples - 1));
 }
