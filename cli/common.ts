@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
-import { DEFAULT_SAMPLING, parseGuidanceInterval } from '../src/diffusion/sampler.ts';
+import { DEFAULT_SAMPLING, formatGuidanceInterval, parseGuidanceInterval } from '../src/diffusion/sampler.ts';
 import { SAMPLERS, type SamplerName } from '../src/diffusion/plan.ts';
 import type { TimestepSpacing } from '../src/diffusion/schedule.ts';
 import type { CheckpointMeta } from '../src/io/checkpoint.ts';
@@ -111,7 +111,7 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--eta <x>', 'DDIM stochasticity η (0 deterministic, 1 = DDPM-like)', num('eta', 0, 10), d.eta)
     .option('--spacing <s>', "timestep spacing (default: diffusers' for the sampler — leading for ddpm/ddim, linspace for the others)", oneOf('spacing', ['leading', 'trailing', 'linspace'] as const))
     .option('--guidance <s>', `classifier-free guidance scale (class-conditional models; default ${d.guidance})`, num('guidance', 0, 100))
-    .option('--guidance-interval <lo,hi>', `guide only at noise levels σ = √(1−ᾱ)/√ᾱ in (lo, hi], or "all" (Kynkäänniemi et al. 2024; default ${d.guidanceInterval ? d.guidanceInterval.join(',') : 'all'}); other steps run the conditional half alone`, guidanceInterval)
+    .option('--guidance-interval <lo,hi>', `guide only at noise levels σ = √(1−ᾱ)/√ᾱ in (lo, hi], or "all" (Kynkäänniemi et al. 2024; default ${formatGuidanceInterval(d.guidanceInterval)}); other steps run the conditional half alone`, guidanceInterval)
     .option('--no-clip', 'ddpm/ddim: do not clamp x̂0 to [−1, 1] (clip_sample, on by default; the other samplers never clamp, as in diffusers)')
     .option('--no-clipped-eps', "step with the model's raw ε̂ instead of the one re-derived from the clipped x̂0 (use_clipped_model_output)")
     .option('--dynamic-threshold <q>', "Imagen's dynamic thresholding at quantile q instead of the static clamp", num('dynamic-threshold', 0.5, 1))

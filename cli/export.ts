@@ -1,7 +1,8 @@
 // npm run export -- --checkpoint runs/x/checkpoint.safetensors --out pretrained/NAME.safetensors [--no-ema] [--about FILE.json]
 // Writes a model-only file (the EMA weights as `model.*`, no optimizer state) for shipping: about a quarter of
 // a training checkpoint's size. `--about` adds a JSON object of facts (image-gradients, wall time…) to the
-// metadata. Runs on the CPU: no GPU work.
+// metadata; given a model-only file, `--about` renews those facts and copies the weights as they are. Runs
+// on the CPU: no GPU work.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runCli, UsageError } from './common.ts';
@@ -9,7 +10,7 @@ import { CHECKPOINT_FORMAT, readCheckpointMeta } from '../src/io/checkpoint.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../src/io/safetensors.ts';
 import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 
-const USAGE = 'npm run export -- --checkpoint FILE --out FILE.safetensors [--no-ema] [--about FILE.json]';
+const USAGE = 'npm run export -- --checkpoint FILE --out FILE.safetensors [--no-ema] [--about FILE.json]   (a model-only FILE: --about renews its facts)';
 
 await runCli(USAGE, async () => {
   const o = new Command()
@@ -37,6 +38,7 @@ await runCli(USAGE, async () => {
   // A model-only file can only have its facts renewed (--about): its weights are copied as they are.
   const renew = meta.contents === 'model';
   if (renew && !about) throw new UsageError(`--checkpoint ${o.checkpoint} is already a model-only file (give --about to renew its facts)`);
+  if (renew && !o.ema) throw new UsageError(`--no-ema: ${o.checkpoint} is a model-only file; its weights are copied as they are`);
   const file = decodeSafetensors(bytes);
   const prefix = renew ? 'model.' : o.ema ? 'ema.' : 'model.';
   const tensors: NamedTensor[] = [...file.tensors.values()]
@@ -44,8 +46,8 @@ await runCli(USAGE, async () => {
     .map((t) => ({ ...t, name: `model.${t.name.slice(prefix.length)}` }));
   const weights = renew ? file.metadata.weights : o.ema ? 'ema' : 'raw';
   const out = encodeSafetensors(tensors, {
-    ...file.metadata, format: CHECKPOINT_FORMAT, contents: 'model', weights, ...(about ? { about: JSON.stringify(about) } : {}),
+    ...file.metadata, format: CHECKPOINT_FORMAT, contents: 'model', ...(weights ? { weights } : {}), ...(about ? { about: JSON.stringify(about) } : {}),
   });
   writeFileAtomic(o.out, out);
-  console.log(`${tensors.length} tensors (${weights === 'ema' ? 'EMA' : 'raw'} weights, step ${meta.step}${renew ? ', facts renewed' : ''}) → ${o.out} (${(out.length / 1024).toFixed(0)} KiB)`);
+  console.log(`${tensors.length} tensors (${weights === 'ema' ? 'EMA' : weights === 'raw' ? 'raw' : 'unrecorded'} weights, step ${meta.step}${renew ? ', facts renewed' : ''}) → ${o.out} (${(out.length / 1024).toFixed(0)} KiB)`);
 });

@@ -92,12 +92,15 @@ describe('shipped model', () => {
     const run = (...args: string[]) => execFileSync(join('node_modules', '.bin', 'tsx'), ['cli/export.ts', '--checkpoint', MODEL, '--out', join(dir, 'm.safetensors'), ...args], { encoding: 'utf8', stdio: 'pipe' });
     expect(run('--about', join(dir, 'about.json'))).toMatch(/facts renewed/);
     const [a, b] = [MODEL, join(dir, 'm.safetensors')].map((f) => new Uint8Array(readFileSync(f)));
-    expect(readCheckpointMeta(b).about).toEqual({ name: 'renewed', digitAccuracy: 0.5 });
-    expect(readCheckpointMeta(b).contents).toBe('model');
+    const [ma, mb] = [a, b].map((x) => readCheckpointMeta(x));
+    expect(mb.about).toEqual({ name: 'renewed', digitAccuracy: 0.5 });
+    expect({ ...mb, about: null }).toEqual({ ...ma, about: null }); // config, schedule, step, adapter, contents kept
+    expect(decodeSafetensors(b).metadata.weights).toBe(decodeSafetensors(a).metadata.weights);
     const [ta, tb] = [a, b].map((x) => decodeSafetensors(x).tensors);
     expect([...tb.keys()]).toEqual([...ta.keys()]);
     for (const [k, t] of ta) expect(Buffer.from(tb.get(k)!.data.buffer, tb.get(k)!.data.byteOffset, tb.get(k)!.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), k).toBe(true);
     expect(() => run()).toThrow(/already a model-only file \(give --about to renew its facts\)/);
+    expect(() => run('--about', join(dir, 'about.json'), '--no-ema')).toThrow(/--no-ema: .* is a model-only file/);
   });
 
   it('--guidance-interval is named in what sample prints; a reversed one is a usage error before sampling', () => {

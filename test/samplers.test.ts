@@ -8,6 +8,7 @@ import { NoiseSchedule, type TimestepSpacing } from '../src/diffusion/schedule.t
 import { samplerPlan, strengthStart, type SamplerName } from '../src/diffusion/plan.ts';
 import { dpmSolverPlan } from '../src/diffusion/solvers.ts';
 import { renoise, samplerStep } from '../src/ops/diffusion.ts';
+import { randn } from '../src/ops/random.ts';
 import { sample, type SampleOptions } from '../src/diffusion/sampler.ts';
 import { UNet } from '../src/model/unet.ts';
 import { PRESETS } from '../src/model/config.ts';
@@ -176,43 +177,59 @@ describe('guidance in a limited σ interval', () => {
   const cfg = PRESETS.test;
   const schedule = new NoiseSchedule();
   const base: SampleOptions = { n: 3, sampler: 'ddim', steps: 6, eta: 1, classLabel: [0, 2, 1], guidance: 3, seed: 5 };
-  /** Every step's x, read after the step. */
-  const trajectory = async (gpu: Awaited<ReturnType<typeof getGpu>>, m: UNet, o: Partial<SampleOptions>) => {
-    const xs: Float32Array[] = [];
-    await sample(gpu, m, schedule, { ...base, ...o, onStep: async (_i, _t, x) => void xs.push(await x.read()) });
-    return xs;
+  const sigmas = samplerPlan(schedule, { sampler: 'ddim', steps: 6, eta: 1 }).steps.map((p) => p.coefs.sqrt1mA / p.coefs.sqrtA);
+  const model = async () => {
+    const gpu = await getGpu();
+    const m = new UNet(gpu, cfg);
+    gpu.write(m.params.flat('ema'), randArray(m.params.total, 3, -0.2, 0.2));
+    return { gpu, m };
   };
-  const sigmas = samplerPlan(schedule, { sampler: 'ddim', steps: 6 }).steps.map((p) => p.coefs.sqrt1mA / p.coefs.sqrtA);
 
-  it('an interval holding every step is plain guidance; one holding none is no guidance', async () => {
-    const gpu = await getGpu();
-    const m = new UNet(gpu, cfg);
-    gpu.write(m.params.flat('ema'), randArray(m.params.total, 3, -0.2, 0.2));
-    const guided = await sample(gpu, m, schedule, base);
-    const unguided = await sample(gpu, m, schedule, { ...base, guidance: undefined });
-    expect(guided.some((v, i) => Math.abs(v - unguided[i]) > 1e-3)).toBe(true); // guidance 3 matters here
-    expectClose('interval (0, ∞)', await sample(gpu, m, schedule, { ...base, guidanceInterval: [0, 1e9] }), guided, 0, 0);
-    expectClose('interval above every σ', await sample(gpu, m, schedule, { ...base, guidanceInterval: [1e6, 1e7] }), unguided, 0, 0);
-    m.destroy();
-  });
+  /** The DDIM run sample() should make, built by hand: per step the doubled or the single pass, then the fused step. */
+  async function byHand(gpu: Awaited<ReturnType<typeof getGpu>>, m: UNet, guidedSteps: boolean[], labels: number[]): Promise<Float32Array> {
+    const n = labels.length;
+    const x = randn(gpu, gpu.tensor([n, cfg.inChannels, cfg.imageSize, cfg.imageSize]), base.seed!, 21);
+    samplerPlan(schedule, { sampler: 'ddim', steps: 6, eta: 1 }).steps.forEach(({ t, coefs }, i) => {
+      const g = guidedSteps[i];
+      const pass = m.pass(g ? 2 * n : n, false, 'ema');
+      gpu.write(pass.t, new Float32Array(pass.batch).fill(t));
+      gpu.write(pass.labels!, g ? [...labels, ...labels.map(() => cfg.classes)] : labels);
+      for (const half of g ? [0, 1] : [0]) gpu.copyRange(x.buffer, x.byteOffset, pass.x.buffer, pass.x.byteOffset + half * x.byteLength, x.byteLength);
+      pass.graph.forward();
+      samplerStep(gpu, x, pass.out, coefs, base.seed!, i, g ? base.guidance! : null, { mode: 'static', recomputeEps: undefined });
+    });
+    const out = await x.read();
+    x.release();
+    return out;
+  }
 
-  it('guides exactly the steps whose σ lies in (lo, hi]', async () => {
-    const gpu = await getGpu();
-    const m = new UNet(gpu, cfg);
-    gpu.write(m.params.flat('ema'), randArray(m.params.total, 3, -0.2, 0.2));
-    const guided = await trajectory(gpu, m, {});
-    const unguided = await trajectory(gpu, m, { guidance: undefined });
-    const mid = (sigmas[2] + sigmas[3]) / 2; // steps 0–2 lie above, 3–5 below
-    const high = await trajectory(gpu, m, { guidanceInterval: [mid, 1e9] });
-    const low = await trajectory(gpu, m, { guidanceInterval: [0, mid] });
-    for (let i = 0; i < 3; i++) {
-      expectClose(`high interval, step ${i} (guided)`, high[i], guided[i], 0, 0);
-      expectClose(`low interval, step ${i} (unguided)`, low[i], unguided[i], 0, 0);
+  for (const sampler of ['ddim', 'dpmsolver++', 'euler-ancestral'] as const) {
+    it(`${sampler}: an interval holding every step is plain guidance; one holding none is no guidance`, async () => {
+      const { gpu, m } = await model();
+      const o = { ...base, sampler };
+      const guided = await sample(gpu, m, schedule, o);
+      const unguided = await sample(gpu, m, schedule, { ...o, guidance: undefined });
+      expect(guided.some((v, i) => Math.abs(v - unguided[i]) > 1e-3)).toBe(true); // guidance 3 matters here
+      expectClose('interval (0, ∞)', await sample(gpu, m, schedule, { ...o, guidanceInterval: [0, 1e9] }), guided, 0, 0);
+      expectClose('interval above every σ', await sample(gpu, m, schedule, { ...o, guidanceInterval: [1e6, 1e7] }), unguided, 0, 0);
+      m.destroy();
+    });
+  }
+
+  it('guides exactly the steps whose σ lies in (lo, hi] — open below, closed above — with each pass\'s own labels', async () => {
+    const { gpu, m } = await model();
+    const mid = (sigmas[2] + sigmas[3]) / 2; // steps 0–2 lie above, 3–5 below (σ falls step by step)
+    const cases: { interval: [number, number]; guided: boolean[]; labels: number[] }[] = [
+      { interval: [mid, 1e9], guided: [true, true, true, false, false, false], labels: [0, 2, 1] },
+      { interval: [0, mid], guided: [false, false, false, true, true, true], labels: [2, 1, 0] },
+      { interval: [sigmas[3], sigmas[1]], guided: [false, true, true, false, false, false], labels: [1, 1, 2] },
+    ];
+    for (const c of cases) {
+      const got = await sample(gpu, m, schedule, { ...base, classLabel: c.labels, guidanceInterval: c.interval });
+      expectClose(`interval (${c.interval.join(', ')}]`, got, await byHand(gpu, m, c.guided, c.labels), 0, 0);
     }
-    // After the switch both leave the trajectory they followed.
-    expect(high[5].some((v, i) => Math.abs(v - guided[5][i]) > 1e-4)).toBe(true);
-    expect(low[5].some((v, i) => Math.abs(v - unguided[5][i]) > 1e-4)).toBe(true);
     await expect(sample(gpu, m, schedule, { ...base, guidanceInterval: [2, 1] })).rejects.toThrow(/guidance interval must be σ_lo,σ_hi/);
+    await expect(sample(gpu, m, schedule, { ...base, guidance: 1, guidanceInterval: [0.3, 5] })).rejects.toThrow(/a guidance interval needs guidance/);
     m.destroy();
   });
 });

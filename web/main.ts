@@ -6,7 +6,7 @@ import { webgpuProblem } from '../src/platform/browser.ts';
 import { adapterLine } from '../src/runtime/device.ts';
 import { decodeMnistBinary } from '../src/data/mnist-binary.ts';
 import { splitDigits } from '../src/data/split.ts';
-import { DEFAULT_SAMPLING } from '../src/diffusion/sampler.ts';
+import { DEFAULT_SAMPLING, formatGuidanceInterval } from '../src/diffusion/sampler.ts';
 import { $, setStatus, setText, showError } from './dom.ts';
 import { showDefaults } from './controls.ts';
 import { newGpu, Page } from './page.ts';
@@ -25,7 +25,7 @@ async function init(): Promise<void> {
   $('steps').value = String(DEFAULT_SAMPLING.steps);
   $('eta-in').value = String(DEFAULT_SAMPLING.eta);
   $('guidance').value = String(DEFAULT_SAMPLING.guidance);
-  $('guidanceInterval').value = DEFAULT_SAMPLING.guidanceInterval ? DEFAULT_SAMPLING.guidanceInterval.join(',') : 'all';
+  $('guidanceInterval').value = formatGuidanceInterval(DEFAULT_SAMPLING.guidanceInterval);
   $<HTMLSelectElement>('sampler').value = DEFAULT_SAMPLING.sampler;
   setStatus('loading MNIST…');
   const mnist = await fetch('/mnist.bin');

@@ -1,7 +1,8 @@
 // Sampling through the UNet and the fused sampler-step kernel: DDPM, DDIM, DPM-Solver++ (2M, SDE) and Euler
 // (deterministic, ancestral) from noise, from a noised image (image-to-image, SDEdit) or filling a masked
 // part of one (inpainting, RePaint-style), with optional classifier-free guidance (conditional and
-// null-class halves run as one doubled batch). Same seed, same adapter → same images.
+// null-class halves run as one doubled batch), at every step or only in a band of noise levels (the other
+// steps run the conditional batch alone). Same seed, same adapter → same images.
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { UNet } from '../model/unet.ts';
@@ -26,6 +27,8 @@ export interface SampleOptions extends PlanOptions {
   /**
    * Guide only at noise levels σ = √(1−ᾱ)/√ᾱ in (lo, hi] (Kynkäänniemi et al. 2024, "Applying guidance in a
    * limited interval"); the other steps run the conditional half alone (half the batch). null = every step.
+   * The model then keeps both passes (batch n and 2n) built. With DPM-Solver++ 2M, the first step after a
+   * switch extrapolates from an x̂0 of the other guidance mode (the paper used Heun; only DDIM was measured).
    */
   guidanceInterval?: [number, number] | null;
   seed?: number;
@@ -70,15 +73,12 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
   const resample = init?.resample ?? 1;
   if (resample > 1 && plan.multistep) throw new Error(`sample: resampling (RePaint) needs a single-step sampler, not ${o.sampler}`);
   const seed = o.seed ?? 0;
-  const interval = guided ? checkInterval(o.guidanceInterval ?? null) : null;
+  const interval = checkInterval(o.guidanceInterval ?? null);
+  if (interval && !guided) throw new Error('sample: a guidance interval needs guidance (a scale other than 1, on a class-conditional model)');
   const guidedAt = (c: { sqrtA: number; sqrt1mA: number }) => guided && (!interval || inInterval(c.sqrt1mA / c.sqrtA, interval));
-  // The EMA weights are read in place by a pass built on them (UNet.pass 'ema'): nothing is copied. A guided
-  // step runs the doubled batch (conditional, then null class); an unguided one the conditional half.
-  const weights = o.ema !== false ? ('ema' as const) : ('params' as const);
-  const precision = o.precision ?? 'f32';
-  const doubled = guided && plan.steps.some((p) => guidedAt(p.coefs)) ? model.pass(2 * o.n, false, weights, precision) : null;
-  const single = !doubled || plan.steps.some((p) => !guidedAt(p.coefs)) ? model.pass(o.n, false, weights, precision) : null;
-  const x = doubled ? gpu.tensor(shape, 'sample') : single!.x;
+  const { doubled, single } = samplingPasses(model, o, plan.steps.map((p) => guidedAt(p.coefs)));
+  // x lives in the single pass's input when there is one (unguided steps then copy nothing).
+  const x = single ? single.x : gpu.tensor(shape, 'sample');
   const temps: Tensor[] = [];
   const temp = (t: Tensor) => (temps.push(t), t);
   const extras: StepExtras = {};
@@ -93,16 +93,18 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
     const threshold: StepThreshold = o.dynamicThreshold
       ? { mode: 'dynamic', quantile: o.dynamicThreshold.quantile, maxValue: o.dynamicThreshold.maxValue, recomputeEps: o.clippedModelOutput }
       : { mode: 'static', recomputeEps: o.clippedModelOutput };
-    const tValues = new Map([doubled, single].filter((p) => p).map((p) => [p!, new Float32Array(p!.batch)]));
+    const tValues = new Float32Array(2 * o.n);
     let key = 0; // keys each step's noise: every model call draws fresh numbers
     for (let i = 0; i < plan.steps.length; i++) {
       const { t, coefs } = plan.steps[i];
       const g = guidedAt(coefs);
       const pass = g ? doubled! : single!;
-      gpu.write(pass.t, tValues.get(pass)!.fill(t));
+      gpu.write(pass.t, tValues.subarray(0, pass.batch).fill(t));
       for (let r = 0; r < resample; r++) {
-        if (x !== pass.x) copyInto(gpu, x, pass.x, 0);
-        if (g) copyInto(gpu, x, pass.x, x.size * 4);
+        if (g) {
+          copyInto(gpu, x, pass.x, 0);
+          copyInto(gpu, x, pass.x, x.byteLength);
+        }
         pass.graph.forward();
         samplerStep(gpu, x, pass.out, coefs, seed, key++, g ? o.guidance! : null, threshold, extras);
         // RePaint: jump back to this step's level and run it again, so the regenerated part can agree with
@@ -116,28 +118,44 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
     }
     return await x.read();
   } finally {
-    if (doubled) x.release();
+    if (!single) x.release();
     for (const t of temps) t.release();
   }
+}
+
+/**
+ * The passes a run needs: the doubled batch (conditional, then null class) if any step is guided, the
+ * single conditional batch if any is not (or nothing is guided). Both read the EMA weights in place
+ * (UNet.pass 'ema': nothing is copied) unless o.ema is false.
+ */
+function samplingPasses(model: UNet, o: SampleOptions, guidedSteps: boolean[]) {
+  const weights = o.ema !== false ? ('ema' as const) : ('params' as const);
+  const precision = o.precision ?? 'f32';
+  const doubled = guidedSteps.some((g) => g) ? model.pass(2 * o.n, false, weights, precision) : null;
+  const single = !doubled || guidedSteps.some((g) => !g) ? model.pass(o.n, false, weights, precision) : null;
+  return { doubled, single };
 }
 
 /** "lo,hi" → a guidance interval (σ_lo, σ_hi]; "all" → null (guide at every step). Throws on anything else. */
 export function parseGuidanceInterval(v: string): [number, number] | null {
   if (v.trim() === 'all') return null;
-  const parts = v.split(',').map((p) => (p.trim() === '' ? NaN : Number(p.trim())));
-  const [lo, hi] = parts;
-  if (parts.length !== 2 || !Number.isFinite(lo) || !(hi > lo) || lo < 0) throw new Error(`the guidance interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi (or "all"), got "${v}"`);
-  return [lo, hi];
+  return checkInterval(v.split(',').map((p) => (p.trim() === '' ? NaN : Number(p.trim()))), `"${v}"`);
+}
+
+/** An interval as parseGuidanceInterval reads it ("0.3,5" or "all"). */
+export function formatGuidanceInterval(iv: [number, number] | null | undefined): string {
+  return iv ? iv.join(',') : 'all';
 }
 
 /** A guidance interval (lo, hi] of noise levels σ, checked. */
-function checkInterval(iv: [number, number] | null): [number, number] | null {
+function checkInterval(iv: number[] | null, what = iv?.join(',')): [number, number] | null {
   if (!iv) return null;
   const [lo, hi] = iv;
-  if (!(iv.length === 2 && lo >= 0 && hi > lo)) throw new Error(`sample: the guidance interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi, got ${iv.join(',')}`);
-  return iv;
+  if (!(iv.length === 2 && Number.isFinite(lo) && lo >= 0 && hi > lo)) throw new Error(`the guidance interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi (or "all"), got ${what}`);
+  return [lo, hi];
 }
 
+/** σ in (lo, hi]: open below, closed above, as the paper's interval. */
 function inInterval(sigma: number, [lo, hi]: [number, number]): boolean {
   return sigma > lo && sigma <= hi;
 }

@@ -192,6 +192,7 @@ export class TrainingSession {
       ...o,
       steps: Math.min(o.steps ?? DEFAULT_SAMPLING.steps, this.schedule.T),
       guidance: cond ? (o.guidance ?? DEFAULT_SAMPLING.guidance) : undefined,
+      guidanceInterval: cond ? (o.guidanceInterval !== undefined ? o.guidanceInterval : DEFAULT_SAMPLING.guidanceInterval) : null,
     });
   }
 
