@@ -242,7 +242,14 @@ describe('browser trainer page', () => {
     await setValue('guidance-interval', '5,0.3');
     await page.click('[data-testid="sample"]');
     await waitText('error', '^guide at σ: the guidance interval must be σ_lo,σ_hi');
+    // A valid interval reaches the sampler: a few steps guided only at σ ∈ (0.3, 5].
+    await setValue('sample-steps', '4');
+    await setValue('guidance-interval', '0.3,5');
+    await page.click('[data-testid="sample"]');
+    await waitText('status', '^sampled with ddim, 4 steps');
+    expect(await page.$eval('[data-testid="error"]', (e) => (e as HTMLElement).hidden)).toBe(true);
     await setValue('guidance-interval', 'all');
+    await setValue('sample-steps', '25');
     expect(problems).toEqual([]);
   });
 
