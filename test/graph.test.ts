@@ -23,6 +23,9 @@ describe('graph gradient routing', () => {
     g.record({ inputs: [a], output: a3, forward: () => scale(gpu, a, 3, a3), backward: ([sa]) => scale(gpu, g.grad(a3), 3, sa.out) });
     const s2 = g.act(shape);
     g.record({ inputs: [s1, a3], output: s2, identity: [0, 1], forward: () => add(gpu, s1, a3, s2) });
+    // y = s2 (a consumer of s2, so its gradient is rewritten by every backward; the loss gradient goes to y).
+    const y = g.act(shape);
+    g.record({ inputs: [s2], output: y, forward: () => scale(gpu, s2, 1, y), backward: ([ss]) => void scale(gpu, g.grad(y), 1, ss.out) });
     g.finalize();
 
     // s1's only consumer is the last add: it takes s2's buffer (a3 would qualify too, but one input per add
@@ -38,7 +41,7 @@ describe('graph gradient routing', () => {
     gpu.write(x, xv);
     g.forward();
     expectClose('s2 = 2x + x + 6x', await s2.read(), xv.map((v) => 9 * v), 1e-6, 1e-6);
-    gpu.write(g.grad(s2), dy);
+    gpu.write(g.grad(y), dy);
     const before = gpu.dispatchCount;
     g.backward();
     // ds2/dx = 9 through every path: x directly (1), a = 2x via s1 (2) and via 3a (6).
@@ -47,6 +50,9 @@ describe('graph gradient routing', () => {
     // Kernels: the last add copies into a3's gradient (1); 3a backward writes a's (1); the first add adds into
     // a's (1); 2x backward into scratch and its accumulation into x's (2). Unshared, s1 and x would take a
     // copy each: 7.
-    expect(gpu.dispatchCount - before).toBe(5);
+    expect(gpu.dispatchCount - before).toBe(6); // and y's own backward into s2's gradient
+    // A second backward gives the same gradients (nothing carried over from the first).
+    g.backward();
+    expectClose('dx, replayed', await g.grad(x).read(), dy.map((v) => 9 * v), 1e-6, 1e-6);
   });
 });

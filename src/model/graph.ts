@@ -132,7 +132,8 @@ export class Graph {
     if (identity.length) this.identities.push({ inputs: o.inputs, output: o.output, sinks, identity });
     this.bwd.push(() => {
       if (!o.params && !sinks.some((s) => s.needed)) return;
-      for (const i of identity) sinks[i].receive(this.grad(o.output));
+      // Reverse: with add(a, a) the writing sink (the later slot) must run before the accumulating one.
+      for (const i of [...identity].reverse()) sinks[i].receive(this.grad(o.output));
       o.backward?.(sinks);
       sinks.forEach((s, i) => identity.includes(i) || s.commit());
     });
@@ -157,15 +158,21 @@ export class Graph {
   private shareIdentityGradients(): void {
     for (const { inputs, output, sinks, identity } of [...this.identities].reverse()) {
       const i = identity.find((k) => sinks[k].mode === 'write' && inputs.indexOf(inputs[k]) === inputs.lastIndexOf(inputs[k]));
-      if (i === undefined || this.viewed.has(inputs[i]) || this.viewed.has(output) || !this.gradOf.has(output)) continue;
+      // The output must have consumers in the graph, so its gradient is rewritten by every backward (an
+      // output whose gradient is written from outside would otherwise end a backward holding the input's).
+      if (i === undefined || this.viewed.has(inputs[i]) || this.viewed.has(output) || !this.gradOf.has(output) || !this.sinks.get(output)?.length) continue;
+      if (inputs[i].shape.join('x') !== output.shape.join('x')) continue;
       const input = inputs[i];
       const old = this.grad(input);
       const shared = this.grad(output);
       this.gradOf.set(input, shared);
       for (const s of this.sinks.get(input) ?? []) s.target = shared;
       sinks[i].mode = 'shared';
-      this.owned.splice(this.owned.indexOf(old), 1);
-      old.release();
+      const k = this.owned.indexOf(old);
+      if (k >= 0) {
+        this.owned.splice(k, 1);
+        old.release();
+      }
     }
   }
 
