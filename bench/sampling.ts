@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { addAdapterOption, adapterRecord, guidanceInterval, int, notePrecision, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from '../cli/common.ts';
+import { addAdapterOption, adapterRecord, guidanceInterval, int, intervalText, notePrecision, oneOf, resolveCheckpoint, runCli, setupGpu, UsageError } from '../cli/common.ts';
 import { UNet } from '../src/model/unet.ts';
 import { NoiseSchedule } from '../src/diffusion/schedule.ts';
 import { sample, type SampleOptions } from '../src/diffusion/sampler.ts';
@@ -114,7 +114,7 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
               accuracy: r.accuracy!.overall, entropy: r.entropyBits, imagesPerSecond: n / secs,
             };
             rows.push(row);
-            console.log(`${s.name}-${steps} η ${eta} guidance ${guidance}${interval ? ` in σ (${interval.join(', ')}]` : ''} ${clip} ${precision}: accuracy ${(100 * row.accuracy).toFixed(1)} %, FD ${row.fd.toFixed(2)} ± ${row.fdStdErr.toFixed(2)} (floor ${row.fdFloor.toFixed(2)}), SWD ${row.swd.toFixed(1)}, entropy ${row.entropy.toFixed(3)}, ${row.imagesPerSecond.toFixed(2)} images/s`);
+            console.log(`${s.name}-${steps} η ${eta} guidance ${guidance}${interval ? ` in σ ${intervalText(interval)}` : ''} ${clip} ${precision}: accuracy ${(100 * row.accuracy).toFixed(1)} %, FD ${row.fd.toFixed(2)} ± ${row.fdStdErr.toFixed(2)} (floor ${row.fdFloor.toFixed(2)}), SWD ${row.swd.toFixed(1)}, entropy ${row.entropy.toFixed(3)}, ${row.imagesPerSecond.toFixed(2)} images/s`);
           }
   const report = { date: new Date().toISOString(), checkpoint: path, step: meta.step, n, adapter: adapterRecord(gpu), rows };
   writeFileSync(o.out, JSON.stringify(report, null, 1) + '\n');
@@ -125,7 +125,7 @@ await runCli('npm run bench:sampling -- --checkpoint NAME|FILE [--n N] [--grid "
     '',
     '| sampler | steps | η | guidance | guidance σ interval | clip | precision | digit accuracy | FD ± bootstrap SE | FD / floor | SWD ×10³ | entropy (bits) | images/s |',
     '|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.sampler} | ${r.steps} | ${r.sampler === 'ddim' ? r.eta : '—'} | ${r.guidance} | ${r.interval ? `(${r.interval.join(', ')}]` : 'all'} | ${r.clip} | ${r.precision} | ${(100 * r.accuracy).toFixed(1)} % | ${r.fd.toFixed(2)} ± ${r.fdStdErr.toFixed(2)} | ${(r.fd / r.fdFloor).toFixed(2)} | ${r.swd.toFixed(1)} | ${r.entropy.toFixed(3)} | ${r.imagesPerSecond.toFixed(2)} |`),
+    ...rows.map((r) => `| ${r.sampler} | ${r.steps} | ${r.sampler === 'ddim' ? r.eta : '—'} | ${r.guidance} | ${intervalText(r.interval)} | ${r.clip} | ${r.precision} | ${(100 * r.accuracy).toFixed(1)} % | ${r.fd.toFixed(2)} ± ${r.fdStdErr.toFixed(2)} | ${(r.fd / r.fdFloor).toFixed(2)} | ${r.swd.toFixed(1)} | ${r.entropy.toFixed(3)} | ${r.imagesPerSecond.toFixed(2)} |`),
   ].join('\n');
   writeFileSync(String(o.out).replace(/\.json$/, '.md'), md + '\n');
   console.log(`→ ${o.out} and .md`);

@@ -119,9 +119,14 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--precision <p>', "f16: the model's 3×3 convs read f16 activations and weights (f32 arithmetic) where the adapter has the kernels (lavapipe); f32 elsewhere", oneOf('precision', ['f32', 'f16'] as const), 'f32');
 }
 
+/** A guidance interval as printed: "(0.3, 5]", or "all". */
+export function intervalText(iv: [number, number] | null | undefined): string {
+  return iv ? `(${iv.join(', ')}]` : 'all';
+}
+
 /** How a run samples, in one line: "ddim, 25 steps, η 1, guidance 1.5 in σ (0.3, 5]". */
 export function describeSampling(so: { sampler: string; steps: number; eta?: number; guidance?: number; guidanceInterval?: [number, number] | null }): string {
-  const guide = so.guidance === undefined ? '' : `, guidance ${so.guidance}${so.guidanceInterval ? ` in σ (${so.guidanceInterval.join(', ')}]` : ''}`;
+  const guide = so.guidance === undefined ? '' : `, guidance ${so.guidance}${so.guidanceInterval ? ` in σ ${intervalText(so.guidanceInterval)}` : ''}`;
   return `${so.sampler}, ${so.steps} steps${so.sampler === 'ddim' ? `, η ${so.eta}` : ''}${guide}`;
 }
 
