@@ -1,6 +1,7 @@
 // The tape's gradient routing: several consumers of one activation (write, then accumulate), residual adds
 // whose input shares the output's gradient buffer (chains of adds included), checked against gradients
-// worked out by hand, with the copy kernels it saves counted.
+// worked out by hand, with the copy kernels it saves counted; self-adds, views and outputs whose gradient comes
+// from outside keep their own buffers.
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../src/model/graph.ts';
 import { add, scale } from '../src/ops/elementwise.ts';
@@ -54,5 +55,60 @@ describe('graph gradient routing', () => {
     // A second backward gives the same gradients (nothing carried over from the first).
     g.backward();
     expectClose('dx, replayed', await g.grad(x).read(), dy.map((v) => 9 * v), 1e-6, 1e-6);
+  });
+
+  it('an add of a tensor to itself gives twice the gradient and shares nothing', async () => {
+    const gpu = await getGpu();
+    const g = new Graph(gpu, true);
+    const shape = [7];
+    const x = g.act(shape);
+    const a = g.act(shape);
+    g.record({ inputs: [x], output: a, forward: () => scale(gpu, x, 1, a), backward: ([sx]) => void scale(gpu, g.grad(a), 1, sx.out) });
+    const s = g.act(shape);
+    g.record({ inputs: [a, a], output: s, identity: [0, 1], forward: () => add(gpu, a, a, s) });
+    const y = g.act(shape);
+    g.record({ inputs: [s], output: y, forward: () => scale(gpu, s, 1, y), backward: ([ss]) => void scale(gpu, g.grad(y), 1, ss.out) });
+    g.finalize();
+    expect(g.grad(a)).not.toBe(g.grad(s));
+    const dy = randArray(7, 3);
+    gpu.write(x, randArray(7, 4));
+    g.forward();
+    gpu.write(g.grad(y), dy);
+    g.backward();
+    expectClose('d(a + a)/da', await g.grad(a).read(), dy.map((v) => 2 * v), 1e-6, 1e-6);
+    expectClose('dx', await g.grad(x).read(), dy.map((v) => 2 * v), 1e-6, 1e-6);
+  });
+
+  it('views and outputs without consumers keep their own gradient buffers', async () => {
+    const gpu = await getGpu();
+    const g = new Graph(gpu, true);
+    const x = g.act([3, 5]);
+    const w = g.act([15]);
+    // v views x's storage (and gradient) as [15]: sharing v's gradient with the sum's would move x's too.
+    const v = g.view(x, [15]);
+    const s = g.act([15]);
+    g.record({ inputs: [v, w], output: s, identity: [0, 1], forward: () => add(gpu, v, w, s) });
+    const y = g.act([15]);
+    g.record({ inputs: [s], output: y, forward: () => scale(gpu, s, 2, y), backward: ([ss]) => void scale(gpu, g.grad(y), 2, ss.out) });
+    // t has no consumer in the graph: its gradient is written from outside, so its input must not take it.
+    const u = g.act([15]);
+    const t = g.act([15]);
+    g.record({ inputs: [u, w], output: t, identity: [0, 1], forward: () => add(gpu, u, w, t) });
+    g.finalize();
+    expect(g.grad(v)).not.toBe(g.grad(s));
+    expect(g.grad(u)).not.toBe(g.grad(t));
+    const dy = randArray(15, 5);
+    const dt = randArray(15, 6);
+    gpu.write(x, randArray(15, 7));
+    gpu.write(w, randArray(15, 8));
+    gpu.write(u, randArray(15, 9));
+    g.forward();
+    gpu.write(g.grad(y), dy);
+    gpu.write(g.grad(t), dt);
+    g.backward();
+    expectClose('dx through the view', await g.grad(x).read(), dy.map((v) => 2 * v), 1e-6, 1e-6);
+    expectClose('du', await g.grad(u).read(), dt, 1e-6, 1e-6);
+    expectClose('dw (both sums)', await g.grad(w).read(), dy.map((v, i) => 2 * v + dt[i]), 1e-6, 1e-6);
+    expectClose('dt unchanged', await g.grad(t).read(), dt, 1e-6, 1e-6);
   });
 });
