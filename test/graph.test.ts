@@ -5,9 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../src/model/graph.ts';
 import { add, scale } from '../src/ops/elementwise.ts';
+import type { Tensor } from '../src/runtime/tensor.ts';
 import { expectClose, randArray, useGpu } from './helpers.ts';
 
 const getGpu = useGpu();
+
+/** Records out = k·inp as a layer (forward and backward by the scale kernel). */
+function scaleLayer(g: Graph, inp: Tensor, k: number, out: Tensor): void {
+  g.record({ inputs: [inp], output: out, forward: () => scale(g.gpu, inp, k, out), backward: ([s]) => void scale(g.gpu, g.grad(out), k, s.out) });
+}
 
 describe('graph gradient routing', () => {
   it('residual adds share the output gradient; multi-consumer inputs still sum every path', async () => {
@@ -17,16 +23,16 @@ describe('graph gradient routing', () => {
     const x = g.act(shape);
     // a = 2x; s1 = a + x; s2 = s1 + 3a (a chain of adds; a and x each have two consumers).
     const a = g.act(shape);
-    g.record({ inputs: [x], output: a, forward: () => scale(gpu, x, 2, a), backward: ([sx]) => void scale(gpu, g.grad(a), 2, sx.out) });
+    scaleLayer(g, x, 2, a);
     const s1 = g.act(shape);
     g.record({ inputs: [a, x], output: s1, identity: [0, 1], forward: () => add(gpu, a, x, s1) });
     const a3 = g.act(shape);
-    g.record({ inputs: [a], output: a3, forward: () => scale(gpu, a, 3, a3), backward: ([sa]) => scale(gpu, g.grad(a3), 3, sa.out) });
+    scaleLayer(g, a, 3, a3);
     const s2 = g.act(shape);
     g.record({ inputs: [s1, a3], output: s2, identity: [0, 1], forward: () => add(gpu, s1, a3, s2) });
     // y = s2 (a consumer of s2, so its gradient is rewritten by every backward; the loss gradient goes to y).
     const y = g.act(shape);
-    g.record({ inputs: [s2], output: y, forward: () => scale(gpu, s2, 1, y), backward: ([ss]) => void scale(gpu, g.grad(y), 1, ss.out) });
+    scaleLayer(g, s2, 1, y);
     g.finalize();
 
     // s1's only consumer is the last add: it takes s2's buffer (a3 would qualify too, but one input per add
@@ -63,11 +69,11 @@ describe('graph gradient routing', () => {
     const shape = [7];
     const x = g.act(shape);
     const a = g.act(shape);
-    g.record({ inputs: [x], output: a, forward: () => scale(gpu, x, 1, a), backward: ([sx]) => void scale(gpu, g.grad(a), 1, sx.out) });
+    scaleLayer(g, x, 1, a);
     const s = g.act(shape);
     g.record({ inputs: [a, a], output: s, identity: [0, 1], forward: () => add(gpu, a, a, s) });
     const y = g.act(shape);
-    g.record({ inputs: [s], output: y, forward: () => scale(gpu, s, 1, y), backward: ([ss]) => void scale(gpu, g.grad(y), 1, ss.out) });
+    scaleLayer(g, s, 1, y);
     g.finalize();
     expect(g.grad(a)).not.toBe(g.grad(s));
     const dy = randArray(7, 3);
@@ -89,7 +95,7 @@ describe('graph gradient routing', () => {
     const s = g.act([15]);
     g.record({ inputs: [v, w], output: s, identity: [0, 1], forward: () => add(gpu, v, w, s) });
     const y = g.act([15]);
-    g.record({ inputs: [s], output: y, forward: () => scale(gpu, s, 2, y), backward: ([ss]) => void scale(gpu, g.grad(y), 2, ss.out) });
+    scaleLayer(g, s, 2, y);
     // t has no consumer in the graph: its gradient is written from outside, so its input must not take it.
     const u = g.act([15]);
     const t = g.act([15]);

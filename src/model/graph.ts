@@ -129,11 +129,12 @@ export class Graph {
     if (!this.training) return;
     const sinks = o.inputs.map((t, i) => this.sink(t, i));
     const identity = o.identity ?? [];
+    // Reverse: with add(a, a) the writing sink (the later slot) must run before the accumulating one.
+    const receiveOrder = [...identity].reverse();
     if (identity.length) this.identities.push({ inputs: o.inputs, output: o.output, sinks, identity });
     this.bwd.push(() => {
       if (!o.params && !sinks.some((s) => s.needed)) return;
-      // Reverse: with add(a, a) the writing sink (the later slot) must run before the accumulating one.
-      for (const i of [...identity].reverse()) sinks[i].receive(this.grad(o.output));
+      for (const i of receiveOrder) sinks[i].receive(this.grad(o.output));
       o.backward?.(sinks);
       sinks.forEach((s, i) => identity.includes(i) || s.commit());
     });
