@@ -48,7 +48,7 @@ function kernelLines(file: string): string[] {
   return new WgslReflect(source).entry.compute.map((c) => c.name).sort().map((e) => {
     const info = reflectKernel(file, source, e);
     const fields = info.bindings.find((b) => b.kind === 'uniform')?.fields?.map((x) => x.name) ?? [];
-    const binds = info.bindings.filter((b) => b.kind === 'storage').map((b) => b.name);
+    const binds = info.bindings.filter((b) => b.kind !== 'uniform').map((b) => b.name);
     const union = (xs: string[]) => (xs.length ? xs.map((x) => `'${x}'`).join(' | ') : 'never');
     return `  '${file}.${e}': { params: ${union(fields)}; bind: ${union(binds)} };`;
   });

@@ -16,15 +16,19 @@ describe('linear', () => {
   }
 
   // [3, 5, 7, 6] runs the scalar kernel; [2, 5, 8, 12] the vec4 row-major one (forward_nn4) with a partial
-  // last row tile.
-  for (const [B, M, K, N] of [[3, 5, 7, 6], [2, 5, 8, 12]]) {
-    it(`batched matmul B${B} M${M} K${K} N${N}`, async () => {
-      const gpu = await getGpu();
-      const a = randArray(B * M * K, 35);
-      const b = randArray(B * K * N, 36);
-      const c = matmul(gpu, gpu.upload([B, M, K], a), gpu.upload([B, K, N], b), poisoned(gpu, [B, M, N]));
-      expectClose('matmul', await c.read(), matmulRef(a, b, B, M, K, N), 1e-5, 1e-5);
-    });
+  // last row tile; [3, 33, 5, 65] spans two tiles of every design in both directions, per image of the batch
+  // (colanes and texture run where the adapter has 8-lane subgroups, else tiled).
+  for (const variant of ['tiled', 'colanes', 'texture'] as const) {
+    for (const [B, M, K, N] of [[3, 5, 7, 6], [2, 5, 8, 12], [3, 33, 5, 65]]) {
+      it(`batched matmul B${B} M${M} K${K} N${N} (${variant})`, async () => {
+        const gpu = await getGpu();
+        const a = randArray(B * M * K, 35);
+        const b = randArray(B * K * N, 36);
+        const got = await gpu.policy.using({ matmul: variant }, () =>
+          matmul(gpu, gpu.upload([B, M, K], a), gpu.upload([B, K, N], b), poisoned(gpu, [B, M, N])).read());
+        expectClose('matmul', got, matmulRef(a, b, B, M, K, N), 1e-5, 1e-5);
+      });
+    }
   }
 
   it('rejects mismatched features', async () => {

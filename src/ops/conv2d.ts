@@ -156,6 +156,7 @@ const FORWARD: Record<ConvVariant, ConvImpl<ForwardArgs>> = {
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmForward(gpu, a.x, a.w, a.b, a.y, g) },
   lanes: { applies: blockedApplies, fallback: 'blocked', run: (gpu, a, g) => packedForward(gpu, lanesConv, a.x, a.w, a.b, a.y, g) },
   colanes: { applies: (g) => !!g.subgroups && blockedApplies(g), fallback: 'blocked', run: (gpu, a, g) => packedForward(gpu, colanesConv, a.x, a.w, a.b, a.y, g) },
+  texture: { applies: (g) => !!g.subgroups && blockedApplies(g) && g.K === 3, fallback: 'colanes', run: (gpu, a, g) => packedForward(gpu, textureConv, a.x, a.w, a.b, a.y, g) },
 };
 
 /** Blocked input gradient: the flipped-weight forward kernels, or the stride-2 kernel (pad 1). */
@@ -171,6 +172,7 @@ const BACKWARD_INPUT: Record<ConvVariant, ConvImpl<InputArgs>> = {
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmBackwardInput(gpu, a.dy, a.w, a.dx, g) },
   lanes: { applies: flippedApplies, fallback: 'blocked', run: (gpu, a, g) => packedBackwardInput(gpu, lanesConv, a.dy, a.w, a.dx, g) },
   colanes: { applies: (g) => !!g.subgroups && flippedApplies(g), fallback: 'blocked', run: (gpu, a, g) => packedBackwardInput(gpu, colanesConv, a.dy, a.w, a.dx, g) },
+  texture: { applies: (g) => !!g.subgroups && flippedApplies(g) && g.K === 3, fallback: 'colanes', run: (gpu, a, g) => packedBackwardInput(gpu, textureConv, a.dy, a.w, a.dx, g) },
 };
 
 // blocked8 and lanes widen only the forward-shaped kernels: their weight gradient is blocked's. Past the
@@ -179,16 +181,19 @@ const blockedWeight: WeightImpl = {
   applies: (g) => g.partialsFit !== false && weightKernel(g) !== null, fallback: (g) => (g.partialsFit === false ? 'gemm' : 'direct'),
   run: (gpu, a, g) => { registerWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
 };
+// texture has no weight-gradient kernel of its own: it is colanes' (the same object, so one design).
+const colanesWeightImpl: WeightImpl = {
+  applies: (g) => !!g.subgroups && g.K === 3 && g.stride === 1 && g.partialsFit !== false, fallback: 'blocked',
+  run: (gpu, a, g) => { colanesWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
+};
 const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
   direct: { applies: anyShape, fallback: null, run: (gpu, a, g) => { directBackwardWeight(gpu, a, g); return false; } },
   blocked: blockedWeight,
   blocked8: blockedWeight,
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => { gemmBackwardWeight(gpu, a.dy, a.x, a.dw, g); return false; } },
   lanes: blockedWeight,
-  colanes: {
-    applies: (g) => !!g.subgroups && g.K === 3 && g.stride === 1 && g.partialsFit !== false, fallback: 'blocked',
-    run: (gpu, a, g) => { colanesWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
-  },
+  colanes: colanesWeightImpl,
+  texture: colanesWeightImpl,
 };
 
 /**
@@ -322,6 +327,36 @@ const colanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
     params: blockedParams(g, hasBias), bind: { x, wt: wt4, bias: b, y },
     workgroups: [tiles, Math.ceil(g.C_out / 8), g.N],
   });
+};
+
+// ---------- texture variant (3×3 stride 1: forward and input gradient) ----------
+
+/** Tile rows of conv2d_texture.wgsl (its TR); the tile width TW is as wide as the row allows (≤ 28). */
+const TEXTURE_TILE_ROWS = 4;
+
+/**
+ * Runs texture_k3s1 with packed weights: the input (one window per tile row, halo rows included) and the
+ * weights (3 texels per lane and input channel) go into texel panels first. Inputs too large for one
+ * texture run colanes instead.
+ */
+const textureConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
+  const TW = g.OW <= 7 ? 7 : g.OW <= 14 ? 14 : 28;
+  const q = Math.ceil((TW + 2) / 4);
+  const tilesX = Math.ceil(g.OW / TW);
+  const rowsP = Math.ceil(g.OH / TEXTURE_TILE_ROWS) * TEXTURE_TILE_ROWS + 2;
+  const xTexels = g.N * g.C_in * tilesX * rowsP * q;
+  const wTexels = Math.ceil(g.C_out / 8) * g.C_in * 24;
+  if (Math.max(xTexels, wTexels) > gpu.textures.maxTexels()) return colanesConv(gpu, x, wt4, b, y, g, hasBias);
+  const params = { ...blockedParams(g, hasBias), cols: 4 * Math.ceil(g.C_out / 4), rows_p: rowsP, tiles_x: tilesX };
+  const xt = gpu.texels(xTexels, 'conv2d');
+  const wtx = gpu.texels(wTexels, 'conv2d');
+  gpu.run(gpu.kernel('conv2d_texture', 'pack_x', { TW }), { params, bind: { x, x_out: xt }, invocations: xTexels });
+  gpu.run(gpu.kernel('conv2d_texture', 'pack_w'), { params, bind: { wt: wt4, w_out: wtx }, invocations: wTexels });
+  gpu.run(gpu.kernel('conv2d_texture', 'texture_k3s1', { TW }), {
+    params, bind: { xt, wtx, bias: b, y }, workgroups: [Math.ceil(g.OH / TEXTURE_TILE_ROWS) * tilesX, Math.ceil(g.C_out / 8), g.N],
+  });
+  xt.release();
+  wtx.release();
 };
 
 /** Input channels per workgroup of conv2d_colanes_weight.wgsl (its CB). */

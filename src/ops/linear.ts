@@ -17,7 +17,8 @@ interface Strided {
 
 /**
  * C[b] (= or +=) A[b]·B[b] (+ bias), with A and B given by strides (so transposes cost nothing); `variant`
- * overrides gpu.policy.matmul ('colanes' runs where the adapter has 8-lane subgroups, else 'tiled').
+ * overrides gpu.policy.matmul ('colanes' and 'texture' run where the adapter has 8-lane subgroups, else
+ * 'tiled').
  */
 export function stridedMatmul(
   gpu: Gpu, batch: number, M: number, N: number, K: number, A: Strided, B: Strided, C: Tensor,
@@ -33,7 +34,24 @@ export function stridedMatmul(
   // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
   const biasArg = bias ?? A.t;
   const bind = { a: A.t, b: B.t, bias: biasArg, c: C };
-  if ((variant ?? gpu.policy.matmul) === 'colanes' && gpu.hasSubgroups8) {
+  const chosen = variant ?? gpu.policy.matmul;
+  if (chosen === 'texture' && gpu.hasSubgroups8) {
+    // Texel panels of A (32 rows, 8 texels per k) and B (64 columns, 16 texels per k), then the 32×64
+    // tiles (matmul_texture.wgsl); operands too large for one texture take the colanes path.
+    const aTexels = batch * Math.ceil(M / 32) * K * 8;
+    const bTexels = batch * Math.ceil(N / 64) * K * 16;
+    if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels()) {
+      const ta = gpu.texels(aTexels, 'matmul');
+      const tb = gpu.texels(bTexels, 'matmul');
+      gpu.run(gpu.kernel('matmul_texture', 'pack_a'), { params, bind: { a: A.t, ta_out: ta }, invocations: aTexels });
+      gpu.run(gpu.kernel('matmul_texture', 'pack_b'), { params, bind: { b: B.t, tb_out: tb }, invocations: bTexels });
+      gpu.run(gpu.kernel('matmul_texture', 'tiles'), { params, bind: { ta, tb, bias: biasArg, c: C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 32), batch] });
+      ta.release();
+      tb.release();
+      return;
+    }
+  }
+  if ((chosen === 'colanes' || chosen === 'texture') && gpu.hasSubgroups8) {
     // Panels of A (16 rows) and B (32 columns), k-major, then the 16×32 tiles (matmul_colanes.wgsl).
     const ap = gpu.tensor([batch * Math.ceil(M / 16) * K * 16], 'matmul');
     const bp = gpu.tensor([batch * Math.ceil(N / 32) * K * 32], 'matmul');

@@ -8,15 +8,18 @@ import type { ShaderKernels } from './shaders.gen.ts';
 import type { AdapterSummary } from './device.ts';
 import { reflectKernel, packParams, type KernelInfo } from './kernel.ts';
 import { Tensor, shapeStr, type DType } from './tensor.ts';
+import { TexelPanel, TexturePool } from './texture.ts';
 
 export type ShaderSource = (file: string) => string;
 
 /** A buffer range given to a dispatch: a Tensor, or a raw buffer range. */
 export type BufferArg = Tensor | { buffer: GPUBuffer; offset?: number; size?: number };
+/** What a binding takes: a buffer range, or a texel panel for a texture or storage-texture binding. */
+export type BindArg = BufferArg | TexelPanel;
 
 export interface RunArgs {
   params?: Record<string, number>;
-  bind: Record<string, BufferArg>;
+  bind: Record<string, BindArg>;
   /** Workgroup counts; use Gpu.grid() for 1-D problems larger than one dimension allows. */
   workgroups?: [number, number?, number?];
   /**
@@ -34,7 +37,7 @@ export interface RunArgs {
 export type ArgsFor<K extends string> = K extends keyof ShaderKernels ? TypedArgs<ShaderKernels[K]> : RunArgs;
 type TypedArgs<S extends { params: string; bind: string }> = Omit<RunArgs, 'params' | 'bind'> &
   ([S['params']] extends [never] ? { params?: Record<string, never> } : { params: Record<S['params'], number> }) & {
-    bind: Record<S['bind'], BufferArg>;
+    bind: Record<S['bind'], BindArg>;
   };
 
 // K is the kernel's "file.entry" name as a type (a phantom: it types run()'s arguments).
@@ -85,6 +88,8 @@ export interface KernelTime {
 export class Gpu {
   readonly limits: GPUSupportedLimits;
   readonly pool: BufferPool;
+  /** Scratch rgba32float textures of the texture-read kernels. */
+  readonly textures: TexturePool;
   readonly hasTimestamps: boolean;
   /**
    * Waiting on the queue keeps a CPU core busy (Dawn in Node polls its events in a loop while a promise is
@@ -104,6 +109,7 @@ export class Gpu {
   private bindGroups = new Map<string, GPUBindGroup>();
   private uniforms = new Map<string, GPUBuffer>();
   private bufferIds = new WeakMap<GPUBuffer, number>();
+  private textureIds = new WeakMap<GPUTexture, number>();
   private nextBufferId = 1;
   private staging = new Map<number, GPUBuffer[]>();
 
@@ -113,7 +119,7 @@ export class Gpu {
   private pending: Promise<void>[] = [];
   private errors: string[] = [];
   /** Tensors taken inside each open scoped() call, innermost last. */
-  private scopes: Tensor[][] = [];
+  private scopes: { release(): void }[][] = [];
   private lost: string | null = null;
 
   private querySet: GPUQuerySet | null = null;
@@ -131,6 +137,7 @@ export class Gpu {
   ) {
     this.limits = device.limits;
     this.pool = new BufferPool(this);
+    this.textures = new TexturePool(this);
     this.hasTimestamps = device.features.has('timestamp-query');
     // The subgroup kernels are workgroups of 8 that must be exactly one subgroup, lanes numbered 0–7.
     const info = (device as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
@@ -165,7 +172,11 @@ export class Gpu {
       entries: info.bindings.map((b) => ({
         binding: b.binding,
         visibility: 4, // GPUShaderStage.COMPUTE
-        buffer: { type: b.kind === 'uniform' ? 'uniform' : b.writable ? 'storage' : 'read-only-storage' },
+        ...(b.kind === 'texture'
+          ? { texture: { sampleType: 'unfilterable-float' as const, viewDimension: '2d' as const } }
+          : b.kind === 'storage-texture'
+            ? { storageTexture: { access: 'write-only' as const, format: 'rgba32float' as const, viewDimension: '2d' as const } }
+            : { buffer: { type: b.kind === 'uniform' ? ('uniform' as const) : b.writable ? ('storage' as const) : ('read-only-storage' as const) } }),
       })),
     });
     const pipeline = d.createComputePipeline({
@@ -202,7 +213,7 @@ export class Gpu {
     const info = kernel.info;
     const entries: GPUBindGroupEntry[] = [];
     const keyParts: string[] = [kernel.key];
-    const storageNames = info.bindings.filter((b) => b.kind === 'storage').map((b) => b.name);
+    const storageNames = info.bindings.filter((b) => b.kind !== 'uniform').map((b) => b.name);
     const givenNames = Object.keys(args.bind);
     const missing = storageNames.filter((n) => !(n in args.bind));
     const extra = givenNames.filter((n) => !storageNames.includes(n));
@@ -214,6 +225,8 @@ export class Gpu {
     }
     const written = new Set<GPUBuffer>();
     const readOnly = new Set<GPUBuffer>();
+    const writtenTextures = new Set<GPUTexture>();
+    const readTextures = new Set<GPUTexture>();
     for (const b of info.bindings) {
       if (b.kind === 'uniform') {
         const data = packParams(info.name, b, args.params ?? {});
@@ -223,6 +236,14 @@ export class Gpu {
         continue;
       }
       const a = args.bind[b.name];
+      if (b.kind === 'texture' || b.kind === 'storage-texture') {
+        if (!(a instanceof TexelPanel)) throw new Error(`kernel ${info.name}: binding ${b.name} is a ${b.kind} and needs a TexelPanel (gpu.texels), got a buffer`);
+        (b.writable ? writtenTextures : readTextures).add(a.texture);
+        entries.push({ binding: b.binding, resource: a.view });
+        keyParts.push(`t${this.textureId(a.texture)}`);
+        continue;
+      }
+      if (a instanceof TexelPanel) throw new Error(`kernel ${info.name}: binding ${b.name} is a storage buffer, got ${a}`);
       const buffer = a instanceof Tensor ? a.buffer : a.buffer;
       const offset = a instanceof Tensor ? a.byteOffset : (a.offset ?? 0);
       const size = a instanceof Tensor ? a.byteLength : (a.size ?? buffer.size - offset);
@@ -240,6 +261,9 @@ export class Gpu {
     }
     for (const buf of written) {
       if (readOnly.has(buf)) throw new Error(`kernel ${info.name}: the same buffer is bound both read-only and writable`);
+    }
+    for (const tex of writtenTextures) {
+      if (readTextures.has(tex)) throw new Error(`kernel ${info.name}: the same texel panel is bound both as a texture and as a storage texture`);
     }
     if ((args.workgroups === undefined) === (args.invocations === undefined)) {
       throw new Error(`kernel ${info.name}: give workgroups or invocations, exactly one`);
@@ -297,7 +321,7 @@ export class Gpu {
    * halfway leaks nothing). Nested calls each own what they took.
    */
   scoped<R>(body: () => R): R {
-    const taken: Tensor[] = [];
+    const taken: { release(): void }[] = [];
     this.scopes.push(taken);
     try {
       return body();
@@ -319,6 +343,13 @@ export class Gpu {
     const max = Math.min(this.limits.maxBufferSize, this.limits.maxStorageBufferBindingSize);
     if (bytes > max) throw new Error(`${op}: tensor ${shapeStr(shape)} needs ${bytes} bytes, over the device limit of ${max} bytes`);
     const t = new Tensor(this, this.pool.take(bytes), shape, dtype);
+    this.scopes[this.scopes.length - 1]?.push(t);
+    return t;
+  }
+
+  /** A pooled rgba32float texel panel of at least `texels` texels (contents undefined); release() returns it. */
+  texels(texels: number, op = 'texels'): TexelPanel {
+    const t = this.textures.take(texels, op);
     this.scopes[this.scopes.length - 1]?.push(t);
     return t;
   }
@@ -488,18 +519,25 @@ export class Gpu {
   }
 
   /** Sizes of the caches: after warm-up, repeating the same work must leave these unchanged. */
-  cacheStats(): { pipelines: number; bindGroups: number; uniforms: number; buffersCreated: number; pooledBytes: number } {
+  cacheStats(): { pipelines: number; bindGroups: number; uniforms: number; buffersCreated: number; pooledBytes: number; texturesCreated: number } {
     return {
       pipelines: this.kernels.size,
       bindGroups: this.bindGroups.size,
       uniforms: this.uniforms.size,
       buffersCreated: this.pool.created,
       pooledBytes: this.pool.allocatedBytes,
+      texturesCreated: this.textures.created,
     };
   }
 
   resetKernelTimes(): void {
     this.times.clear();
+  }
+
+  private textureId(t: GPUTexture): number {
+    let id = this.textureIds.get(t);
+    if (id === undefined) this.textureIds.set(t, (id = this.nextBufferId++));
+    return id;
   }
 
   private bufferId(b: GPUBuffer): number {

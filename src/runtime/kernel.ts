@@ -13,7 +13,11 @@ export interface ParamField {
 export interface BindingInfo {
   name: string;
   binding: number;
-  kind: 'uniform' | 'storage';
+  /**
+   * 'texture': a sampled texture_2d<f32> read with textureLoad (an rgba32float texel panel); 'storage-texture':
+   * a write-only texture_storage_2d<rgba32float, write> that a pack kernel fills.
+   */
+  kind: 'uniform' | 'storage' | 'texture' | 'storage-texture';
   writable: boolean;
   /** Fields of the uniform struct (uniform bindings only). */
   fields?: ParamField[];
@@ -53,14 +57,21 @@ export function reflectKernel(file: string, source: string, entry: string): Kern
   const bindings: BindingInfo[] = [];
   for (const v of fn.resources) {
     if (v.group !== 0) throw new Error(`kernel ${name}: binding ${v.name} is in group ${v.group}; only group 0 is used`);
-    const isUniform = (v.resourceType as number) === 0;
-    const isStorage = (v.resourceType as number) === 1;
-    if (!isUniform && !isStorage) throw new Error(`kernel ${name}: binding ${v.name} is neither uniform nor storage`);
+    // wgsl_reflect's ResourceType: 0 uniform, 1 storage, 3 texture, 5 storage texture.
+    const kind = ({ 0: 'uniform', 1: 'storage', 3: 'texture', 5: 'storage-texture' } as const)[v.resourceType as number];
+    if (!kind) throw new Error(`kernel ${name}: binding ${v.name} is not a uniform, storage buffer, texture or storage texture`);
+    const isUniform = kind === 'uniform';
+    if (kind === 'texture' && v.type.getTypeName() !== 'texture_2d<f32>') {
+      throw new Error(`kernel ${name}: texture ${v.name} is ${v.type.getTypeName()}; only texture_2d<f32> (rgba32float panels) is supported`);
+    }
+    if (kind === 'storage-texture' && (v.type.getTypeName() !== 'texture_storage_2d<rgba32float>' || v.access !== 'write')) {
+      throw new Error(`kernel ${name}: storage texture ${v.name} is ${v.type.getTypeName()}; only texture_storage_2d<rgba32float, write> is supported`);
+    }
     const info: BindingInfo = {
       name: v.name,
       binding: v.binding,
-      kind: isUniform ? 'uniform' : 'storage',
-      writable: isStorage && v.access === 'read_write',
+      kind,
+      writable: kind === 'storage-texture' || (kind === 'storage' && v.access === 'read_write'),
     };
     if (isUniform) {
       const members = v.type.isStruct ? (v.type as unknown as { members: { name: string; offset: number; type: { name: string } }[] }).members : null;

@@ -7,10 +7,12 @@
  * conv2d designs (src/ops/conv2d.ts has the details): 'direct' (generic K and stride), 'blocked' /
  * 'blocked8' (3×3 and 1×1 specialised, 4 or 8 output channels per invocation in registers), 'gemm'
  * (im2col + vec4 GEMM), 'lanes' (one pixel per invocation, uniform weight loads: SIMD-lane adapters),
- * 'colanes' (one output channel per lane, a pixel tile per workgroup of 8: uniform input loads; lavapipe).
+ * 'colanes' (one output channel per lane, a pixel tile per workgroup of 8: uniform input loads; lavapipe),
+ * 'texture' (colanes' design for 3×3 stride 1 with input and weights fetched from rgba32float texel panels:
+ * lavapipe vectorizes texel fetches but not lane-varying buffer loads).
  */
-export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm' | 'lanes' | 'colanes';
-export const CONV_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes', 'colanes'];
+export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm' | 'lanes' | 'colanes' | 'texture';
+export const CONV_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes', 'colanes', 'texture'];
 export type ConvDirection = 'forward' | 'backwardInput' | 'backwardWeight';
 /** Reductions: a workgroup tree per output (GPUs) or one serial loop per output (software adapters). */
 export type ReduceStyle = 'tree' | 'serial';
@@ -19,9 +21,11 @@ export type AttentionVariant = 'row' | 'rows4';
 /**
  * Matrix products (linear layers): 'tiled' (a 4×4 tile of C per invocation, vec4 loads where the layout
  * allows: matmul.wgsl, matmul_vec4.wgsl) or 'colanes' (a 16×32 tile per subgroup of 8 lanes, A shared by
- * broadcasts: matmul_colanes.wgsl; needs 8-lane subgroups, else 'tiled').
+ * broadcasts: matmul_colanes.wgsl) or 'texture' (a 32×64 tile per subgroup, operands packed into rgba32float
+ * texel panels and fetched with textureLoad: matmul_texture.wgsl; lavapipe vectorizes texel fetches but not
+ * lane-varying buffer loads). Both need 8-lane subgroups, else 'tiled'.
  */
-export type MatmulVariant = 'tiled' | 'colanes';
+export type MatmulVariant = 'tiled' | 'colanes' | 'texture';
 
 /** The geometry a conv2d choice depends on. */
 export interface ConvShapeInfo {

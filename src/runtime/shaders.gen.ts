@@ -39,6 +39,9 @@ export interface ShaderKernels {
   'conv2d_half_t4x7.half_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'Wh' | 'C_out' | 'has_bias' | 'has_emb'; bind: 'xh' | 'wh' | 'bias' | 'y' | 'emb' };
   'conv2d_lanes.lanes_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
   'conv2d_lanes.lanes_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
+  'conv2d_texture.pack_w': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'cols' | 'rows_p' | 'tiles_x'; bind: 'wt' | 'w_out' };
+  'conv2d_texture.pack_x': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'cols' | 'rows_p' | 'tiles_x'; bind: 'x' | 'x_out' };
+  'conv2d_texture.texture_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'cols' | 'rows_p' | 'tiles_x'; bind: 'bias' | 'y' | 'xt' | 'wtx' };
   'conv2d_weight.weight_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
   'conv2d_weight.weight_k1v4': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy4' | 'xin4' | 'dwp' | 'dbp' };
   'conv2d_weight.weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
@@ -81,6 +84,9 @@ export interface ShaderKernels {
   'matmul_colanes.colanes': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'bias' | 'c' | 'ap' | 'bp' };
   'matmul_colanes.pack_a': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'ap' };
   'matmul_colanes.pack_b': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'b' | 'bp' };
+  'matmul_texture.pack_a': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'ta_out' };
+  'matmul_texture.pack_b': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'b' | 'tb_out' };
+  'matmul_texture.tiles': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'bias' | 'c' | 'ta' | 'tb' };
   'matmul_vec4.forward_nn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
   'matmul_vec4.forward_nt4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
   'matmul_vec4.forward_tn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
@@ -100,4 +106,6 @@ export interface ShaderKernels {
 /** Module-scope u32 constants per shader file. */
 export const SHADER_CONSTANTS = {
   attention_shared: { MAX_D: 64 },
+  conv2d_texture: { TEXEL_ROW: 4096, TR: 4, MAX_TW: 28 },
+  matmul_texture: { TEXEL_ROW: 4096 },
 } as const;

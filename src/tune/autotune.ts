@@ -4,7 +4,7 @@
 // variant on the UNet presets' own conv shapes once, keep the fastest per direction and shape class, and
 // cache the result per adapter. The result goes into gpu.policy (runtime/policy.ts).
 import type { Gpu } from '../runtime/gpu.ts';
-import { CONV_VARIANTS, convShapeClass, type ConvDirection, type ConvVariant, type PolicyState } from '../runtime/policy.ts';
+import { CONV_VARIANTS, convShapeClass, type ConvDirection, type ConvVariant, type MatmulVariant, type PolicyState } from '../runtime/policy.ts';
 import { conv2dBackward, conv2dForward, conv2dOutputShape, convVariantsWithKernels } from '../ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
 import { attentionBackward, attentionForward } from '../ops/attention.ts';
@@ -105,7 +105,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
  */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length, batch = PROBE_BATCH): Promise<TuneResult> {
   // v8: + colanes (subgroups), probe batch in the key; v9: + matmul design
-  const key = `autotune-v9:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
+  const key = `autotune-v10:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -153,7 +153,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     };
   }
   // Linear layers forward and backward at the time MLP's size (rows = the probe batch, 64 → 128 features);
-  // 'colanes' only where its 8-lane subgroups exist (elsewhere it would run 'tiled').
+  // 'colanes' and 'texture' only where their 8-lane subgroups exist (elsewhere they would run 'tiled').
   const [lM, lK, lN] = [batch, 64, 128];
   const lx = gpu.tensor([lM, lK], 'autotune');
   const lw = gpu.tensor([lN, lK], 'autotune');
@@ -161,7 +161,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   const ly = gpu.tensor([lM, lN], 'autotune');
   const lg = { dx: gpu.tensor([lM, lK], 'autotune'), dw: gpu.tensor([lN, lK], 'autotune'), db: gpu.tensor([lN], 'autotune') };
   const matmulBefore = gpu.policy.matmul;
-  for (const v of gpu.hasSubgroups8 ? (['tiled', 'colanes'] as const) : (['tiled'] as const)) {
+  for (const v of gpu.hasSubgroups8 ? (['tiled', 'colanes', 'texture'] as const) : (['tiled'] as const)) {
     candidates[`matmul.${v}`] = () => {
       gpu.policy.set({ matmul: v });
       linearForward(gpu, lx, lw, lb, ly);
@@ -186,7 +186,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     convByShape,
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
     attention: ms['attention.rows4'] < ms['attention.row'] ? 'rows4' : 'row',
-    matmul: (ms['matmul.colanes'] ?? Infinity) < ms['matmul.tiled'] ? 'colanes' : 'tiled',
+    matmul: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmul.${v}`] ?? Infinity) < ms[`matmul.${best}`] ? v : best), 'tiled'),
   };
   gpu.policy.set(policy);
   const result: TuneResult = { adapter: adapterKey(gpu), policy, ms };

@@ -2,12 +2,14 @@
 // (the vec4 kernels) and odd ones (the scalar kernel), with the twin's gradients against finite differences.
 import { linearBackward, linearForward } from '../../src/ops/linear.ts';
 import { linearBackwardRef, linearForwardRef } from '../reference/linear.ts';
+import type { MatmulVariant } from '../../src/runtime/policy.ts';
 import { seeded, type OpCase, type OpSpec } from './spec.ts';
 
 interface LinShape { M: number; K: number; N: number }
 const lin = (M: number, K: number, N: number): LinShape => ({ M, K, N });
 // Aligned sizes run the vec4 kernels (y: forward_nt4, dx: forward_nn4, dW: forward_tn4); odd ones the scalar one.
-// 'colanes' (16×32 tiles per 8-lane subgroup) runs every layout where the adapter has 8-lane subgroups.
+// 'colanes' (16×32 tiles per 8-lane subgroup) and 'texture' (32×64 tiles, operands in texel panels) run every
+// layout where the adapter has 8-lane subgroups.
 const LIN_CASES: OpCase<LinShape>[] = [
   { label: 'attention-sized', s: lin(32, 64, 128), tags: ['test'] },
   { label: 'one row', s: lin(1, 32, 32), tags: ['test'] },
@@ -16,6 +18,7 @@ const LIN_CASES: OpCase<LinShape>[] = [
   { label: 'aligned', s: lin(64, 128, 32), tags: ['test'] },
   { label: 'odd M, aligned K', s: lin(7, 12, 20), tags: ['test'] },
   { label: 'several 16×32 tiles, ragged edges', s: lin(37, 19, 70), tags: ['test'] },
+  { label: 'several 32×64 tiles, ragged edges', s: lin(70, 9, 131), tags: ['test'] },
   { label: 'smoke', s: lin(3, 5, 4), tags: ['smoke'] },
   { label: 'time MLP', s: lin(64, 128, 128), tags: ['unet'] },
   { label: 'qkv 28×28', s: lin(784, 64, 192), tags: ['unet'] },
@@ -27,9 +30,9 @@ const linInputs = (s: LinShape) => ({ x: seeded([s.M, s.K], 31), w: seeded([s.N,
 const linDims = (s: LinShape) => ({ M: s.M, K: s.K, N: s.N });
 const linFlops = (s: LinShape) => 2 * s.M * s.K * s.N;
 const linBytes = (s: LinShape) => 4 * (s.M * s.K + s.N * s.K + s.M * s.N);
-/** The matmul designs (gpu.policy.matmul): the 4×4 register tile with vec4 loads along k, and colanes. */
-const LIN_VARIANTS = ['register-4x4-vec4k', 'colanes'] as const;
-const linPolicy = (v: string) => ({ matmul: v === 'colanes' ? ('colanes' as const) : ('tiled' as const) });
+/** The matmul designs (gpu.policy.matmul): the 4×4 register tile with vec4 loads along k, colanes, texture. */
+const LIN_VARIANTS = ['register-4x4-vec4k', 'colanes', 'texture'] as const;
+const linPolicy = (v: string): { matmul: MatmulVariant } => ({ matmul: v === 'colanes' || v === 'texture' ? v : 'tiled' });
 
 export const linearForwardSpec: OpSpec<LinShape> = {
   name: 'linear', direction: 'forward', variants: LIN_VARIANTS, policy: linPolicy, cases: LIN_CASES, dims: linDims,

@@ -1,0 +1,112 @@
+enable subgroups;
+
+// matmul_texture.wgsl — the batched strided matrix product (matmul_shared.wgsl) with its operands read
+// through textures, for lavapipe: it compiles a storage load whose address differs across the 8 lanes of
+// an AVX2 vector into a loop over the lanes (~10 instructions per lane and value), but fetches an
+// rgba32float texel with vector code (one 16-byte load per lane and a transpose): per float brought in,
+// textureLoad costs several times less. So pack_a and pack_b first copy A and B into texel panels (the
+// layout of matmul_colanes.wgsl's panels, 4 floats per texel, in TexelPanel textures: texel t at
+// (t & (TEXEL_ROW − 1), t >> TEXEL_SHIFT)), and `tiles` reads only texels.
+// A workgroup is one subgroup of 8 lanes and computes a 32 × 64 tile of C. Per k, lane l fetches texel l
+// of the A panel (rows 4l … 4l + 3) and texels l and 8 + l of the B panel (columns 4l … 4l + 3 and
+// 32 + 4l … 32 + 4l + 3); broadcasts hand each lane's 4 A values to all lanes: 3 fetches feed 2048
+// multiply-adds. The 256 accumulators per lane do not fit registers, and need not: lavapipe keeps them
+// lane-interleaved, so a spill is one vector load or store (measured: 16 × 32 tiles are 1.8× slower).
+// Needs subgroups of exactly 8 (Gpu.hasSubgroups8). Grid: (⌈N / 64⌉, ⌈M / 32⌉, batch).
+// include: matmul_shared.wgsl
+
+const TEXEL_ROW: u32 = 4096u;   // src/runtime/texture.ts's TEXEL_ROW
+const TEXEL_SHIFT = 12u;        // log2(TEXEL_ROW)
+
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;   // [N] (bound but unread when has_bias = 0)
+@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+@group(0) @binding(5) var ta_out: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(6) var tb_out: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(7) var ta: texture_2d<f32>;
+@group(0) @binding(8) var tb: texture_2d<f32>;
+
+fn texel_xy(t: u32) -> vec2u { return vec2u(t & (TEXEL_ROW - 1u), t >> TEXEL_SHIFT); }
+
+// Texel t = ((bt·⌈M/32⌉ + ib)·K + k)·8 + q of the A panels holds A[bt, 32·ib + 4q + e, k], e = 0…3
+// (0 past row M − 1).
+@compute @workgroup_size(64)
+fn pack_a(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = linear_index(gid, nwg, 64u);
+  let panels = (p.M + 31u) / 32u;
+  if (t >= p.batch * panels * p.K * 8u) { return; }
+  let q = t % 8u;
+  let k = (t / 8u) % p.K;
+  let ib = (t / (8u * p.K)) % panels;
+  let bt = t / (8u * p.K * panels);
+  var v: vec4f;
+  for (var e = 0u; e < 4u; e++) {
+    let row = ib * 32u + 4u * q + e;
+    v[e] = select(0.0, a[bt * p.a_bs + min(row, p.M - 1u) * p.a_rs + k * p.a_cs], row < p.M);
+  }
+  textureStore(ta_out, texel_xy(t), v);
+}
+
+// Texel t = ((bt·⌈N/64⌉ + jb)·K + k)·16 + 8h + l of the B panels holds B[bt, k, 64·jb + 32h + 4l + e],
+// e = 0…3 (0 past column N − 1).
+@compute @workgroup_size(64)
+fn pack_b(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = linear_index(gid, nwg, 64u);
+  let panels = (p.N + 63u) / 64u;
+  if (t >= p.batch * panels * p.K * 16u) { return; }
+  let lh = t % 16u;
+  let k = (t / 16u) % p.K;
+  let jb = (t / (16u * p.K)) % panels;
+  let bt = t / (16u * p.K * panels);
+  var v: vec4f;
+  for (var e = 0u; e < 4u; e++) {
+    let col = jb * 64u + 32u * (lh / 8u) + 4u * (lh % 8u) + e;
+    v[e] = select(0.0, b[bt * p.b_bs + k * p.b_rs + min(col, p.N - 1u) * p.b_cs], col < p.N);
+  }
+  textureStore(tb_out, texel_xy(t), v);
+}
+
+// acc[base + 2e + h] += x[e] · (this lane's B values w_h): rows 4q + e of the tile, whose A values lane q
+// fetched and x holds after the broadcast.
+fn rows4(x: vec4f, w0: vec4f, w1: vec4f, acc: ptr<function, array<vec4f, 64>>, base: u32) {
+  (*acc)[base] = fma(vec4f(x.x), w0, (*acc)[base]);
+  (*acc)[base + 1u] = fma(vec4f(x.x), w1, (*acc)[base + 1u]);
+  (*acc)[base + 2u] = fma(vec4f(x.y), w0, (*acc)[base + 2u]);
+  (*acc)[base + 3u] = fma(vec4f(x.y), w1, (*acc)[base + 3u]);
+  (*acc)[base + 4u] = fma(vec4f(x.z), w0, (*acc)[base + 4u]);
+  (*acc)[base + 5u] = fma(vec4f(x.z), w1, (*acc)[base + 5u]);
+  (*acc)[base + 6u] = fma(vec4f(x.w), w0, (*acc)[base + 6u]);
+  (*acc)[base + 7u] = fma(vec4f(x.w), w1, (*acc)[base + 7u]);
+}
+
+@compute @workgroup_size(8)
+fn tiles(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
+  let bt = wid.z;
+  // This workgroup's panels; per k the A panel has 8 texels and the B panel 16.
+  var at = ((bt * ((p.M + 31u) / 32u) + wid.y) * p.K) * 8u + l;
+  var bk = ((bt * ((p.N + 63u) / 64u) + wid.x) * p.K) * 16u + l;
+  // acc[2r + h]: row r of the tile, columns 32h + 4l … 32h + 4l + 3.
+  var acc: array<vec4f, 64>;
+  for (var k = 0u; k < p.K; k++) {
+    let w0 = textureLoad(tb, texel_xy(bk), 0);
+    let w1 = textureLoad(tb, texel_xy(bk + 8u), 0);
+    let av = textureLoad(ta, texel_xy(at), 0);
+    rows4(subgroupBroadcast(av, 0u), w0, w1, &acc, 0u);
+    rows4(subgroupBroadcast(av, 1u), w0, w1, &acc, 8u);
+    rows4(subgroupBroadcast(av, 2u), w0, w1, &acc, 16u);
+    rows4(subgroupBroadcast(av, 3u), w0, w1, &acc, 24u);
+    rows4(subgroupBroadcast(av, 4u), w0, w1, &acc, 32u);
+    rows4(subgroupBroadcast(av, 5u), w0, w1, &acc, 40u);
+    rows4(subgroupBroadcast(av, 6u), w0, w1, &acc, 48u);
+    rows4(subgroupBroadcast(av, 7u), w0, w1, &acc, 56u);
+    at += 8u;
+    bk += 16u;
+  }
+  let i0 = wid.y * 32u;
+  let j0 = wid.x * 64u + 4u * l;
+  for (var r = 0u; r < 32u; r++) {
+    store_row(bt, i0 + r, j0, acc[2u * r]);
+    store_row(bt, i0 + r, j0 + 32u, acc[2u * r + 1u]);
+  }
+}
