@@ -29,6 +29,8 @@ struct ConvT {
   cols: u32,      // row length of the packed weights wt (4·⌈C_out / 4⌉)
   rows_p: u32,    // packed input rows per plane: ⌈OH / TR⌉·TR + 2
   tiles_x: u32,   // tiles per row: ⌈OW / TW⌉
+  splits: u32,    // weight gradient: row slices per image (1 elsewhere)
+  rows_per_split: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: ConvT;
@@ -141,4 +143,109 @@ fn texture_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
       if (ox0 + c < p.OW) { y[(base + oy) * p.OW + ox0 + c] = acc[r][c]; }
     }
   }
+}
+
+// ---------- weight and bias gradients ----------
+// dW[co, ci, ky, kx] = Σ_{n, oy, ox} dy[n, co, oy, ox] · x[n, ci, oy + ky − pad, ox + kx − pad], in the
+// design of conv2d_colanes_weight.wgsl (a workgroup = 8 lanes = 8 output channels co, CB_W input
+// channels, a slice of output rows; each lane keeps CB_W·9 taps) with whole output rows (OW ≤ TW) read
+// as texels: per row a lane fetches its own dy row (⌈TW / 4⌉ texels of pack_dy), and per input channel
+// the ⌈3 / RPF⌉ fetches of pack_x's windows hold the 3 input rows the taps need.
+// Slot z = n·splits + split writes its partial sums dwp[z, co, ci, tap] and (first block) dbp[z, co];
+// reduce.wgsl's sum_outer adds the slots. Grid: (⌈C_in / CB_W⌉, ⌈C_out / 8⌉, N · splits).
+
+const CB_W = 4u;                // input channels per workgroup (one accumulator array each)
+override QD: u32 = (TW + 3u) / 4u;  // texels per dy row: ⌈TW / 4⌉
+
+@group(0) @binding(9) var<storage, read> gy: array<f32>;          // dy [N, C_out, OH, OW]
+@group(0) @binding(10) var<storage, read_write> dwp: array<f32>;  // [N·splits, C_out, C_in, 3, 3]
+@group(0) @binding(11) var<storage, read_write> dbp: array<f32>;  // [N·splits, C_out]
+@group(0) @binding(12) var dy_out: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(13) var dyt: texture_2d<f32>;
+
+// Texel t = (((n·⌈C_out/8⌉ + cb)·OH + oy)·QD + q)·8 + l holds dy[n, 8·cb + l, oy, 4q + e] (e = 0…3; zero
+// past OW and past C_out): per row and q, the 8 lanes' texels are neighbours.
+@compute @workgroup_size(64)
+fn pack_dy(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = linear_index(gid, nwg, 64u);
+  let blocks = (p.C_out + 7u) / 8u;
+  if (t >= p.N * blocks * p.OH * QD * 8u) { return; }
+  let l = t % 8u;
+  let q = (t / 8u) % QD;
+  let oy = (t / (8u * QD)) % p.OH;
+  let nb = t / (8u * QD * p.OH);
+  let co = (nb % blocks) * 8u + l;
+  let n = nb / blocks;
+  var v = vec4f(0.0);
+  for (var e = 0u; e < 4u; e++) {
+    let ox = 4u * q + e;
+    if (ox < p.OW && co < p.C_out) { v[e] = gy[((n * p.C_out + co) * p.OH + oy) * p.OW + ox]; }
+  }
+  textureStore(dy_out, texel_xy(t), v);
+}
+
+// acc[ky·3 + kx] += Σ_c d[c] · x[row oy + ky − pad, column c + kx − pad] for one input channel, whose
+// window rows start at texel xw (+ this lane's offset, as pack_x lays them out).
+fn accumulate_rows(acc: ptr<function, array<f32, 9>>, d: array<f32, MAX_TW>, xw: u32) {
+  for (var f = 0u; f < (3u + RPF - 1u) / RPF; f++) {
+    let v = textureLoad(xt, texel_xy(xw + f * RPF * Q), 0);
+    for (var rr = 0u; rr < RPF; rr++) {
+      let ky = f * RPF + rr;
+      if (ky >= 3u) { break; }
+      var xr: array<f32, MAX_TW + 2u>;
+      for (var c = 0u; c < TW + 2u; c++) { xr[c] = window_value(v, ky, c); }
+      for (var kx = 0u; kx < 3u; kx++) {
+        var sum = (*acc)[ky * 3u + kx];
+        for (var c = 0u; c < TW; c++) { sum = fma(d[c], xr[c + kx], sum); }
+        (*acc)[ky * 3u + kx] = sum;
+      }
+    }
+  }
+}
+
+fn store_taps(acc: array<f32, 9>, slot: u32, co: u32, ci: u32) {
+  if (ci >= p.C_in) { return; }
+  let o = ((slot * p.C_out + co) * p.C_in + ci) * 9u;
+  for (var t = 0u; t < 9u; t++) { dwp[o + t] = acc[t]; }
+}
+
+@compute @workgroup_size(8)
+fn texture_weight_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
+  let ci0 = wid.x * CB_W;
+  let co = wid.y * 8u + l;
+  let n = wid.z / p.splits;
+  let split = wid.z % p.splits;
+  let oyBegin = split * p.rows_per_split;
+  let oyEnd = min(oyBegin + p.rows_per_split, p.OH);
+  // Window texel of (input channel ci, packed row oy) for this lane: pack_x with one tile per row.
+  let lane_x = min(l, RPF * Q - 1u);
+  let plane_step = p.rows_p * Q;
+  let x0 = (n * p.C_in + min(ci0, p.C_in - 1u)) * plane_step + lane_x;
+  // Blocks past C_in read the last channel and store nothing.
+  let x1 = (n * p.C_in + min(ci0 + 1u, p.C_in - 1u)) * plane_step + lane_x;
+  let x2 = (n * p.C_in + min(ci0 + 2u, p.C_in - 1u)) * plane_step + lane_x;
+  let x3 = (n * p.C_in + min(ci0 + 3u, p.C_in - 1u)) * plane_step + lane_x;
+  let dbase = (n * ((p.C_out + 7u) / 8u) + wid.y) * p.OH;
+  var acc0: array<f32, 9>; var acc1: array<f32, 9>; var acc2: array<f32, 9>; var acc3: array<f32, 9>;
+  var db = 0.0;
+  for (var oy = oyBegin; oy < oyEnd; oy++) {
+    var d: array<f32, MAX_TW>;
+    for (var q = 0u; q < QD; q++) {
+      let dv = textureLoad(dyt, texel_xy(((dbase + oy) * QD + q) * 8u + l), 0);
+      for (var e = 0u; e < 4u; e++) {
+        if (4u * q + e < TW) { d[4u * q + e] = dv[e]; }
+      }
+      db += dv.x + dv.y + dv.z + dv.w;
+    }
+    accumulate_rows(&acc0, d, x0 + oy * Q);
+    accumulate_rows(&acc1, d, x1 + oy * Q);
+    accumulate_rows(&acc2, d, x2 + oy * Q);
+    accumulate_rows(&acc3, d, x3 + oy * Q);
+  }
+  if (co >= p.C_out) { return; }
+  store_taps(acc0, wid.z, co, ci0);
+  store_taps(acc1, wid.z, co, ci0 + 1u);
+  store_taps(acc2, wid.z, co, ci0 + 2u);
+  store_taps(acc3, wid.z, co, ci0 + 3u);
+  if (wid.x == 0u) { dbp[wid.z * p.C_out + co] = db; }
 }

@@ -181,10 +181,9 @@ const blockedWeight: WeightImpl = {
   applies: (g) => g.partialsFit !== false && weightKernel(g) !== null, fallback: (g) => (g.partialsFit === false ? 'gemm' : 'direct'),
   run: (gpu, a, g) => { registerWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
 };
-// texture has no weight-gradient kernel of its own: it is colanes' (the same object, so one design).
 const colanesWeightImpl: WeightImpl = {
   applies: (g) => !!g.subgroups && g.K === 3 && g.stride === 1 && g.partialsFit !== false, fallback: 'blocked',
-  run: (gpu, a, g) => { colanesWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
+  run: (gpu, a, g) => { slicedWeight(gpu, COLANES_WEIGHT, a.dy, a.x, a.dw, a.db, g); return true; },
 };
 const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
   direct: { applies: anyShape, fallback: null, run: (gpu, a, g) => { directBackwardWeight(gpu, a, g); return false; } },
@@ -193,7 +192,11 @@ const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => { gemmBackwardWeight(gpu, a.dy, a.x, a.dw, g); return false; } },
   lanes: blockedWeight,
   colanes: colanesWeightImpl,
-  texture: colanesWeightImpl,
+  // Whole output rows per lane: rows up to 28 wide (wider ones run colanes).
+  texture: {
+    applies: (g) => colanesWeightImpl.applies(g) && g.OW <= 28, fallback: 'colanes',
+    run: (gpu, a, g) => { slicedWeight(gpu, TEXTURE_WEIGHT, a.dy, a.x, a.dw, a.db, g); return true; },
+  },
 };
 
 /**
@@ -334,20 +337,23 @@ const colanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
 /** Tile rows of conv2d_texture.wgsl (its TR); the tile width TW is as wide as the row allows (≤ 28). */
 const TEXTURE_TILE_ROWS = 4;
 
+/** conv2d_texture.wgsl's tile width for output rows OW wide: the row itself where it fits (7, 14, 28). */
+const textureTileWidth = (OW: number) => (OW <= 7 ? 7 : OW <= 14 ? 14 : 28);
+
 /**
  * Runs texture_k3s1 with packed weights: the input (one window per tile row, halo rows included) and the
  * weights (3 texels per lane and input channel) go into texel panels first. Inputs too large for one
  * texture run colanes instead.
  */
 const textureConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
-  const TW = g.OW <= 7 ? 7 : g.OW <= 14 ? 14 : 28;
+  const TW = textureTileWidth(g.OW);
   const q = Math.ceil((TW + 2) / 4);
   const tilesX = Math.ceil(g.OW / TW);
   const rowsP = Math.ceil(g.OH / TEXTURE_TILE_ROWS) * TEXTURE_TILE_ROWS + 2;
   const xTexels = g.N * g.C_in * tilesX * rowsP * q;
   const wTexels = Math.ceil(g.C_out / 8) * g.C_in * 24;
   if (Math.max(xTexels, wTexels) > gpu.textures.maxTexels()) return colanesConv(gpu, x, wt4, b, y, g, hasBias);
-  const params = { ...blockedParams(g, hasBias), cols: 4 * Math.ceil(g.C_out / 4), rows_p: rowsP, tiles_x: tilesX };
+  const params = { ...blockedParams(g, hasBias), cols: 4 * Math.ceil(g.C_out / 4), rows_p: rowsP, tiles_x: tilesX, splits: 1, rows_per_split: g.OH };
   const xt = gpu.texels(xTexels, 'conv2d');
   const wtx = gpu.texels(wTexels, 'conv2d');
   gpu.run(gpu.kernel('conv2d_texture', 'pack_x', { TW }), { params, bind: { x, x_out: xt }, invocations: xTexels });
@@ -359,12 +365,53 @@ const textureConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
   wtx.release();
 };
 
-/** Input channels per workgroup of conv2d_colanes_weight.wgsl (its CB). */
-const COLANES_WEIGHT_CI = 4;
+/**
+ * A weight-gradient kernel that writes per-slot partials (slot = image × row slice) of dW and db, summed
+ * afterwards: its input channels per workgroup and its dispatch for a given slicing.
+ */
+interface SlicedWeightKernel {
+  channelsPerGroup: number;
+  run(gpu: Gpu, dy: Tensor, x: Tensor, dwp: Tensor, dbp: Tensor, g: ConvGeom, splits: number, rowsPerSplit: number): void;
+}
 
-/** dw and db of a 3×3 stride-1 convolution: per-slot partials (conv2d_colanes_weight.wgsl), then their sums. */
-function colanesWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
-  const perImage = Math.ceil(g.C_in / COLANES_WEIGHT_CI) * Math.ceil(g.C_out / 8) * 8;
+/** conv2d_colanes_weight.wgsl: 8 output channels × 4 input channels per workgroup. */
+const COLANES_WEIGHT: SlicedWeightKernel = {
+  channelsPerGroup: 4,
+  run: (gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit) => gpu.run(gpu.kernel('conv2d_colanes_weight', 'colanes_weight_k3s1'), {
+    params: { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, splits, rows_per_split: rowsPerSplit },
+    bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [Math.ceil(g.C_in / 4), Math.ceil(g.C_out / 8), g.N * splits],
+  }),
+};
+
+/**
+ * conv2d_texture.wgsl's texture_weight_k3s1: x as one window per row (pack_x with a single tile) and dy as
+ * lane-neighbouring texels (pack_dy), then 8 output channels × 4 input channels per workgroup.
+ */
+const TEXTURE_WEIGHT: SlicedWeightKernel = {
+  channelsPerGroup: 4,
+  run: (gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit) => {
+    const TW = textureTileWidth(g.OW);
+    const q = Math.ceil((TW + 2) / 4);
+    const rowsP = Math.ceil(g.OH / TEXTURE_TILE_ROWS) * TEXTURE_TILE_ROWS + 2;
+    const xTexels = g.N * g.C_in * rowsP * q;
+    const dyTexels = g.N * Math.ceil(g.C_out / 8) * g.OH * Math.ceil(TW / 4) * 8;
+    const params = { ...blockedParams(g, false), cols: 4 * Math.ceil(g.C_out / 4), rows_p: rowsP, tiles_x: 1, splits, rows_per_split: rowsPerSplit };
+    if (Math.max(xTexels, dyTexels) > gpu.textures.maxTexels()) return COLANES_WEIGHT.run(gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit);
+    const xt = gpu.texels(xTexels, 'conv2d');
+    const dyt = gpu.texels(dyTexels, 'conv2d');
+    gpu.run(gpu.kernel('conv2d_texture', 'pack_x', { TW }), { params, bind: { x, x_out: xt }, invocations: xTexels });
+    gpu.run(gpu.kernel('conv2d_texture', 'pack_dy', { TW }), { params, bind: { gy: dy, dy_out: dyt }, invocations: dyTexels });
+    gpu.run(gpu.kernel('conv2d_texture', 'texture_weight_k3s1', { TW }), {
+      params, bind: { xt, dyt, dwp, dbp }, workgroups: [Math.ceil(g.C_in / 4), Math.ceil(g.C_out / 8), g.N * splits],
+    });
+    xt.release();
+    dyt.release();
+  },
+};
+
+/** dw and db of a 3×3 stride-1 convolution: per-slot partials (image × row slice), then their sums. */
+function slicedWeight(gpu: Gpu, k: SlicedWeightKernel, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
+  const perImage = Math.ceil(g.C_in / k.channelsPerGroup) * Math.ceil(g.C_out / 8) * 8;
   const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
   const wanted = Math.min(g.OH, Math.floor(maxSlots / g.N), Math.ceil(gpu.policy.weightGradientTarget / (g.N * perImage)));
   const rowsPerSplit = Math.ceil(g.OH / Math.max(1, wanted));
@@ -372,10 +419,7 @@ function colanesWeight(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, 
   const slots = g.N * splits;
   const dwp = gpu.tensor([slots, dw.size], 'conv2d');
   const dbp = gpu.tensor([slots, g.C_out], 'conv2d');
-  gpu.run(gpu.kernel('conv2d_colanes_weight', 'colanes_weight_k3s1'), {
-    params: { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, splits, rows_per_split: rowsPerSplit },
-    bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [Math.ceil(g.C_in / COLANES_WEIGHT_CI), Math.ceil(g.C_out / 8), slots],
-  });
+  k.run(gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit);
   sumOuter(gpu, dwp, slots, dw.size, dw);
   sumOuter(gpu, dbp, slots, g.C_out, db);
   dbp.release();
