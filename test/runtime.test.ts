@@ -75,6 +75,50 @@ describe('runtime', () => {
     expect(gpu.cacheStats()).toEqual(warm);
   });
 
+  it('texel panels: bound only to texture slots, checked like buffers, pooled so repeated work creates none', async () => {
+    const gpu = await getGpu();
+    const k = gpu.kernel('matmul_texture', 'pack_a');
+    const a = gpu.tensor([4, 4]);
+    const panel = gpu.texels(100, 'test');
+    expect(panel.rows).toBe(1);
+    const params = { batch: 1, M: 4, N: 4, K: 4, a_bs: 16, a_rs: 4, a_cs: 1, b_bs: 16, b_rs: 4, b_cs: 1, has_bias: 0, accumulate: 0 };
+    const before = gpu.dispatchCount;
+    expect(() => gpu.run(k, { params, bind: { a, ta_out: a }, invocations: 32 })).toThrow(
+      /kernel matmul_texture.pack_a: binding ta_out is a storage-texture and needs a TexelPanel \(gpu.texels\), got a buffer/,
+    );
+    expect(() => gpu.run(k, { params, bind: { a: panel, ta_out: panel }, invocations: 32 })).toThrow(/binding a is a storage buffer, got TexelPanel\[100 texels\]/);
+    const tiles = gpu.kernel('matmul_texture', 'tiles');
+    expect(() => gpu.run(tiles, { params, bind: { ta: panel, tb: panel, bias: a, c: gpu.tensor([4, 4]) }, workgroups: [1] })).not.toThrow();
+    expect(() => gpu.texels(gpu.textures.maxTexels() + 1, 'big op')).toThrow(/big op: \d+ texels do not fit one 4096-wide texture/);
+    expect(() => gpu.texels(0, 'zero op')).toThrow(/zero op: a texel panel needs a positive whole number of texels, got 0/);
+    expect(gpu.dispatchCount).toBe(before + 1);
+    panel.release();
+    await gpu.sync();
+
+    // The texture designs (where the adapter has 8-lane subgroups; elsewhere their fallbacks) reuse their
+    // pooled panels: after one round, more rounds create no texture, buffer or bind group.
+    const x = gpu.upload([2, 4, 14, 14], randArray(2 * 4 * 196, 1));
+    const w = gpu.upload([8, 4, 3, 3], randArray(288, 2));
+    const bias = gpu.upload([8], randArray(8, 3));
+    const y = gpu.tensor([2, 8, 14, 14]);
+    const grads = { dx: gpu.tensor([2, 4, 14, 14]), dw: gpu.tensor([8, 4, 3, 3]), db: gpu.tensor([8]) };
+    const lx = gpu.upload([40, 24], randArray(960, 4));
+    const lw = gpu.upload([70, 24], randArray(1680, 5));
+    const lb = gpu.upload([70], randArray(70, 6));
+    const ly = gpu.tensor([40, 70]);
+    const round = () => gpu.policy.using({ conv: { forward: 'texture', backwardInput: 'texture', backwardWeight: 'texture' }, matmul: 'texture' }, () => {
+      conv2dForward(gpu, x, w, bias, {}, y);
+      conv2dBackward(gpu, y, x, w, {}, grads);
+      linearForward(gpu, lx, lw, lb, ly);
+    });
+    await round();
+    await gpu.sync();
+    const warm = gpu.cacheStats();
+    for (let i = 0; i < 3; i++) await round();
+    await gpu.sync();
+    expect(gpu.cacheStats()).toEqual(warm);
+  });
+
   it('folds grids larger than maxComputeWorkgroupsPerDimension into 2-D and writes every element', async () => {
     const gpu = await getGpu();
     const n = gpu.limits.maxComputeWorkgroupsPerDimension * 64 + 1000;

@@ -21,7 +21,10 @@ import { sumChannels, sumOuter } from './reduce.ts';
  * conv2d_colanes_weight.wgsl; needs subgroups of exactly 8 lanes) turns that around for lavapipe: a workgroup of 8
  * lanes = 8 output channels over a pixel tile, each input value loaded by one lane and broadcast to the
  * others (lavapipe compiles every load whose address differs across lanes into a per-lane loop); 3×3 and
- * 1×1 stride-1 forward and input gradient, 3×3 stride-1 weight gradient.
+ * 1×1 stride-1 forward and input gradient, 3×3 stride-1 weight gradient. 'texture' (conv2d_texture.wgsl; 8-lane
+ * subgroups) is colanes with input, weights and dy packed into rgba32float texel panels first: lavapipe
+ * fetches a texel (4 floats per lane) with vector code, so tiles as wide as the row (≤ 28) cover their input
+ * window with one fetch by the 8 lanes; 3×3 stride-1 forward, input and weight gradients.
  */
 export type { ConvVariant } from '../runtime/policy.ts';
 
