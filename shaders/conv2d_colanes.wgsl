@@ -9,6 +9,10 @@ enable subgroups;
 // useful values: each lane loads its own weight, and each input value is loaded by one lane and handed to
 // all of them by subgroupBroadcast. Lanes are numbered by subgroup_invocation_id, so the kernels need
 // subgroups of exactly 8 (Gpu.hasSubgroups8); elsewhere the 'colanes' variant falls back to 'blocked'.
+// lavapipe also turns every write of a variable inside a loop into a masked blend plus a store (arrays
+// live in memory; GALLIVM_DEBUG=asm shows one vblendvps per write), so colanes_k3s1 writes each
+// accumulator once per input channel, its 9 taps in one expression fed by subgroup shuffles of the rows
+// (2× the speed of updating it per input row with broadcast values kept in an array).
 // Weights are packed by conv2d_blocked's `pack` / `pack_flip` ([C_in·K·K rows, 4·ceil(C_out/4) cols]), so
 // with pack_flip the 3×3 kernel computes the stride-1 input gradient as the blocked kernels do.
 // Grid: (ceil(OH / TR) · ceil(OW / TW), ceil(C_out / 8), N).
@@ -76,6 +80,11 @@ fn store_tile(s: Lane, n: u32, oy0: u32, ox0: u32, acc: array<array<f32, TW>, TR
   }
 }
 
+// Input row ir's column c of the tile window (c < 8: lane c's value v; c = 8: lane ir's `last`).
+fn window_at(v: f32, last: f32, ir: u32, c: u32) -> f32 {
+  return select(subgroupShuffle(v, min(c, 7u)), subgroupShuffle(last, ir), c >= 8u);
+}
+
 @compute @workgroup_size(8)
 fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let s = lane_of(wid.y, l);
@@ -85,36 +94,31 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
   var acc = filled(lane_bias(s));
   let ix0 = i32(ox0) - i32(p.pad);
   for (var ci = 0u; ci < p.C_in; ci++) {
-    var w: array<f32, 9>;
-    for (var t = 0u; t < 9u; t++) { w[t] = lane_weight(s, ci * 9u + t); }
+    let k0 = ci * 9u;
+    let w0 = lane_weight(s, k0); let w1 = lane_weight(s, k0 + 1u); let w2 = lane_weight(s, k0 + 2u);
+    let w3 = lane_weight(s, k0 + 3u); let w4 = lane_weight(s, k0 + 4u); let w5 = lane_weight(s, k0 + 5u);
+    let w6 = lane_weight(s, k0 + 6u); let w7 = lane_weight(s, k0 + 7u); let w8 = lane_weight(s, k0 + 8u);
     let plane = (n * p.C_in + ci) * p.H;
     // Column ix0 + 8 of input row j (j < TR + 2) is loaded by lane j, once for all rows.
     let jy = i32(oy0 + l) - i32(p.pad);
     let jrow = (plane + u32(clamp(jy, 0, i32(p.H) - 1))) * p.W;
     let last = select(0.0, x_at(jrow, ix0 + 8), jy >= 0 && jy < i32(p.H));
-    // Input rows oy0 − pad … oy0 − pad + TR + 1 feed the TR output rows; output row r takes input row
-    // r + ky for ky = 0, 1, 2.
+    // Lane l holds column ix0 + l of input rows oy0 − pad + ir (zero outside the image).
+    var v: array<f32, TR + 2u>;
     for (var ir = 0u; ir < TR + 2u; ir++) {
       let iy = i32(oy0 + ir) - i32(p.pad);
-      if (iy < 0 || iy >= i32(p.H)) { continue; }
-      let row = (plane + u32(iy)) * p.W;
-      // Lane l loads column ix0 + l; each value reaches every lane by a subgroup broadcast instead of
-      // 8 lanes loading it.
-      let v0 = x_at(row, ix0 + i32(l));
-      var xr: array<f32, TW + 2u>;
-      xr[0] = subgroupBroadcast(v0, 0u); xr[1] = subgroupBroadcast(v0, 1u); xr[2] = subgroupBroadcast(v0, 2u);
-      xr[3] = subgroupBroadcast(v0, 3u); xr[4] = subgroupBroadcast(v0, 4u); xr[5] = subgroupBroadcast(v0, 5u);
-      xr[6] = subgroupBroadcast(v0, 6u); xr[7] = subgroupBroadcast(v0, 7u);
-      xr[8] = subgroupShuffle(last, ir);
-      for (var r = 0u; r < TR; r++) {
-        let ky = i32(ir) - i32(r);
-        if (ky < 0 || ky > 2) { continue; }
-        let w0 = w[u32(ky) * 3u];
-        let w1 = w[u32(ky) * 3u + 1u];
-        let w2 = w[u32(ky) * 3u + 2u];
-        for (var c = 0u; c < TW; c++) {
-          acc[r][c] = fma(w0, xr[c], fma(w1, xr[c + 1u], fma(w2, xr[c + 2u], acc[r][c])));
-        }
+      let row = (plane + u32(clamp(iy, 0, i32(p.H) - 1))) * p.W;
+      v[ir] = select(0.0, x_at(row, ix0 + i32(l)), iy >= 0 && iy < i32(p.H));
+    }
+    // Each accumulator is written once per input channel, all 9 taps in one expression: lavapipe blends
+    // and stores every write of a variable inside the loop, so fewer writes beat shared row values.
+    for (var r = 0u; r < TR; r++) {
+      for (var c = 0u; c < TW; c++) {
+        acc[r][c] = fma(w8, window_at(v[r + 2u], last, r + 2u, c + 2u), fma(w7, window_at(v[r + 2u], last, r + 2u, c + 1u),
+          fma(w6, window_at(v[r + 2u], last, r + 2u, c), fma(w5, window_at(v[r + 1u], last, r + 1u, c + 2u),
+          fma(w4, window_at(v[r + 1u], last, r + 1u, c + 1u), fma(w3, window_at(v[r + 1u], last, r + 1u, c),
+          fma(w2, window_at(v[r], last, r, c + 2u), fma(w1, window_at(v[r], last, r, c + 1u),
+          fma(w0, window_at(v[r], last, r, c), acc[r][c])))))))));
       }
     }
   }
