@@ -125,6 +125,12 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
   store_tile(s, n, oy0, ox0, acc);
 }
 
+// 1×1: four input channels per turn of the loop, so each accumulator is written once per four products
+// (a write inside a loop is a blend and a store on lavapipe). Channels past C_in weigh zero.
+fn k1_weight(s: Lane, ci: u32) -> f32 {
+  return select(0.0, lane_weight(s, min(ci, p.C_in - 1u)), ci < p.C_in);
+}
+
 @compute @workgroup_size(8)
 fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let s = lane_of(wid.y, l);
@@ -133,19 +139,27 @@ fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id
   let n = wid.z;
   var acc = filled(lane_bias(s));
   let lastRow = p.H - 1u;
-  for (var ci = 0u; ci < p.C_in; ci++) {
-    let wv = lane_weight(s, ci);
-    let plane = (n * p.C_in + ci) * p.H;
+  for (var ci = 0u; ci < p.C_in; ci += 4u) {
+    let wa = k1_weight(s, ci);
+    let wb = k1_weight(s, ci + 1u);
+    let wc = k1_weight(s, ci + 2u);
+    let wd = k1_weight(s, ci + 3u);
+    // Planes of the four channels (clamped to the last one: its weight is zero past C_in).
+    let pa = (n * p.C_in + ci) * p.H;
+    let pb = (n * p.C_in + min(ci + 1u, p.C_in - 1u)) * p.H;
+    let pc = (n * p.C_in + min(ci + 2u, p.C_in - 1u)) * p.H;
+    let pd = (n * p.C_in + min(ci + 3u, p.C_in - 1u)) * p.H;
     for (var r = 0u; r < TR; r++) {
-      // Lane l loads column ox0 + l of the row; broadcasts hand each value to all lanes.
-      let v = x_at((plane + min(oy0 + r, lastRow)) * p.W, i32(ox0 + l));
-      acc[r][0] = fma(wv, subgroupBroadcast(v, 0u), acc[r][0]);
-      acc[r][1] = fma(wv, subgroupBroadcast(v, 1u), acc[r][1]);
-      acc[r][2] = fma(wv, subgroupBroadcast(v, 2u), acc[r][2]);
-      acc[r][3] = fma(wv, subgroupBroadcast(v, 3u), acc[r][3]);
-      acc[r][4] = fma(wv, subgroupBroadcast(v, 4u), acc[r][4]);
-      acc[r][5] = fma(wv, subgroupBroadcast(v, 5u), acc[r][5]);
-      acc[r][6] = fma(wv, subgroupBroadcast(v, 6u), acc[r][6]);
+      // Lane l loads column ox0 + l of each channel's row; shuffles hand each value to all lanes.
+      let row = min(oy0 + r, lastRow);
+      let va = x_at((pa + row) * p.W, i32(ox0 + l));
+      let vb = x_at((pb + row) * p.W, i32(ox0 + l));
+      let vc = x_at((pc + row) * p.W, i32(ox0 + l));
+      let vd = x_at((pd + row) * p.W, i32(ox0 + l));
+      for (var c = 0u; c < TW; c++) {
+        acc[r][c] = fma(wd, subgroupShuffle(vd, c), fma(wc, subgroupShuffle(vc, c),
+          fma(wb, subgroupShuffle(vb, c), fma(wa, subgroupShuffle(va, c), acc[r][c]))));
+      }
     }
   }
   store_tile(s, n, oy0, ox0, acc);
