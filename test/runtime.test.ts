@@ -119,6 +119,18 @@ describe('runtime', () => {
     expect(gpu.cacheStats()).toEqual(warm);
   });
 
+  it('shaderDigest changes with any measured source, so a stale autotune choice is not reused', async () => {
+    const gpu = await getGpu();
+    const files: Record<string, string> = { a: 'fn a() {}', b: 'fn b() {}' };
+    const other = new Gpu(gpu.device, gpu.adapterInfo, (f) => files[f]);
+    const before = other.shaderDigest(['a', 'b']);
+    expect(before).toMatch(/^[0-9a-f]{8}$/);
+    expect(other.shaderDigest(['a', 'b'])).toBe(before);
+    files.b = 'fn b() { }';
+    expect(other.shaderDigest(['a', 'b'])).not.toBe(before);
+    expect(gpu.shaderDigest(['conv2d_colanes'])).not.toBe(gpu.shaderDigest(['conv2d_texture']));
+  });
+
   it('folds grids larger than maxComputeWorkgroupsPerDimension into 2-D and writes every element', async () => {
     const gpu = await getGpu();
     const n = gpu.limits.maxComputeWorkgroupsPerDimension * 64 + 1000;

@@ -197,6 +197,19 @@ export class Gpu {
     return k;
   }
 
+  /**
+   * A short hash of the shader files' sources as this Gpu compiles them (includes joined): what a cached
+   * measurement of those kernels is only valid for.
+   */
+  shaderDigest(files: readonly string[]): string {
+    let h = 0x811c9dc5; // FNV-1a, 32 bits
+    for (const f of files) {
+      const src = this.shaderSource(f);
+      for (let i = 0; i < src.length; i++) h = Math.imul(h ^ src.charCodeAt(i), 0x01000193);
+    }
+    return (h >>> 0).toString(16).padStart(8, '0');
+  }
+
   /** Workgroup counts for `n` invocations of a 1-D kernel, folded into y when x would exceed the limit. */
   grid(n: number, workgroupSize: number): [number, number, number] {
     const groups = Math.max(1, Math.ceil(n / workgroupSize));

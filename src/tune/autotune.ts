@@ -98,14 +98,23 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
   return { free, classes };
 }
 
+/** The shader files whose kernels autotune measures (their digest is part of the cache key). */
+const TUNED_SHADERS = [
+  'conv2d', 'conv2d_backward_input', 'conv2d_backward_weight', 'conv2d_blocked', 'conv2d_weight', 'conv2d_gemm', 'gemm',
+  'conv2d_lanes', 'conv2d_colanes', 'conv2d_colanes_weight', 'conv2d_texture', 'groupnorm', 'groupnorm_backward_input',
+  'groupnorm_backward_params', 'reduce', 'attention', 'attention_backward_q', 'attention_backward_kv',
+  'matmul', 'matmul_vec4', 'matmul_colanes', 'matmul_texture',
+] as const;
+
 /**
  * Measures the variants, sets gpu.policy to the fastest, and caches the choice per adapter. `probes` limits
  * the conv shapes measured (the first is the per-direction default): all of them for the CLIs (~15 s on
  * lavapipe, once per adapter); a page on SwiftShader measures one so it is ready in seconds.
  */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length, batch = PROBE_BATCH): Promise<TuneResult> {
-  // v8: + colanes (subgroups), probe batch in the key; v9: + matmul design
-  const key = `autotune-v10:${adapterKey(gpu)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
+  // v8: + colanes (subgroups), probe batch in the key; v9: + matmul design; v11: + the measured shaders'
+  // digest, so a changed kernel is measured again instead of keeping a choice made for its old code.
+  const key = `autotune-v11:${adapterKey(gpu)}:${gpu.shaderDigest(TUNED_SHADERS)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
   const hit = cache?.get(key);
   if (hit) {
     try {
