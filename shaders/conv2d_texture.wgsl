@@ -1,66 +1,62 @@
 enable subgroups;
 
-// conv2d_texture.wgsl — 3×3 stride-1 conv2d (forward, and the input gradient through flipped packed
-// weights) for lavapipe, by the design of conv2d_colanes.wgsl (a workgroup = one subgroup of 8 lanes = 8
-// output channels over a TR × TW pixel tile; input values reach all lanes through subgroup shuffles) but
-// with every operand fetched from rgba32float texel panels. lavapipe fetches a texel with vector code
-// (4 floats per lane at about the cost of 2–3 lane-varying scalar loads, which it compiles into loops
-// over the lanes), so the design pays only when every fetch brings 4 useful floats to every lane: tiles
-// are as wide as the image row (TW = 28, 14 or 7, an override), so one fetch by the 8 lanes covers the
-// TW + 2 input columns of 1 (TW = 28) or 2 rows (TW = 14, 7) that the tile reads.
-// pack_x lays each input row out as one window of Q = ⌈(TW + 2) / 4⌉ texels per tile, halo rows and zero
-// padding in place, so the hot loop fetches without bounds tests; pack_w lays each lane's 9 taps of one
-// input channel out as 3 texels. Per input channel: 3 weight fetches and (TR + 2) / RPF input fetches feed
-// 9·TR·TW multiply-adds per lane. Needs subgroups of exactly 8 (Gpu.hasSubgroups8).
-// Grid: (⌈OH / TR⌉ · ⌈OW / TW⌉, ⌈C_out / 8⌉, N).
+// conv2d_texture.wgsl — weight and bias gradients of a 3×3 stride-1 conv2d for lavapipe, in the design of
+// conv2d_colanes_weight.wgsl (a workgroup = one subgroup of 8 lanes = 8 output channels; input values
+// reach all lanes through subgroup shuffles) with x and dy fetched from rgba32float texel panels: lavapipe
+// fetches a texel with vector code (4 floats per lane at about the cost of 2–3 lane-varying scalar loads,
+// which it compiles into loops over the lanes), so whole output rows (TW = 28, 14 or 7 wide, an override)
+// arrive in a few fetches: one by the 8 lanes covers the TW + 2 input columns of 1 (TW = 28) or 2 rows
+// (TW = 14, 7) of x, and ⌈TW / 4⌉ bring a lane its own dy row.
+// pack_x lays each input row out as one window of Q = ⌈(TW + 2) / 4⌉ texels, halo rows and zero padding
+// in place, so the hot loop fetches without bounds tests. (A forward kernel of this design, tiles of TR ×
+// TW pixels, lost to conv2d_colanes.wgsl once colanes wrote each accumulator once per input channel, and
+// was removed.)
+// Needs subgroups of exactly 8 (Gpu.hasSubgroups8).
 
 const TEXEL_ROW: u32 = 4096u;   // src/runtime/texture.ts's TEXEL_ROW
 const TEXEL_SHIFT = 12u;        // log2(TEXEL_ROW)
-const TR: u32 = 4u;             // tile rows; TR + 2 is a multiple of every RPF
+const TR: u32 = 4u;             // packed rows per plane are a multiple of TR, plus the 2 halo rows
 const MAX_TW: u32 = 28u;        // the widest tile (its window, 30 columns, is 8 texels: one per lane)
-override TW: u32 = 28u;         // tile columns (≤ MAX_TW)
+override TW: u32 = 28u;         // window columns less the halo (≤ MAX_TW): the output row's width
 override Q: u32 = (TW + 5u) / 4u;  // texels per window row: ⌈(TW + 2) / 4⌉
 override RPF: u32 = 8u / Q;        // window rows per fetch: lane l holds row l / Q, texel l % Q
 
 struct ConvT {
   N: u32, C_in: u32, H: u32, W: u32,
   C_out: u32, OH: u32, OW: u32,
-  pad: u32, has_bias: u32,
-  cols: u32,      // row length of the packed weights wt (4·⌈C_out / 4⌉)
+  pad: u32,
   rows_p: u32,    // packed input rows per plane: ⌈OH / TR⌉·TR + 2
-  tiles_x: u32,   // tiles per row: ⌈OW / TW⌉
   splits: u32,    // weight gradient: row slices per image (1 elsewhere)
   rows_per_split: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: ConvT;
 @group(0) @binding(1) var<storage, read> x: array<f32>;         // [N, C_in, H, W]
-@group(0) @binding(2) var<storage, read> wt: array<f32>;        // packed [C_in·9, cols] (conv2d_blocked's pack)
-@group(0) @binding(3) var<storage, read> bias: array<f32>;      // [C_out] (unread when has_bias = 0)
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;   // [N, C_out, OH, OW]
-@group(0) @binding(5) var x_out: texture_storage_2d<rgba32float, write>;
-@group(0) @binding(6) var w_out: texture_storage_2d<rgba32float, write>;
-@group(0) @binding(7) var xt: texture_2d<f32>;
-@group(0) @binding(8) var wtx: texture_2d<f32>;
+@group(0) @binding(2) var x_out: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(3) var xt: texture_2d<f32>;
 
 fn texel_xy(t: u32) -> vec2u { return vec2u(t & (TEXEL_ROW - 1u), t >> TEXEL_SHIFT); }
 
-// Texel t = (((n·C_in + ci)·tiles_x + tx)·rows_p + r)·Q + q holds input row r − pad, columns
-// tx·TW − pad + 4q + e (e = 0…3) of plane (n, ci); zero outside the image and past the window's TW + 2.
-// (Rows of one tile's windows are consecutive, so a fetch of RPF rows reads RPF·Q neighbouring texels.)
+// Input column c of window row ir, whose fetch (number ir / RPF) is v: lane (ir % RPF)·Q + c / 4 holds it.
+fn window_value(v: vec4f, ir: u32, c: u32) -> f32 {
+  return subgroupShuffle(v, (ir % RPF) * Q + c / 4u)[c % 4u];
+}
+
+// Texel t = ((n·C_in + ci)·rows_p + r)·Q + q holds input row r − pad, columns 4q + e − pad (e = 0…3) of
+// plane (n, ci); zero outside the image and past the window's TW + 2 (a fetch of RPF rows reads RPF·Q
+// neighbouring texels).
 @compute @workgroup_size(64)
 fn pack_x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = linear_index(gid, nwg, 64u);
-  if (t >= p.N * p.C_in * p.tiles_x * p.rows_p * Q) { return; }
+  if (t >= p.N * p.C_in * p.rows_p * Q) { return; }
   let q = t % Q;
   let r = (t / Q) % p.rows_p;
-  let tx = (t / (Q * p.rows_p)) % p.tiles_x;
-  let plane = t / (Q * p.rows_p * p.tiles_x);
+  let plane = t / (Q * p.rows_p);
   let iy = i32(r) - i32(p.pad);
   var v = vec4f(0.0);
   for (var e = 0u; e < 4u; e++) {
     let col = 4u * q + e;
-    let ix = i32(tx * TW + col) - i32(p.pad);
+    let ix = i32(col) - i32(p.pad);
     if (col < TW + 2u && iy >= 0 && iy < i32(p.H) && ix >= 0 && ix < i32(p.W)) {
       v[e] = x[(plane * p.H + u32(iy)) * p.W + u32(ix)];
     }
@@ -68,84 +64,6 @@ fn pack_x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   textureStore(x_out, texel_xy(t), v);
 }
 
-// Texel t = ((cb·C_in + ci)·3 + j)·8 + l holds taps 4j + e (e = 0…3, row-major ky·3 + kx) of output
-// channel 8·cb + l and input channel ci; zero past tap 8 and past C_out.
-@compute @workgroup_size(64)
-fn pack_w(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = linear_index(gid, nwg, 64u);
-  if (t >= ((p.C_out + 7u) / 8u) * p.C_in * 24u) { return; }
-  let l = t % 8u;
-  let j = (t / 8u) % 3u;
-  let ci = (t / 24u) % p.C_in;
-  let co = (t / (24u * p.C_in)) * 8u + l;
-  var v = vec4f(0.0);
-  for (var e = 0u; e < 4u; e++) {
-    let tap = 4u * j + e;
-    if (tap < 9u && co < p.C_out) { v[e] = wt[(ci * 9u + tap) * p.cols + co]; }
-  }
-  textureStore(w_out, texel_xy(t), v);
-}
-
-// Input column c of window row ir, whose fetch (number ir / RPF) is v: lane (ir % RPF)·Q + c / 4 holds it.
-fn window_value(v: vec4f, ir: u32, c: u32) -> f32 {
-  return subgroupShuffle(v, (ir % RPF) * Q + c / 4u)[c % 4u];
-}
-
-@compute @workgroup_size(8)
-fn texture_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
-  let co = wid.y * 8u + l;
-  let tx = wid.x % p.tiles_x;
-  let oy0 = (wid.x / p.tiles_x) * TR;
-  let ox0 = tx * TW;
-  let n = wid.z;
-  var b0 = 0.0;
-  if (p.has_bias != 0u) { b0 = bias[min(co, p.C_out - 1u)]; }
-  var acc: array<array<f32, MAX_TW>, TR>;
-  for (var r = 0u; r < TR; r++) { for (var c = 0u; c < TW; c++) { acc[r][c] = b0; } }
-  // Lane l fetches its own weight texels, and texel l % Q of window row l / Q of each fetch (lanes past
-  // RPF·Q repeat the last one).
-  var wi = wid.y * p.C_in * 24u + l;
-  var xi = ((n * p.C_in * p.tiles_x + tx) * p.rows_p + oy0) * Q + min(l, RPF * Q - 1u);
-  let plane_step = p.tiles_x * p.rows_p * Q;
-  for (var ci = 0u; ci < p.C_in; ci++) {
-    let wa = textureLoad(wtx, texel_xy(wi), 0);
-    let wb = textureLoad(wtx, texel_xy(wi + 8u), 0);
-    let wc = textureLoad(wtx, texel_xy(wi + 16u), 0);
-    let w = array<f32, 9>(wa.x, wa.y, wa.z, wa.w, wb.x, wb.y, wb.z, wb.w, wc.x);
-    // Window rows oy0 … oy0 + TR + 1 feed the TR output rows: output row r takes window row r + ky.
-    for (var f = 0u; f < (TR + 2u) / RPF; f++) {
-      let v = textureLoad(xt, texel_xy(xi + f * RPF * Q), 0);
-      for (var rr = 0u; rr < RPF; rr++) {
-        let ir = f * RPF + rr;
-        var xr: array<f32, MAX_TW + 2u>;
-        for (var c = 0u; c < TW + 2u; c++) { xr[c] = window_value(v, ir, c); }
-        for (var r = 0u; r < TR; r++) {
-          let ky = i32(ir) - i32(r);
-          if (ky < 0 || ky > 2) { continue; }
-          let w0 = w[u32(ky) * 3u];
-          let w1 = w[u32(ky) * 3u + 1u];
-          let w2 = w[u32(ky) * 3u + 2u];
-          for (var c = 0u; c < TW; c++) {
-            acc[r][c] = fma(w0, xr[c], fma(w1, xr[c + 1u], fma(w2, xr[c + 2u], acc[r][c])));
-          }
-        }
-      }
-    }
-    wi += 24u;
-    xi += plane_step;
-  }
-  if (co >= p.C_out) { return; }
-  let base = (n * p.C_out + co) * p.OH;
-  for (var r = 0u; r < TR; r++) {
-    let oy = oy0 + r;
-    if (oy >= p.OH) { break; }
-    for (var c = 0u; c < TW; c++) {
-      if (ox0 + c < p.OW) { y[(base + oy) * p.OW + ox0 + c] = acc[r][c]; }
-    }
-  }
-}
-
-// ---------- weight and bias gradients ----------
 // dW[co, ci, ky, kx] = Σ_{n, oy, ox} dy[n, co, oy, ox] · x[n, ci, oy + ky − pad, ox + kx − pad], in the
 // design of conv2d_colanes_weight.wgsl (a workgroup = 8 lanes = 8 output channels co, CB_W input
 // channels, a slice of output rows; each lane keeps CB_W·9 taps) with whole output rows (OW ≤ TW) read
@@ -157,11 +75,11 @@ fn texture_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
 const CB_W = 4u;                // input channels per workgroup (one accumulator array each)
 override QD: u32 = (TW + 3u) / 4u;  // texels per dy row: ⌈TW / 4⌉
 
-@group(0) @binding(9) var<storage, read> gy: array<f32>;          // dy [N, C_out, OH, OW]
-@group(0) @binding(10) var<storage, read_write> dwp: array<f32>;  // [N·splits, C_out, C_in, 3, 3]
-@group(0) @binding(11) var<storage, read_write> dbp: array<f32>;  // [N·splits, C_out]
-@group(0) @binding(12) var dy_out: texture_storage_2d<rgba32float, write>;
-@group(0) @binding(13) var dyt: texture_2d<f32>;
+@group(0) @binding(4) var<storage, read> gy: array<f32>;          // dy [N, C_out, OH, OW]
+@group(0) @binding(5) var<storage, read_write> dwp: array<f32>;  // [N·splits, C_out, C_in, 3, 3]
+@group(0) @binding(6) var<storage, read_write> dbp: array<f32>;  // [N·splits, C_out]
+@group(0) @binding(7) var dy_out: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(8) var dyt: texture_2d<f32>;
 
 // Texel t = (((n·⌈C_out/8⌉ + cb)·OH + oy)·QD + q)·8 + l holds dy[n, 8·cb + l, oy, 4q + e] (e = 0…3; zero
 // past OW and past C_out): per row and q, the 8 lanes' texels are neighbours.
@@ -217,7 +135,7 @@ fn texture_weight_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invo
   let split = wid.z % p.splits;
   let oyBegin = split * p.rows_per_split;
   let oyEnd = min(oyBegin + p.rows_per_split, p.OH);
-  // Window texel of (input channel ci, packed row oy) for this lane: pack_x with one tile per row.
+  // Window texel of (input channel ci, packed row oy) for this lane.
   let lane_x = min(l, RPF * Q - 1u);
   let plane_step = p.rows_p * Q;
   let x0 = (n * p.C_in + min(ci0, p.C_in - 1u)) * plane_step + lane_x;

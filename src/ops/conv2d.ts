@@ -22,9 +22,9 @@ import { sumChannels, sumOuter } from './reduce.ts';
  * lanes = 8 output channels over a pixel tile, each input value loaded by one lane and broadcast to the
  * others (lavapipe compiles every load whose address differs across lanes into a per-lane loop); 3×3 and
  * 1×1 stride-1 forward and input gradient, 3×3 stride-1 weight gradient. 'texture' (conv2d_texture.wgsl; 8-lane
- * subgroups) is colanes with input, weights and dy packed into rgba32float texel panels first: lavapipe
- * fetches a texel (4 floats per lane) with vector code, so tiles as wide as the row (≤ 28) cover their input
- * window with one fetch by the 8 lanes; 3×3 stride-1 forward, input and weight gradients.
+ * subgroups) is colanes' weight gradient with x and dy packed into rgba32float texel panels first: lavapipe
+ * fetches a texel (4 floats per lane) with vector code, so whole rows (≤ 28 wide) arrive in a few fetches;
+ * elsewhere texture is colanes.
  */
 export type { ConvVariant } from '../runtime/policy.ts';
 
@@ -159,7 +159,9 @@ const FORWARD: Record<ConvVariant, ConvImpl<ForwardArgs>> = {
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmForward(gpu, a.x, a.w, a.b, a.y, g) },
   lanes: { applies: blockedApplies, fallback: 'blocked', run: (gpu, a, g) => packedForward(gpu, lanesConv, a.x, a.w, a.b, a.y, g) },
   colanes: { applies: (g) => !!g.subgroups && blockedApplies(g), fallback: 'blocked', run: (gpu, a, g) => packedForward(gpu, colanesConv, a.x, a.w, a.b, a.y, g) },
-  texture: { applies: (g) => !!g.subgroups && blockedApplies(g) && g.K === 3, fallback: 'colanes', run: (gpu, a, g) => packedForward(gpu, textureConv, a.x, a.w, a.b, a.y, g) },
+  // texture has a weight-gradient kernel only (its forward-shaped one lost to colanes everywhere once
+  // colanes wrote each accumulator once per input channel; removed 2026-12-03): here it is colanes.
+  texture: { applies: () => false, fallback: 'colanes', run: () => {} },
 };
 
 /** Blocked input gradient: the flipped-weight forward kernels, or the stride-2 kernel (pad 1). */
@@ -175,7 +177,7 @@ const BACKWARD_INPUT: Record<ConvVariant, ConvImpl<InputArgs>> = {
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmBackwardInput(gpu, a.dy, a.w, a.dx, g) },
   lanes: { applies: flippedApplies, fallback: 'blocked', run: (gpu, a, g) => packedBackwardInput(gpu, lanesConv, a.dy, a.w, a.dx, g) },
   colanes: { applies: (g) => !!g.subgroups && flippedApplies(g), fallback: 'blocked', run: (gpu, a, g) => packedBackwardInput(gpu, colanesConv, a.dy, a.w, a.dx, g) },
-  texture: { applies: (g) => !!g.subgroups && flippedApplies(g) && g.K === 3, fallback: 'colanes', run: (gpu, a, g) => packedBackwardInput(gpu, textureConv, a.dy, a.w, a.dx, g) },
+  texture: { applies: () => false, fallback: 'colanes', run: () => {} },
 };
 
 // blocked8 and lanes widen only the forward-shaped kernels: their weight gradient is blocked's. Past the
@@ -337,36 +339,11 @@ const colanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
 
 // ---------- texture variant (3×3 stride 1: forward and input gradient) ----------
 
-/** Tile rows of conv2d_texture.wgsl (its TR); the tile width TW is as wide as the row allows (≤ 28). */
+/** conv2d_texture.wgsl's TR: packed input rows per plane are a multiple of it, plus the 2 halo rows. */
 const TEXTURE_TILE_ROWS = 4;
 
 /** conv2d_texture.wgsl's tile width for output rows OW wide: the row itself where it fits (7, 14, 28). */
 const textureTileWidth = (OW: number) => (OW <= 7 ? 7 : OW <= 14 ? 14 : 28);
-
-/**
- * Runs texture_k3s1 with packed weights: the input (one window per tile row, halo rows included) and the
- * weights (3 texels per lane and input channel) go into texel panels first. Inputs too large for one
- * texture run colanes instead.
- */
-const textureConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
-  const TW = textureTileWidth(g.OW);
-  const q = Math.ceil((TW + 2) / 4);
-  const tilesX = Math.ceil(g.OW / TW);
-  const rowsP = Math.ceil(g.OH / TEXTURE_TILE_ROWS) * TEXTURE_TILE_ROWS + 2;
-  const xTexels = g.N * g.C_in * tilesX * rowsP * q;
-  const wTexels = Math.ceil(g.C_out / 8) * g.C_in * 24;
-  if (Math.max(xTexels, wTexels) > gpu.textures.maxTexels()) return colanesConv(gpu, x, wt4, b, y, g, hasBias);
-  const params = { ...blockedParams(g, hasBias), cols: 4 * Math.ceil(g.C_out / 4), rows_p: rowsP, tiles_x: tilesX, splits: 1, rows_per_split: g.OH };
-  const xt = gpu.texels(xTexels, 'conv2d');
-  const wtx = gpu.texels(wTexels, 'conv2d');
-  gpu.run(gpu.kernel('conv2d_texture', 'pack_x', { TW }), { params, bind: { x, x_out: xt }, invocations: xTexels });
-  gpu.run(gpu.kernel('conv2d_texture', 'pack_w'), { params, bind: { wt: wt4, w_out: wtx }, invocations: wTexels });
-  gpu.run(gpu.kernel('conv2d_texture', 'texture_k3s1', { TW }), {
-    params, bind: { xt, wtx, bias: b, y }, workgroups: [Math.ceil(g.OH / TEXTURE_TILE_ROWS) * tilesX, Math.ceil(g.C_out / 8), g.N],
-  });
-  xt.release();
-  wtx.release();
-};
 
 /**
  * A weight-gradient kernel that writes per-slot partials (slot = image × row slice) of dW and db, summed
@@ -387,7 +364,7 @@ const COLANES_WEIGHT: SlicedWeightKernel = {
 };
 
 /**
- * conv2d_texture.wgsl's texture_weight_k3s1: x as one window per row (pack_x with a single tile) and dy as
+ * conv2d_texture.wgsl's texture_weight_k3s1: x as one window per row (pack_x) and dy as
  * lane-neighbouring texels (pack_dy), then 8 output channels × 4 input channels per workgroup.
  */
 const TEXTURE_WEIGHT: SlicedWeightKernel = {
@@ -398,7 +375,7 @@ const TEXTURE_WEIGHT: SlicedWeightKernel = {
     const rowsP = Math.ceil(g.OH / TEXTURE_TILE_ROWS) * TEXTURE_TILE_ROWS + 2;
     const xTexels = g.N * g.C_in * rowsP * q;
     const dyTexels = g.N * Math.ceil(g.C_out / 8) * g.OH * Math.ceil(TW / 4) * 8;
-    const params = { ...blockedParams(g, false), cols: 4 * Math.ceil(g.C_out / 4), rows_p: rowsP, tiles_x: 1, splits, rows_per_split: rowsPerSplit };
+    const params = { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, rows_p: rowsP, splits, rows_per_split: rowsPerSplit };
     if (Math.max(xTexels, dyTexels) > gpu.textures.maxTexels()) return COLANES_WEIGHT.run(gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit);
     const xt = gpu.texels(xTexels, 'conv2d');
     const dyt = gpu.texels(dyTexels, 'conv2d');

@@ -8,8 +8,8 @@
  * 'blocked8' (3×3 and 1×1 specialised, 4 or 8 output channels per invocation in registers), 'gemm'
  * (im2col + vec4 GEMM), 'lanes' (one pixel per invocation, uniform weight loads: SIMD-lane adapters),
  * 'colanes' (one output channel per lane, a pixel tile per workgroup of 8: uniform input loads; lavapipe),
- * 'texture' (colanes' design for 3×3 stride 1 with input and weights fetched from rgba32float texel panels:
- * lavapipe vectorizes texel fetches but not lane-varying buffer loads).
+ * 'texture' (colanes' 3×3 stride-1 weight gradient with x and dy fetched from rgba32float texel panels:
+ * lavapipe vectorizes texel fetches but not lane-varying buffer loads; forward and input gradient: colanes).
  */
 export type ConvVariant = 'direct' | 'blocked' | 'blocked8' | 'gemm' | 'lanes' | 'colanes' | 'texture';
 export const CONV_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'blocked8', 'gemm', 'lanes', 'colanes', 'texture'];

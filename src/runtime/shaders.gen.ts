@@ -39,11 +39,9 @@ export interface ShaderKernels {
   'conv2d_half_t4x7.half_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'Wh' | 'C_out' | 'has_bias' | 'has_emb'; bind: 'xh' | 'wh' | 'bias' | 'y' | 'emb' };
   'conv2d_lanes.lanes_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
   'conv2d_lanes.lanes_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
-  'conv2d_texture.pack_dy': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'cols' | 'rows_p' | 'tiles_x' | 'splits' | 'rows_per_split'; bind: 'gy' | 'dy_out' };
-  'conv2d_texture.pack_w': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'cols' | 'rows_p' | 'tiles_x' | 'splits' | 'rows_per_split'; bind: 'wt' | 'w_out' };
-  'conv2d_texture.pack_x': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'cols' | 'rows_p' | 'tiles_x' | 'splits' | 'rows_per_split'; bind: 'x' | 'x_out' };
-  'conv2d_texture.texture_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'cols' | 'rows_p' | 'tiles_x' | 'splits' | 'rows_per_split'; bind: 'bias' | 'y' | 'xt' | 'wtx' };
-  'conv2d_texture.texture_weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'cols' | 'rows_p' | 'tiles_x' | 'splits' | 'rows_per_split'; bind: 'xt' | 'dwp' | 'dbp' | 'dyt' };
+  'conv2d_texture.pack_dy': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split'; bind: 'gy' | 'dy_out' };
+  'conv2d_texture.pack_x': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split'; bind: 'x' | 'x_out' };
+  'conv2d_texture.texture_weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split'; bind: 'xt' | 'dwp' | 'dbp' | 'dyt' };
   'conv2d_weight.weight_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
   'conv2d_weight.weight_k1v4': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy4' | 'xin4' | 'dwp' | 'dbp' };
   'conv2d_weight.weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };

@@ -21,7 +21,7 @@ const CONV_CASES: OpCase<ConvShape>[] = [
   { label: 'stride 2 without padding, odd width', s: conv(2, 3, 6, 5, 9, 3, 2, 0), tags: ['test'] },
   { label: '1×1 stride 2', s: conv(2, 3, 8, 8, 3, 1, 2, 0), tags: ['test'] },
   { label: '99 pixels (two pixel blocks), 9 channels (two blocks of 8)', s: conv(1, 3, 9, 11, 9, 3, 1, 1), tags: ['test'] },
-  { label: 'rows past two 28-column tiles, 9 rows', s: conv(1, 3, 9, 31, 5, 3, 1, 1), tags: ['test'] },
+  { label: 'rows wider than 28 columns, 9 rows', s: conv(1, 3, 9, 31, 5, 3, 1, 1), tags: ['test'] },
   { label: '3×3 without padding (input gradient pads by 2)', s: conv(2, 4, 7, 7, 12, 3, 1, 0), tags: ['test'] },
   { label: 'pad ≥ K: the input gradient cannot pad by K − 1 − pad', s: conv(2, 3, 5, 6, 5, 3, 1, 3), tags: ['test'] },
   { label: 'stride 2, pad 2', s: conv(3, 3, 7, 7, 4, 3, 2, 2), tags: ['test'] },
