@@ -17,7 +17,8 @@
 // Weights: half_pack.wgsl's pack_weights3 — [⌈C_out / 8⌉, C_in, 5, 8] words, word j of lane l holding taps
 // 2j and 2j + 1 (tap 9 = 0) of output channel 8·block + l.
 // A workgroup is one subgroup of 8 lanes = 8 output channels (subgroup_invocation_id: needs subgroups of
-// exactly 8, Gpu.hasSubgroups8). Grid: (⌈H / TR⌉ · ⌈W / TW⌉, ⌈C_out / 8⌉, N); output y is f32 NCHW, optionally
+// exactly 8, Gpu.hasSubgroups8). Each accumulator is written once per input channel (9 taps in one
+// expression): lavapipe turns every write of a variable inside a loop into a masked blend and a store. Grid: (⌈H / TR⌉ · ⌈W / TW⌉, ⌈C_out / 8⌉, N); output y is f32 NCHW, optionally
 // plus a per-(image, channel) term (the ResBlock's time embedding: one add kernel fewer per block).
 
 struct ConvH {
@@ -33,20 +34,9 @@ struct ConvH {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;  // [N, C_out, H, W]
 @group(0) @binding(5) var<storage, read> emb: array<f32>;      // [N, C_out] (unread when has_emb = 0)
 
-// The two values of lane k's word, handed to every lane: element 2k + e of the row window.
-fn spread8(v: vec2f) -> array<f32, 16> {
-  return array<f32, 16>(
-    subgroupBroadcast(v.x, 0u), subgroupBroadcast(v.y, 0u), subgroupBroadcast(v.x, 1u), subgroupBroadcast(v.y, 1u),
-    subgroupBroadcast(v.x, 2u), subgroupBroadcast(v.y, 2u), subgroupBroadcast(v.x, 3u), subgroupBroadcast(v.y, 3u),
-    subgroupBroadcast(v.x, 4u), subgroupBroadcast(v.y, 4u), subgroupBroadcast(v.x, 5u), subgroupBroadcast(v.y, 5u),
-    subgroupBroadcast(v.x, 6u), subgroupBroadcast(v.y, 6u), subgroupBroadcast(v.x, 7u), subgroupBroadcast(v.y, 7u));
-}
-
-fn spread5(v: vec2f) -> array<f32, 10> {
-  return array<f32, 10>(
-    subgroupBroadcast(v.x, 0u), subgroupBroadcast(v.y, 0u), subgroupBroadcast(v.x, 1u), subgroupBroadcast(v.y, 1u),
-    subgroupBroadcast(v.x, 2u), subgroupBroadcast(v.y, 2u), subgroupBroadcast(v.x, 3u), subgroupBroadcast(v.y, 3u),
-    subgroupBroadcast(v.x, 4u), subgroupBroadcast(v.y, 4u));
+// Element e of a row window whose words the lanes hold as v: component e % 2 of lane e / 2's pair.
+fn win(v: vec2f, e: u32) -> f32 {
+  return subgroupShuffle(v, e / 2u)[e % 2u];
 }
 
 // This lane's 9 weights of input channel ci (5 words; the 10th half is zero).
@@ -78,21 +68,21 @@ fn half_tile(wid: vec3u, l: u32) {
   for (var ci = 0u; ci < p.C_in; ci++) {
     let w = lane_weights(wid.y, ci, l);
     let plane = (n * p.C_in + ci) * p.H;
-    // Input rows oy0 − 1 … oy0 + TR feed the TR output rows; output row r takes input row r + ky.
+    // Input rows oy0 − 1 … oy0 + TR feed the TR output rows (zero outside the image); output row r takes
+    // input row r + ky. Lane l holds word l of each row's window.
+    var v: array<vec2f, TR + 2u>;
     for (var ir = 0u; ir < TR + 2u; ir++) {
       let iy = i32(oy0 + ir) - 1;
-      if (iy < 0 || iy >= i32(p.H)) { continue; }
-      let word = select(0u, xh[(plane + u32(iy)) * p.Wh + kc], inRow);
-      let xr = spread(unpack2x16float(word));
-      for (var r = 0u; r < TR; r++) {
-        let ky = i32(ir) - i32(r);
-        if (ky < 0 || ky > 2) { continue; }
-        let w0 = w[u32(ky) * 3u];
-        let w1 = w[u32(ky) * 3u + 1u];
-        let w2 = w[u32(ky) * 3u + 2u];
-        for (var c = 0u; c < TW; c++) {
-          acc[r][c] = fma(w0, xr[c], fma(w1, xr[c + 1u], fma(w2, xr[c + 2u], acc[r][c])));
-        }
+      let ok = inRow && iy >= 0 && iy < i32(p.H);
+      v[ir] = unpack2x16float(select(0u, xh[(plane + u32(clamp(iy, 0, i32(p.H) - 1))) * p.Wh + kc], ok));
+    }
+    // Each accumulator is written once per input channel, its 9 taps in one expression of shuffled row
+    // values: lavapipe blends and stores every write of a variable inside the loop.
+    for (var r = 0u; r < TR; r++) {
+      for (var c = 0u; c < TW; c++) {
+        acc[r][c] = fma(w[8], win(v[r + 2u], c + 2u), fma(w[7], win(v[r + 2u], c + 1u), fma(w[6], win(v[r + 2u], c),
+          fma(w[5], win(v[r + 1u], c + 2u), fma(w[4], win(v[r + 1u], c + 1u), fma(w[3], win(v[r + 1u], c),
+          fma(w[2], win(v[r], c + 2u), fma(w[1], win(v[r], c + 1u), fma(w[0], win(v[r], c), acc[r][c])))))))));
       }
     }
   }

@@ -7,8 +7,6 @@ const TR = 2u;
 const TW = 14u;
 const P = 8u;  // words per row window: padded columns ox0 … ox0 + TW + 1
 
-fn spread(v: vec2f) -> array<f32, 16> { return spread8(v); }
-
 @compute @workgroup_size(8)
 fn half_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   half_tile(wid, l);

@@ -9,8 +9,6 @@ const TR = 4u;
 const TW = 7u;
 const P = 5u;  // words per row window: padded columns ox0 … ox0 + TW + 1
 
-fn spread(v: vec2f) -> array<f32, 10> { return spread5(v); }
-
 @compute @workgroup_size(8)
 fn half_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   half_tile(wid, l);
