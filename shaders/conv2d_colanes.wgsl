@@ -7,7 +7,7 @@ enable subgroups;
 // lanes with a mask test and a bounds check (~10 instructions per lane; a vec4 load is four such loops),
 // and its uniformity proof does not follow workgroup_id or loop counters. So every load here brings 8
 // useful values: each lane loads its own weight, and each input value is loaded by one lane and handed to
-// all of them by subgroupBroadcast. Lanes are numbered by subgroup_invocation_id, so the kernels need
+// all of them by a subgroup shuffle. Lanes are numbered by subgroup_invocation_id, so the kernels need
 // subgroups of exactly 8 (Gpu.hasSubgroups8); elsewhere the 'colanes' variant falls back to 'blocked'.
 // lavapipe also turns every write of a variable inside a loop into a masked blend plus a store (arrays
 // live in memory; GALLIVM_DEBUG=asm shows one vblendvps per write), so colanes_k3s1 writes each
@@ -29,8 +29,8 @@ struct ConvC {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // [C_out] (unread when has_bias = 0)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;  // [N, C_out, OH, OW]
 
-// Tile rows × columns. 7 columns divide the UNet's 28, 14 and 7; 2 × 7 accumulators plus 9 weights fit
-// the 16 vector registers of AVX2 with few spills.
+// Tile rows × columns. 7 columns divide the UNet's 28, 14 and 7; the 4 × 7 accumulators live in memory,
+// written once per input channel.
 const TR = 4u;
 const TW = 7u;
 
@@ -126,7 +126,7 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
 }
 
 // 1×1: four input channels per turn of the loop, so each accumulator is written once per four products
-// (a write inside a loop is a blend and a store on lavapipe). Channels past C_in weigh zero.
+// (a write inside a loop is a blend and a store on lavapipe). Channels past C_in weigh zero and read zero.
 fn k1_weight(s: Lane, ci: u32) -> f32 {
   return select(0.0, lane_weight(s, min(ci, p.C_in - 1u)), ci < p.C_in);
 }
@@ -153,9 +153,10 @@ fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id
       // Lane l loads column ox0 + l of each channel's row; shuffles hand each value to all lanes.
       let row = min(oy0 + r, lastRow);
       let va = x_at((pa + row) * p.W, i32(ox0 + l));
-      let vb = x_at((pb + row) * p.W, i32(ox0 + l));
-      let vc = x_at((pc + row) * p.W, i32(ox0 + l));
-      let vd = x_at((pd + row) * p.W, i32(ox0 + l));
+      // Channels past C_in read zeros (not the clamped channel's values times a zero weight: Inf·0 = NaN).
+      let vb = select(0.0, x_at((pb + row) * p.W, i32(ox0 + l)), ci + 1u < p.C_in);
+      let vc = select(0.0, x_at((pc + row) * p.W, i32(ox0 + l)), ci + 2u < p.C_in);
+      let vd = select(0.0, x_at((pd + row) * p.W, i32(ox0 + l)), ci + 3u < p.C_in);
       for (var c = 0u; c < TW; c++) {
         acc[r][c] = fma(wd, subgroupShuffle(vd, c), fma(wc, subgroupShuffle(vc, c),
           fma(wb, subgroupShuffle(vb, c), fma(wa, subgroupShuffle(va, c), acc[r][c]))));

@@ -18,8 +18,9 @@
 // 2j and 2j + 1 (tap 9 = 0) of output channel 8·block + l.
 // A workgroup is one subgroup of 8 lanes = 8 output channels (subgroup_invocation_id: needs subgroups of
 // exactly 8, Gpu.hasSubgroups8). Each accumulator is written once per input channel (9 taps in one
-// expression): lavapipe turns every write of a variable inside a loop into a masked blend and a store. Grid: (⌈H / TR⌉ · ⌈W / TW⌉, ⌈C_out / 8⌉, N); output y is f32 NCHW, optionally
-// plus a per-(image, channel) term (the ResBlock's time embedding: one add kernel fewer per block).
+// expression): lavapipe turns every write of a variable inside a loop into a masked blend and a store.
+// Grid: (⌈H / TR⌉ · ⌈W / TW⌉, ⌈C_out / 8⌉, N); output y is f32 NCHW, optionally plus a per-(image,
+// channel) term (the ResBlock's time embedding: one add kernel fewer per block).
 
 struct ConvH {
   N: u32, C_in: u32, H: u32, W: u32, Wh: u32,

@@ -8,15 +8,14 @@ enable subgroups;
 // arrive in a few fetches: one by the 8 lanes covers the TW + 2 input columns of 1 (TW = 28) or 2 rows
 // (TW = 14, 7) of x, and ⌈TW / 4⌉ bring a lane its own dy row.
 // pack_x lays each input row out as one window of Q = ⌈(TW + 2) / 4⌉ texels, halo rows and zero padding
-// in place, so the hot loop fetches without bounds tests. (A forward kernel of this design, tiles of TR ×
-// TW pixels, lost to conv2d_colanes.wgsl once colanes wrote each accumulator once per input channel, and
-// was removed.)
+// in place, so the hot loop fetches without bounds tests. (A forward kernel of this design, tiles of
+// 4 × TW pixels, lost to conv2d_colanes.wgsl once colanes wrote each accumulator once per input channel,
+// and was removed.)
 // Needs subgroups of exactly 8 (Gpu.hasSubgroups8).
 
 const TEXEL_ROW: u32 = 4096u;   // src/runtime/texture.ts's TEXEL_ROW
 const TEXEL_SHIFT = 12u;        // log2(TEXEL_ROW)
-const TR: u32 = 4u;             // packed rows per plane are a multiple of TR, plus the 2 halo rows
-const MAX_TW: u32 = 28u;        // the widest tile (its window, 30 columns, is 8 texels: one per lane)
+const MAX_TW: u32 = 28u;        // the widest row (its window, 30 columns, is 8 texels: one per lane)
 override TW: u32 = 28u;         // window columns less the halo (≤ MAX_TW): the output row's width
 override Q: u32 = (TW + 5u) / 4u;  // texels per window row: ⌈(TW + 2) / 4⌉
 override RPF: u32 = 8u / Q;        // window rows per fetch: lane l holds row l / Q, texel l % Q
@@ -25,7 +24,7 @@ struct ConvT {
   N: u32, C_in: u32, H: u32, W: u32,
   C_out: u32, OH: u32, OW: u32,
   pad: u32,
-  rows_p: u32,    // packed input rows per plane: ⌈OH / TR⌉·TR + 2
+  rows_p: u32,    // packed input rows per plane: OH + 2 halo rows (+ 1 when RPF = 2: the last fetch's second row)
   splits: u32,    // weight gradient: row slices per image (1 elsewhere)
   rows_per_split: u32,
 }

@@ -4,9 +4,9 @@ enable subgroups;
 // through textures, for lavapipe: it compiles a storage load whose address differs across the 8 lanes of
 // an AVX2 vector into a loop over the lanes (~10 instructions per lane and value), but fetches an
 // rgba32float texel with vector code (one 16-byte load per lane and a transpose): per float brought in,
-// textureLoad costs several times less. So pack_a and pack_b first copy A and B into texel panels (the
-// layout of matmul_colanes.wgsl's panels, 4 floats per texel, in TexelPanel textures: texel t at
-// (t & (TEXEL_ROW − 1), t >> TEXEL_SHIFT)), and `tiles` reads only texels.
+// textureLoad costs several times less. So pack_a and pack_b first copy A and B into k-major texel
+// panels (32 rows of A, 64 columns of B in two halves of 32, 4 floats per texel, K padded to even, in
+// TexelPanel textures: texel t at (t & (TEXEL_ROW − 1), t >> TEXEL_SHIFT)), and `tiles` reads only texels.
 // A workgroup is one subgroup of 8 lanes and computes a 32 × 64 tile of C. Per k, lane l fetches texel l
 // of the A panel (rows 4l … 4l + 3) and texels l and 8 + l of the B panel (columns 4l … 4l + 3 and
 // 32 + 4l … 32 + 4l + 3); broadcasts hand each lane's 4 A values to all lanes: 3 fetches feed 2048

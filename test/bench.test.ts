@@ -5,6 +5,7 @@
 // the WASM peer's flavour, and whose charts give every row a labelled line and line up in pairs. Behaviour
 // only: no timing is asserted.
 import { CONV_VARIANTS } from '../src/runtime/policy.ts';
+import { CONV_FORWARD_VARIANTS } from '../src/ops/conv2d.ts';
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -65,7 +66,7 @@ describe('bench runner', () => {
     const json = readdirSync(dir).find((f) => f.endsWith('.json'))!;
     const run = JSON.parse(readFileSync(join(dir, json), 'utf8')) as BenchRun;
     expect(run.settings).toEqual({ sizes: ['smoke'], reps: 1, warmup: 0, kernels: ['conv2d.forward', 'adamw'] });
-    expect(run.records.map((r) => `${r.name}.${r.direction}`)).toEqual([...Array(CONV_VARIANTS.length).fill('conv2d.forward'), 'adamw.update']);
+    expect(run.records.map((r) => `${r.name}.${r.direction}`)).toEqual([...Array(CONV_FORWARD_VARIANTS.length).fill('conv2d.forward'), 'adamw.update']);
     const lines = stdout.split('\n');
     const count = (l: string) => lines.filter((x) => x === l).length;
     expect(lines.filter((l) => l.startsWith('adapter: '))).toHaveLength(1);

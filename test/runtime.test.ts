@@ -114,6 +114,7 @@ describe('runtime', () => {
     await round();
     await gpu.sync();
     const warm = gpu.cacheStats();
+    if (gpu.hasSubgroups8) expect(warm.texturesCreated).toBeGreaterThan(0); // the texture designs ran
     for (let i = 0; i < 3; i++) await round();
     await gpu.sync();
     expect(gpu.cacheStats()).toEqual(warm);

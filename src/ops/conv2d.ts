@@ -215,6 +215,12 @@ export function convVariantsWithKernels(direction: ConvDirection, x: readonly nu
   return own.filter((v) => resolve(table as Record<ConvVariant, ConvImpl<unknown>>, v, g) === v);
 }
 
+/**
+ * The variants with their own forward and input-gradient designs (texture has a weight gradient only):
+ * the op table and bench run these for those directions, so no design runs twice under two names.
+ */
+export const CONV_FORWARD_VARIANTS: readonly ConvVariant[] = CONV_VARIANTS.filter((v) => v !== 'texture');
+
 /** The variants with their own weight-gradient design (the others share one of these): autotune and bench. */
 export const CONV_WEIGHT_VARIANTS: readonly ConvVariant[] = CONV_VARIANTS.filter(
   (v, i) => CONV_VARIANTS.findIndex((u) => BACKWARD_WEIGHT[u] === BACKWARD_WEIGHT[v]) === i,
@@ -337,12 +343,10 @@ const colanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
   });
 };
 
-// ---------- texture variant (3×3 stride 1: forward and input gradient) ----------
+// ---------- texture variant (3×3 stride 1: weight gradient) ----------
 
-/** conv2d_texture.wgsl's TR: packed input rows per plane are a multiple of it, plus the 2 halo rows. */
-const TEXTURE_TILE_ROWS = 4;
 
-/** conv2d_texture.wgsl's tile width for output rows OW wide: the row itself where it fits (7, 14, 28). */
+/** conv2d_texture.wgsl's window width TW for output rows OW wide: the row itself where it fits (7, 14, 28). */
 const textureTileWidth = (OW: number) => (OW <= 7 ? 7 : OW <= 14 ? 14 : 28);
 
 /**
@@ -372,7 +376,9 @@ const TEXTURE_WEIGHT: SlicedWeightKernel = {
   run: (gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit) => {
     const TW = textureTileWidth(g.OW);
     const q = Math.ceil((TW + 2) / 4);
-    const rowsP = Math.ceil(g.OH / TEXTURE_TILE_ROWS) * TEXTURE_TILE_ROWS + 2;
+    // Packed rows per plane: the OH + 2 the taps read, plus one where a fetch brings 2 rows (RPF = 2) and
+    // the last fetch of the last output row reaches one past them.
+    const rowsP = g.OH + 2 + (Math.floor(8 / q) - 1);
     const xTexels = g.N * g.C_in * rowsP * q;
     const dyTexels = g.N * Math.ceil(g.C_out / 8) * g.OH * Math.ceil(TW / 4) * 8;
     const params = { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, rows_p: rowsP, splits, rows_per_split: rowsPerSplit };

@@ -204,7 +204,8 @@ export class Gpu {
   shaderDigest(files: readonly string[]): string {
     let h = 0x811c9dc5; // FNV-1a, 32 bits
     for (const f of files) {
-      const src = this.shaderSource(f);
+      // Each file as name, length, text: moving text across a file boundary changes the hash too.
+      const src = `${f}\u0000${this.shaderSource(f).length}\u0000${this.shaderSource(f)}`;
       for (let i = 0; i < src.length; i++) h = Math.imul(h ^ src.charCodeAt(i), 0x01000193);
     }
     return (h >>> 0).toString(16).padStart(8, '0');
@@ -532,7 +533,7 @@ export class Gpu {
   }
 
   /** Sizes of the caches: after warm-up, repeating the same work must leave these unchanged. */
-  cacheStats(): { pipelines: number; bindGroups: number; uniforms: number; buffersCreated: number; pooledBytes: number; texturesCreated: number } {
+  cacheStats(): { pipelines: number; bindGroups: number; uniforms: number; buffersCreated: number; pooledBytes: number; texturesCreated: number; textureBytes: number } {
     return {
       pipelines: this.kernels.size,
       bindGroups: this.bindGroups.size,
@@ -540,6 +541,7 @@ export class Gpu {
       buffersCreated: this.pool.created,
       pooledBytes: this.pool.allocatedBytes,
       texturesCreated: this.textures.created,
+      textureBytes: this.textures.allocatedBytes,
     };
   }
 

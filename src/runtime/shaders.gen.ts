@@ -106,6 +106,6 @@ export interface ShaderKernels {
 /** Module-scope u32 constants per shader file. */
 export const SHADER_CONSTANTS = {
   attention_shared: { MAX_D: 64 },
-  conv2d_texture: { TEXEL_ROW: 4096, TR: 4, MAX_TW: 28 },
+  conv2d_texture: { TEXEL_ROW: 4096, MAX_TW: 28 },
   matmul_texture: { TEXEL_ROW: 4096 },
 } as const;

@@ -1,5 +1,5 @@
 // TexelPanel: scratch rgba32float textures that hold packed operands of the texture-read kernels
-// (matmul_texture.wgsl). lavapipe turns a storage-buffer load whose address differs across the 8 lanes of a
+// (matmul_texture.wgsl, conv2d_texture.wgsl). lavapipe turns a storage-buffer load whose address differs across the 8 lanes of a
 // vector into a loop over the lanes, but fetches texels with vector code (one 16-byte load per lane, then
 // a transpose): a kernel that packs its operands into a texture once reads them several times cheaper.
 // A panel is a flat run of texels laid out row-major in a texture TEXEL_ROW wide, so texel t sits at

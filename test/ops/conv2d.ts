@@ -1,8 +1,7 @@
 // conv2d in the op table (test/ops/table.ts): forward, input gradient and weight gradient, every registered
-// variant (CONV_VARIANTS / CONV_WEIGHT_VARIANTS) at UNet shapes and odd ones (7×7, odd channels, stride 2,
+// variant (CONV_FORWARD_VARIANTS / CONV_WEIGHT_VARIANTS) at UNet shapes and odd ones (7×7, odd channels, stride 2,
 // 1×1, pad ≥ K), with the twin's gradients against finite differences.
-import { CONV_WEIGHT_VARIANTS, conv2dBackward, conv2dForward, type ConvVariant } from '../../src/ops/conv2d.ts';
-import { CONV_VARIANTS } from '../../src/runtime/policy.ts';
+import { CONV_FORWARD_VARIANTS, CONV_WEIGHT_VARIANTS, conv2dBackward, conv2dForward, type ConvVariant } from '../../src/ops/conv2d.ts';
 import { conv2dBackwardRef, conv2dForwardRef, convOut, type ConvShape } from '../reference/conv2d.ts';
 import { numel, seeded, type OpCase, type OpSpec } from './spec.ts';
 
@@ -21,6 +20,7 @@ const CONV_CASES: OpCase<ConvShape>[] = [
   { label: 'stride 2 without padding, odd width', s: conv(2, 3, 6, 5, 9, 3, 2, 0), tags: ['test'] },
   { label: '1×1 stride 2', s: conv(2, 3, 8, 8, 3, 1, 2, 0), tags: ['test'] },
   { label: '99 pixels (two pixel blocks), 9 channels (two blocks of 8)', s: conv(1, 3, 9, 11, 9, 3, 1, 1), tags: ['test'] },
+  { label: '8×8: the last texel fetch of 2-row windows reaches the extra packed row', s: conv(1, 3, 8, 8, 9, 3, 1, 1), tags: ['test'] },
   { label: 'rows wider than 28 columns, 9 rows', s: conv(1, 3, 9, 31, 5, 3, 1, 1), tags: ['test'] },
   { label: '3×3 without padding (input gradient pads by 2)', s: conv(2, 4, 7, 7, 12, 3, 1, 0), tags: ['test'] },
   { label: 'pad ≥ K: the input gradient cannot pad by K − 1 − pad', s: conv(2, 3, 5, 6, 5, 3, 1, 3), tags: ['test'] },
@@ -56,7 +56,7 @@ const convFd = {
 };
 
 export const conv2dForwardSpec: OpSpec<ConvShape> = {
-  name: 'conv2d', direction: 'forward', variants: CONV_VARIANTS, cases: CONV_CASES, dims: convDims,
+  name: 'conv2d', direction: 'forward', variants: CONV_FORWARD_VARIANTS, cases: CONV_CASES, dims: convDims,
   inputs: (s) => { const { x, w, b } = convInputs(s); return { x, w, b }; },
   outputs: (s) => ({ y: convShapes(s).y }),
   setup: (gpu, s, t, o, variant) => ({ run: () => conv2dForward(gpu, t.x, t.w, t.b, convOpts(s, variant), o.y) }),
@@ -66,7 +66,7 @@ export const conv2dForwardSpec: OpSpec<ConvShape> = {
 };
 
 export const conv2dBackwardInputSpec: OpSpec<ConvShape> = {
-  name: 'conv2d', direction: 'backward_input', variants: CONV_VARIANTS, cases: CONV_CASES, dims: convDims,
+  name: 'conv2d', direction: 'backward_input', variants: CONV_FORWARD_VARIANTS, cases: CONV_CASES, dims: convDims,
   inputs: convInputs, // b only for the twin's forward in the finite-difference check
   outputs: (s) => ({ dx: convShapes(s).x }),
   setup: (gpu, s, t, o, variant) => {
