@@ -12,8 +12,11 @@ export const ATTENTION_MAX_HEAD_DIM = SHADER_CONSTANTS.attention_shared.MAX_D;
 
 /**
  * Kernel designs (gpu.policy.attention unless a call names one): 'row' (one query or key row per
- * invocation, its vectors in f32 arrays) and 'rows4' (four rows in the lanes of vec4s: each q/k/v/dO element
- * read feeds four rows, a quarter of the invocations). Chosen per adapter by measurement (src/tune/).
+ * invocation, its vectors in f32 arrays), 'rows4' (four rows in the lanes of vec4s: each q/k/v/dO element
+ * read feeds four rows, a quarter of the invocations) and 'lanes8' (forward only: 8 query rows per 8-lane
+ * subgroup, each k/v element loaded by one lane and shuffled to all, attention_lanes.wgsl; needs 8-lane
+ * subgroups and a head dimension that is a multiple of 8, else rows4; its backward is rows4's). Chosen per
+ * adapter by measurement (src/tune/).
  */
 export type { AttentionVariant } from '../runtime/policy.ts';
 
@@ -38,9 +41,9 @@ export interface AttentionOut {
   lse: Tensor;
 }
 
-/** Entry point suffix and invocation count of a variant. */
+/** Entry point suffix and invocation count of a variant ('lanes8' has a forward only: rows4 elsewhere). */
 function plan(variant: AttentionVariant, p: { N: number; L: number; heads: number }) {
-  return variant === 'rows4'
+  return variant === 'rows4' || variant === 'lanes8'
     ? { suffix: '4', invocations: p.N * p.heads * Math.ceil(p.L / 4) }
     : { suffix: '', invocations: p.N * p.heads * p.L };
 }
@@ -52,7 +55,12 @@ export const attentionForward = scopedOp(function attentionForward(gpu: Gpu, qkv
   const oShape = [p.N, p.C, ...qkv.shape.slice(2)];
   const o = output(op, 'o', into.o, oShape, () => gpu.tensor(oShape, op));
   const lse = output(op, 'lse', into.lse, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
-  const k = plan(variant ?? gpu.policy.attention, p);
+  const v = variant ?? gpu.policy.attention;
+  if (v === 'lanes8' && gpu.hasSubgroups8 && (p.C / p.heads) % 8 === 0) {
+    gpu.run(gpu.kernel('attention_lanes', 'forward8'), { params: p, bind: { qkv, o, lse }, workgroups: [Math.ceil(p.L / 8), p.heads, p.N] });
+    return { o, lse };
+  }
+  const k = plan(v, p);
   gpu.run(gpu.kernel('attention', `forward${k.suffix}`), { params: p, bind: { qkv, o, lse }, invocations: k.invocations });
   return { o, lse };
 });

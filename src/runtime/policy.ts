@@ -16,8 +16,11 @@ export const CONV_VARIANTS: readonly ConvVariant[] = ['direct', 'blocked', 'bloc
 export type ConvDirection = 'forward' | 'backwardInput' | 'backwardWeight';
 /** Reductions: a workgroup tree per output (GPUs) or one serial loop per output (software adapters). */
 export type ReduceStyle = 'tree' | 'serial';
-/** Attention: one query/key row per invocation, or four rows in vec4 lanes. */
-export type AttentionVariant = 'row' | 'rows4';
+/**
+ * Attention: one query/key row per invocation, four rows in vec4 lanes, or (forward; backward as rows4)
+ * 8 query rows per 8-lane subgroup with k/v shuffled between lanes (lavapipe).
+ */
+export type AttentionVariant = 'row' | 'rows4' | 'lanes8';
 /**
  * Matrix products (linear layers): 'tiled' (a 4×4 tile of C per invocation, vec4 loads where the layout
  * allows: matmul.wgsl, matmul_vec4.wgsl) or 'colanes' (a 16×32 tile per subgroup of 8 lanes, A shared by

@@ -4,7 +4,7 @@
 // variant on the UNet presets' own conv shapes once, keep the fastest per direction and shape class, and
 // cache the result per adapter. The result goes into gpu.policy (runtime/policy.ts).
 import type { Gpu } from '../runtime/gpu.ts';
-import { CONV_VARIANTS, convShapeClass, type ConvDirection, type ConvVariant, type MatmulVariant, type PolicyState } from '../runtime/policy.ts';
+import { CONV_VARIANTS, convShapeClass, type ConvDirection, type AttentionVariant, type ConvVariant, type MatmulVariant, type PolicyState } from '../runtime/policy.ts';
 import { conv2dBackward, conv2dForward, conv2dOutputShape, convVariantsWithKernels } from '../ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
 import { attentionBackward, attentionForward } from '../ops/attention.ts';
@@ -102,7 +102,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
 const TUNED_SHADERS = [
   'conv2d', 'conv2d_backward_input', 'conv2d_backward_weight', 'conv2d_blocked', 'conv2d_weight', 'conv2d_gemm', 'gemm',
   'conv2d_lanes', 'conv2d_colanes', 'conv2d_colanes_weight', 'conv2d_texture', 'groupnorm', 'groupnorm_backward_input',
-  'groupnorm_backward_params', 'reduce', 'attention', 'attention_backward_q', 'attention_backward_kv',
+  'groupnorm_backward_params', 'reduce', 'attention', 'attention_lanes', 'attention_backward_q', 'attention_backward_kv',
   'matmul', 'matmul_vec4', 'matmul_colanes', 'matmul_texture',
 ] as const;
 
@@ -155,7 +155,8 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   const dout = gpu.tensor([aN, aC, 7, 7], 'autotune');
   const att = { o: gpu.tensor([aN, aC, 7, 7], 'autotune'), lse: gpu.tensor([aN, 1, aL], 'autotune') };
   const dq = { dqkv: gpu.tensor(qkv.shape, 'autotune'), delta: gpu.tensor([aN, 1, aL], 'autotune') };
-  for (const v of ['row', 'rows4'] as const) {
+  // 'lanes8' (forward with 8-lane subgroups; its backward is rows4's) only where those subgroups exist.
+  for (const v of gpu.hasSubgroups8 ? (['row', 'rows4', 'lanes8'] as const) : (['row', 'rows4'] as const)) {
     candidates[`attention.${v}`] = () => {
       attentionForward(gpu, qkv, 1, att, v);
       attentionBackward(gpu, dout, qkv, att, 1, dq, v);
@@ -194,7 +195,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     conv: { forward: fastest('forward', first), backwardInput: fastest('backwardInput', first), backwardWeight: fastest('backwardWeight', first) },
     convByShape,
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
-    attention: ms['attention.rows4'] < ms['attention.row'] ? 'rows4' : 'row',
+    attention: (['rows4', 'lanes8'] as const).reduce<AttentionVariant>((best, v) => ((ms[`attention.${v}`] ?? Infinity) < ms[`attention.${best}`] ? v : best), 'row'),
     matmul: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmul.${v}`] ?? Infinity) < ms[`matmul.${best}`] ? v : best), 'tiled'),
   };
   gpu.policy.set(policy);

@@ -1,16 +1,17 @@
 // Fused self-attention in the op table (test/ops/table.ts): forward (o and the saved log-sum-exp) and
-// backward (dqkv) for both designs, with the twin's gradients against finite differences.
+// backward (dqkv) for every design ('lanes8' is forward only: its backward is rows4's), with the twin's gradients against finite differences.
 import { attentionBackward, attentionForward, type AttentionVariant } from '../../src/ops/attention.ts';
 import { attentionBackwardRef, attentionForwardRef } from '../reference/attention.ts';
 import { seeded, type OpCase, type OpSpec } from './spec.ts';
 
 interface AttnCase { N: number; C: number; H: number; W: number; heads: number }
-const ATTN_VARIANTS: readonly AttentionVariant[] = ['row', 'rows4'];
+const ATTN_VARIANTS: readonly AttentionVariant[] = ['row', 'rows4', 'lanes8'];
 const att = (N: number, C: number, H: number, W: number, heads: number): AttnCase => ({ N, C, H, W, heads });
 const ATTN_CASES: OpCase<AttnCase>[] = [
   { label: '7×7 bottleneck of the small preset', s: att(2, 64, 7, 7, 1), tags: ['test'] },
   { label: '14×14, 2 heads', s: att(1, 32, 14, 14, 2), tags: ['test'] },
   { label: 'odd: head dim 3, batch 3', s: att(3, 6, 3, 3, 2), tags: ['test'] },
+  { label: 'head dim 8, 20 positions (a partial block of 8 rows), batch 3', s: att(3, 16, 4, 5, 2), tags: ['test'] },
   { label: 'odd: 5 channels, 7 positions', s: att(1, 5, 7, 1, 1), tags: ['test'] },
   { label: 'smoke', s: att(1, 4, 3, 3, 1), tags: ['smoke'] },
   { label: 'tiny bottleneck', s: att(16, 32, 7, 7, 1), tags: ['unet'] },

@@ -1,0 +1,71 @@
+enable subgroups;
+
+// attention_lanes.wgsl — the fused attention forward (attention.wgsl's math: online softmax over keys,
+// the saved log-sum-exp) for adapters that run invocations as SIMD lanes (lavapipe), in the colanes
+// manner: a workgroup is one subgroup of 8 lanes = 8 query rows of one (image, head). lavapipe compiles a
+// load whose address differs across lanes into a loop over the 8 lanes, and cannot prove that every lane
+// of forward4 reads the same k and v element, so each of those loads costs 8. Here lane l loads
+// channel 8m + l of a key (and of its value) and subgroupShuffle hands it to all lanes: D/8 loads per key
+// vector instead of D. Two keys per loop turn, so each accumulator is written once per two keys (lavapipe
+// blends and stores every write of an array inside a loop). Needs subgroups of exactly 8 and a head
+// dimension D that is a multiple of 8 (src/ops/attention.ts checks). Grid: (⌈L / 8⌉, heads, N).
+// include: attention_shared.wgsl
+
+@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> o: array<f32>;
+@group(0) @binding(3) var<storage, read_write> lse: array<f32>;
+
+// Σ_t q[c8 + t] · (lane t's value x): eight channels of a query·key product.
+fn dot8(q: ptr<function, array<f32, MAX_D>>, c8: u32, x: f32) -> f32 {
+  return (((*q)[c8] * subgroupShuffle(x, 0u) + (*q)[c8 + 1u] * subgroupShuffle(x, 1u))
+    + ((*q)[c8 + 2u] * subgroupShuffle(x, 2u) + (*q)[c8 + 3u] * subgroupShuffle(x, 3u)))
+    + (((*q)[c8 + 4u] * subgroupShuffle(x, 4u) + (*q)[c8 + 5u] * subgroupShuffle(x, 5u))
+    + ((*q)[c8 + 6u] * subgroupShuffle(x, 6u) + (*q)[c8 + 7u] * subgroupShuffle(x, 7u)));
+}
+
+@compute @workgroup_size(8)
+fn forward8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
+  let n = wid.z;
+  let h = wid.y;
+  let row = wid.x * 8u + l;
+  let i = min(row, p.L - 1u); // lanes past L compute row L − 1 and store nothing
+  let D = p.C / p.heads;
+  let qb = part_base(n, 0u, h);
+  let kb = part_base(n, 1u, h);
+  let vb = part_base(n, 2u, h);
+  var q: array<f32, MAX_D>;
+  var acc: array<f32, MAX_D>;
+  for (var c = 0u; c < D; c++) { q[c] = qkv[qb + c * p.L + i] * p.scale; acc[c] = 0.0; }
+  var m = -3.0e38;
+  var d = 0.0;
+  for (var j = 0u; j < p.L; j += 2u) {
+    // Keys j and j + 1 (the second, past L, weighs exp(−3e38) = 0).
+    let j1 = min(j + 1u, p.L - 1u);
+    var s0 = 0.0;
+    var s1 = 0.0;
+    for (var c8 = 0u; c8 < D; c8 += 8u) {
+      let k0 = qkv[kb + (c8 + l) * p.L + j];
+      let k1 = qkv[kb + (c8 + l) * p.L + j1];
+      s0 += dot8(&q, c8, k0);
+      s1 += dot8(&q, c8, k1);
+    }
+    s1 = select(-3.0e38, s1, j + 1u < p.L);
+    let m_new = max(m, max(s0, s1));
+    let corr = exp(m - m_new);
+    let e0 = exp(s0 - m_new);
+    let e1 = exp(s1 - m_new);
+    d = d * corr + (e0 + e1);
+    for (var c8 = 0u; c8 < D; c8 += 8u) {
+      let v0 = qkv[vb + (c8 + l) * p.L + j];
+      let v1 = qkv[vb + (c8 + l) * p.L + j1];
+      for (var t = 0u; t < 8u; t++) {
+        acc[c8 + t] = fma(acc[c8 + t], corr, fma(e0, subgroupShuffle(v0, t), e1 * subgroupShuffle(v1, t)));
+      }
+    }
+    m = m_new;
+  }
+  if (row >= p.L) { return; }
+  let ob = (n * p.C + h * D) * p.L;
+  for (var c = 0u; c < D; c++) { o[ob + c * p.L + i] = acc[c] / d; }
+  lse[(n * p.heads + h) * p.L + i] = m + log(d);
+}
