@@ -1,7 +1,7 @@
 enable subgroups;
 
 // attention_lanes.wgsl — the fused attention forward (attention.wgsl's math: online softmax over keys,
-// the saved log-sum-exp) for adapters that run invocations as SIMD lanes (lavapipe), in the colanes
+// the saved log-sum-exp) and the backward's dQ pass (attention_backward_q.wgsl's) for adapters that run invocations as SIMD lanes (lavapipe), in the colanes
 // manner: a workgroup is one subgroup of 8 lanes = 8 query rows of one (image, head). lavapipe compiles a
 // load whose address differs across lanes into a loop over the 8 lanes, and cannot prove that every lane
 // of forward4 reads the same k and v element, so each of those loads costs 8. Here lane l loads
@@ -68,4 +68,63 @@ fn forward8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) 
   let ob = (n * p.C + h * D) * p.L;
   for (var c = 0u; c < D; c++) { o[ob + c * p.L + i] = acc[c] / d; }
   lse[(n * p.heads + h) * p.L + i] = m + log(d);
+}
+
+// ---- backward, first pass (attention_backward_q.wgsl's math): dQ and Δ_i = dO_i·O_i, 8 query rows per
+// subgroup, each k/v element loaded by one lane and shuffled to all, two keys per loop turn.
+
+@group(0) @binding(4) var<storage, read> o_in: array<f32>;         // forward output [N, C, L]
+@group(0) @binding(5) var<storage, read> lse_in: array<f32>;       // [N, heads, L]
+@group(0) @binding(6) var<storage, read> dout: array<f32>;         // [N, C, L]
+@group(0) @binding(7) var<storage, read_write> dqkv: array<f32>;   // [N, 3C, L] (the q part written here)
+@group(0) @binding(8) var<storage, read_write> delta: array<f32>;  // [N, heads, L]: Σ_c dO·O
+
+@compute @workgroup_size(8)
+fn backward_q8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
+  let n = wid.z;
+  let h = wid.y;
+  let row = wid.x * 8u + l;
+  let i = min(row, p.L - 1u); // lanes past L compute row L − 1 and store nothing
+  let D = p.C / p.heads;
+  let qb = part_base(n, 0u, h);
+  let kb = part_base(n, 1u, h);
+  let vb = part_base(n, 2u, h);
+  let ob = (n * p.C + h * D) * p.L;
+  var q: array<f32, MAX_D>;
+  var g: array<f32, MAX_D>;
+  var dq: array<f32, MAX_D>;
+  var dl = 0.0;
+  for (var c = 0u; c < D; c++) {
+    q[c] = qkv[qb + c * p.L + i] * p.scale;
+    g[c] = dout[ob + c * p.L + i];
+    dl += g[c] * o_in[ob + c * p.L + i];
+    dq[c] = 0.0;
+  }
+  let li = lse_in[(n * p.heads + h) * p.L + i];
+  for (var j = 0u; j < p.L; j += 2u) {
+    // Keys j and j + 1 (the second, past L, gets dS = 0).
+    let j1 = min(j + 1u, p.L - 1u);
+    var s0 = 0.0;
+    var s1 = 0.0;
+    var dp0 = 0.0;
+    var dp1 = 0.0;
+    for (var c8 = 0u; c8 < D; c8 += 8u) {
+      s0 += dot8(&q, c8, qkv[kb + (c8 + l) * p.L + j]);
+      s1 += dot8(&q, c8, qkv[kb + (c8 + l) * p.L + j1]);
+      dp0 += dot8(&g, c8, qkv[vb + (c8 + l) * p.L + j]);
+      dp1 += dot8(&g, c8, qkv[vb + (c8 + l) * p.L + j1]);
+    }
+    let ds0 = exp(s0 - li) * (dp0 - dl);
+    let ds1 = select(0.0, exp(s1 - li) * (dp1 - dl), j + 1u < p.L);
+    for (var c8 = 0u; c8 < D; c8 += 8u) {
+      let k0 = qkv[kb + (c8 + l) * p.L + j];
+      let k1 = qkv[kb + (c8 + l) * p.L + j1];
+      for (var t = 0u; t < 8u; t++) {
+        dq[c8 + t] = fma(ds0, subgroupShuffle(k0, t), fma(ds1, subgroupShuffle(k1, t), dq[c8 + t]));
+      }
+    }
+  }
+  if (row >= p.L) { return; }
+  for (var c = 0u; c < D; c++) { dqkv[qb + c * p.L + i] = dq[c] * p.scale; }
+  delta[(n * p.heads + h) * p.L + i] = dl;
 }

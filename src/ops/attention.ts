@@ -13,9 +13,9 @@ export const ATTENTION_MAX_HEAD_DIM = SHADER_CONSTANTS.attention_shared.MAX_D;
 /**
  * Kernel designs (gpu.policy.attention unless a call names one): 'row' (one query or key row per
  * invocation, its vectors in f32 arrays), 'rows4' (four rows in the lanes of vec4s: each q/k/v/dO element
- * read feeds four rows, a quarter of the invocations) and 'lanes8' (forward only: 8 query rows per 8-lane
+ * read feeds four rows, a quarter of the invocations) and 'lanes8' (forward and dQ: 8 query rows per 8-lane
  * subgroup, each k/v element loaded by one lane and shuffled to all, attention_lanes.wgsl; needs 8-lane
- * subgroups and a head dimension that is a multiple of 8, else rows4; its backward is rows4's). Chosen per
+ * subgroups and a head dimension that is a multiple of 8, else rows4; dK, dV are rows4's). Chosen per
  * adapter by measurement (src/tune/).
  */
 export type { AttentionVariant } from '../runtime/policy.ts';
@@ -77,9 +77,16 @@ export const attentionBackward = scopedOp(function attentionBackward(
   const dqkv = output(op, 'dqkv', into.dqkv, qkv.shape, () => gpu.tensor(qkv.shape, op));
   const ownDelta = !into.delta;
   const delta = output(op, 'delta', into.delta, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
-  const k = plan(variant ?? gpu.policy.attention, p);
+  const v = variant ?? gpu.policy.attention;
+  const k = plan(v, p);
   const common = { qkv, lse: fwd.lse, dout, dqkv, delta };
-  gpu.run(gpu.kernel('attention_backward_q', `backward_q${k.suffix}`), { params: p, bind: { ...common, o: fwd.o }, invocations: k.invocations });
+  if (v === 'lanes8' && gpu.hasSubgroups8 && (p.C / p.heads) % 8 === 0) {
+    gpu.run(gpu.kernel('attention_lanes', 'backward_q8'), {
+      params: p, bind: { qkv, o_in: fwd.o, lse_in: fwd.lse, dout, dqkv, delta }, workgroups: [Math.ceil(p.L / 8), p.heads, p.N],
+    });
+  } else {
+    gpu.run(gpu.kernel('attention_backward_q', `backward_q${k.suffix}`), { params: p, bind: { ...common, o: fwd.o }, invocations: k.invocations });
+  }
   gpu.run(gpu.kernel('attention_backward_kv', `backward_kv${k.suffix}`), { params: p, bind: common, invocations: k.invocations });
   if (ownDelta) delta.release();
   return dqkv;
