@@ -1,14 +1,16 @@
 enable subgroups;
 
-// attention_lanes.wgsl — the fused attention forward (attention.wgsl's math: online softmax over keys,
-// the saved log-sum-exp) and the backward's dQ pass (attention_backward_q.wgsl's) for adapters that run invocations as SIMD lanes (lavapipe), in the colanes
-// manner: a workgroup is one subgroup of 8 lanes = 8 query rows of one (image, head). lavapipe compiles a
-// load whose address differs across lanes into a loop over the 8 lanes, and cannot prove that every lane
-// of forward4 reads the same k and v element, so each of those loads costs 8. Here lane l loads
-// channel 8m + l of a key (and of its value) and subgroupShuffle hands it to all lanes: D/8 loads per key
-// vector instead of D. Two keys per loop turn, so each accumulator is written once per two keys (lavapipe
-// blends and stores every write of an array inside a loop). Needs subgroups of exactly 8 and a head
-// dimension D that is a multiple of 8 (src/ops/attention.ts checks). Grid: (⌈L / 8⌉, heads, N).
+// attention_lanes.wgsl — fused attention forward (attention.wgsl's math: online softmax over keys, the
+// saved log-sum-exp) and backward (attention_backward_q.wgsl's dQ and Δ, attention_backward_kv.wgsl's dK
+// and dV) for adapters that run invocations as SIMD lanes (lavapipe), in the colanes manner: a workgroup
+// is one subgroup of 8 lanes = 8 query rows (forward8, backward_q8) or 8 key rows (backward_kv8) of one
+// (image, head). lavapipe compiles a load whose address differs across lanes into a loop over the 8
+// lanes, and cannot prove that every lane of forward4 reads the same k and v element, so each of those
+// loads costs 8. Here lane l loads channel 8m + l of the other side's vector and subgroupShuffle hands it
+// to all lanes: D/8 loads per vector instead of D. Two keys (queries) per loop turn, so each accumulator
+// is written once per two (lavapipe blends and stores every write of an array inside a loop). Needs
+// subgroups of exactly 8 and a head dimension D that is a multiple of 8 (src/ops/attention.ts checks).
+// Grid: (⌈L / 8⌉, heads, N).
 // include: attention_shared.wgsl
 
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
@@ -127,4 +129,67 @@ fn backward_q8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_i
   if (row >= p.L) { return; }
   for (var c = 0u; c < D; c++) { dqkv[qb + c * p.L + i] = dq[c] * p.scale; }
   delta[(n * p.heads + h) * p.L + i] = dl;
+}
+
+// ---- backward, second pass (attention_backward_kv.wgsl's math): dK and dV, 8 key rows per subgroup,
+// each q/dO element loaded by one lane and shuffled to all, two queries per loop turn. Needs Δ from
+// backward_q8 (or backward_q4).
+
+@group(0) @binding(9) var<storage, read> delta_in: array<f32>;    // [N, heads, L]
+
+@compute @workgroup_size(8)
+fn backward_kv8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
+  let n = wid.z;
+  let h = wid.y;
+  let row = wid.x * 8u + l;
+  let j = min(row, p.L - 1u); // lanes past L compute key L − 1 and store nothing
+  let D = p.C / p.heads;
+  let qb = part_base(n, 0u, h);
+  let kb = part_base(n, 1u, h);
+  let vb = part_base(n, 2u, h);
+  let ob = (n * p.C + h * D) * p.L;
+  let row0 = (n * p.heads + h) * p.L;
+  var k: array<f32, MAX_D>;
+  var v: array<f32, MAX_D>;
+  var dk: array<f32, MAX_D>;
+  var dv: array<f32, MAX_D>;
+  for (var c = 0u; c < D; c++) {
+    k[c] = qkv[kb + c * p.L + j] * p.scale;
+    v[c] = qkv[vb + c * p.L + j];
+    dk[c] = 0.0;
+    dv[c] = 0.0;
+  }
+  for (var i = 0u; i < p.L; i += 2u) {
+    // Queries i and i + 1 (the second, past L, weighs 0).
+    let i1 = min(i + 1u, p.L - 1u);
+    var s0 = 0.0;
+    var s1 = 0.0;
+    var dp0 = 0.0;
+    var dp1 = 0.0;
+    for (var c8 = 0u; c8 < D; c8 += 8u) {
+      s0 += dot8(&k, c8, qkv[qb + (c8 + l) * p.L + i]);
+      s1 += dot8(&k, c8, qkv[qb + (c8 + l) * p.L + i1]);
+      dp0 += dot8(&v, c8, dout[ob + (c8 + l) * p.L + i]);
+      dp1 += dot8(&v, c8, dout[ob + (c8 + l) * p.L + i1]);
+    }
+    let p0 = exp(s0 - lse_in[row0 + i]);
+    let p1 = select(0.0, exp(s1 - lse_in[row0 + i1]), i + 1u < p.L);
+    let ds0 = p0 * (dp0 - delta_in[row0 + i]);
+    let ds1 = p1 * (dp1 - delta_in[row0 + i1]);
+    for (var c8 = 0u; c8 < D; c8 += 8u) {
+      let q0 = qkv[qb + (c8 + l) * p.L + i];
+      let q1 = qkv[qb + (c8 + l) * p.L + i1];
+      let g0 = dout[ob + (c8 + l) * p.L + i];
+      let g1 = dout[ob + (c8 + l) * p.L + i1];
+      for (var t = 0u; t < 8u; t++) {
+        dk[c8 + t] = fma(ds0, subgroupShuffle(q0, t), fma(ds1, subgroupShuffle(q1, t), dk[c8 + t]));
+        dv[c8 + t] = fma(p0, subgroupShuffle(g0, t), fma(p1, subgroupShuffle(g1, t), dv[c8 + t]));
+      }
+    }
+  }
+  if (row >= p.L) { return; }
+  for (var c = 0u; c < D; c++) {
+    dqkv[kb + c * p.L + j] = dk[c] * p.scale;
+    dqkv[vb + c * p.L + j] = dv[c];
+  }
 }

@@ -13,10 +13,10 @@ export const ATTENTION_MAX_HEAD_DIM = SHADER_CONSTANTS.attention_shared.MAX_D;
 /**
  * Kernel designs (gpu.policy.attention unless a call names one): 'row' (one query or key row per
  * invocation, its vectors in f32 arrays), 'rows4' (four rows in the lanes of vec4s: each q/k/v/dO element
- * read feeds four rows, a quarter of the invocations) and 'lanes8' (forward and dQ: 8 query rows per 8-lane
- * subgroup, each k/v element loaded by one lane and shuffled to all, attention_lanes.wgsl; needs 8-lane
- * subgroups and a head dimension that is a multiple of 8, else rows4; dK, dV are rows4's). Chosen per
- * adapter by measurement (src/tune/).
+ * read feeds four rows, a quarter of the invocations) and 'lanes8' (8 query or key rows per 8-lane subgroup,
+ * each element of the other side loaded by one lane and shuffled to all, attention_lanes.wgsl; needs 8-lane
+ * subgroups and a head dimension that is a multiple of 8, else rows4). Chosen per adapter by measurement
+ * (src/tune/).
  */
 export type { AttentionVariant } from '../runtime/policy.ts';
 
@@ -87,7 +87,13 @@ export const attentionBackward = scopedOp(function attentionBackward(
   } else {
     gpu.run(gpu.kernel('attention_backward_q', `backward_q${k.suffix}`), { params: p, bind: { ...common, o: fwd.o }, invocations: k.invocations });
   }
-  gpu.run(gpu.kernel('attention_backward_kv', `backward_kv${k.suffix}`), { params: p, bind: common, invocations: k.invocations });
+  if (v === 'lanes8' && gpu.hasSubgroups8 && (p.C / p.heads) % 8 === 0) {
+    gpu.run(gpu.kernel('attention_lanes', 'backward_kv8'), {
+      params: p, bind: { qkv, lse_in: fwd.lse, dout, dqkv, delta_in: delta }, workgroups: [Math.ceil(p.L / 8), p.heads, p.N],
+    });
+  } else {
+    gpu.run(gpu.kernel('attention_backward_kv', `backward_kv${k.suffix}`), { params: p, bind: common, invocations: k.invocations });
+  }
   if (ownDelta) delta.release();
   return dqkv;
 });

@@ -17,8 +17,8 @@ export type ConvDirection = 'forward' | 'backwardInput' | 'backwardWeight';
 /** Reductions: a workgroup tree per output (GPUs) or one serial loop per output (software adapters). */
 export type ReduceStyle = 'tree' | 'serial';
 /**
- * Attention: one query/key row per invocation, four rows in vec4 lanes, or (forward and dQ; dK, dV as
- * rows4) 8 query rows per 8-lane subgroup with k/v shuffled between lanes (lavapipe).
+ * Attention: one query/key row per invocation, four rows in vec4 lanes, or 8 rows per 8-lane subgroup with
+ * the other side's vectors shuffled between lanes (lavapipe).
  */
 export type AttentionVariant = 'row' | 'rows4' | 'lanes8';
 /**

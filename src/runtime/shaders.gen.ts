@@ -10,6 +10,7 @@ export interface ShaderKernels {
   'attention_backward_kv.backward_kv4': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'lse' | 'dout' | 'dqkv' | 'delta' };
   'attention_backward_q.backward_q': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'o' | 'lse' | 'dout' | 'dqkv' | 'delta' };
   'attention_backward_q.backward_q4': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'o' | 'lse' | 'dout' | 'dqkv' | 'delta' };
+  'attention_lanes.backward_kv8': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'lse_in' | 'dout' | 'dqkv' | 'delta_in' };
   'attention_lanes.backward_q8': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'o_in' | 'lse_in' | 'dout' | 'dqkv' | 'delta' };
   'attention_lanes.forward8': { params: 'N' | 'C' | 'L' | 'heads' | 'scale'; bind: 'qkv' | 'o' | 'lse' };
   'channels.add_channel': { params: 'N' | 'Ca' | 'Cb' | 'S' | 'W'; bind: 'a' | 'b' | 'out' };

@@ -1,5 +1,5 @@
 // Fused self-attention in the op table (test/ops/table.ts): forward (o and the saved log-sum-exp) and
-// backward (dqkv) for every design ('lanes8' computes o and dq; its dk, dv are rows4's), with the twin's gradients against finite differences.
+// backward (dqkv) for every design, with the twin's gradients against finite differences.
 import { attentionBackward, attentionForward, type AttentionVariant } from '../../src/ops/attention.ts';
 import { attentionBackwardRef, attentionForwardRef } from '../reference/attention.ts';
 import { seeded, type OpCase, type OpSpec } from './spec.ts';
