@@ -1,9 +1,9 @@
-// The autotune record of a bench run in words: which reduction, attention and matmul designs the runtime picked for
+// The autotune record of a bench run in words: which reduction, attention, matmul and concat designs the runtime picked for
 // this adapter, and the conv2d design per direction and shape class, each with the times behind the choice.
 // Shared by the Markdown and HTML reports (platform neutral).
 
 interface TuneRecord {
-  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; attention?: string; matmul?: string };
+  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; attention?: string; matmul?: string; channelCopy?: string };
   ms?: Record<string, number>;
 }
 
@@ -18,6 +18,8 @@ export interface TuneSummary {
   attention: TuneCell;
   /** Absent in runs from before the matmul choice existed. */
   matmul?: TuneCell;
+  /** Channel concat/split design; absent in runs from before it was measured. */
+  concat?: TuneCell;
   /** forward / input gradient / weight gradient default for shapes outside the measured classes. */
   convDefault: string;
   /** Per shape class (kernel, stride, channel bucket, output-plane bucket): forward, input gradient, weight gradient. */
@@ -43,6 +45,7 @@ export function tuneSummary(t: unknown): TuneSummary | null {
     reduce: { chosen: p.reduce ?? '—', times: timed(r, 'reduce.') },
     attention: { chosen: p.attention ?? '—', times: timed(r, 'attention.') },
     ...(p.matmul ? { matmul: { chosen: p.matmul, times: timed(r, 'matmul.') } } : {}),
+    ...(p.channelCopy ? { concat: { chosen: p.channelCopy, times: timed(r, 'concat.') } } : {}),
     convDefault: `${p.conv.forward}/${p.conv.backwardInput}/${p.conv.backwardWeight}`,
     classes: classes.map((cls) => ({ cls, cells: ['forward', 'backwardInput', 'backwardWeight'].map((d) => cell(d, cls)) })),
   };

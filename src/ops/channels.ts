@@ -2,6 +2,7 @@
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
+import type { ChannelCopyVariant } from '../runtime/policy.ts';
 import { expectRank, expectShape, fail, output } from './check.ts';
 import { sumRows } from './reduce.ts';
 
@@ -27,8 +28,26 @@ export function addChannelBackward(gpu: Gpu, dout: Tensor, out?: Tensor): Tensor
   return sumRows(gpu, dout, N * C, H * W, [N, C], out);
 }
 
-/** [N, Ca, H, W] ⧺ [N, Cb, H, W] → [N, Ca + Cb, H, W] */
-export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
+/**
+ * Copies `parts` (each [N, C_i, …] with `per` elements per channel) to and from their places along the
+ * channel axis of `whole` [N, ΣC_i, …] as 2·N copy commands: each image's channels of a part are one run.
+ */
+function copyChannelRuns(gpu: Gpu, whole: Tensor, parts: { t: Tensor; c: number }[], N: number, per: number, toWhole: boolean): void {
+  const C = parts.reduce((s, p) => s + p.c, 0);
+  for (let n = 0; n < N; n++) {
+    let c0 = 0;
+    for (const { t, c } of parts) {
+      const wholeAt = whole.byteOffset + (n * C + c0) * per * 4;
+      const partAt = t.byteOffset + n * c * per * 4;
+      if (toWhole) gpu.copyRange(t.buffer, partAt, whole.buffer, wholeAt, c * per * 4);
+      else gpu.copyRange(whole.buffer, wholeAt, t.buffer, partAt, c * per * 4);
+      c0 += c;
+    }
+  }
+}
+
+/** [N, Ca, H, W] ⧺ [N, Cb, H, W] → [N, Ca + Cb, H, W]; `variant` overrides gpu.policy.channelCopy. */
+export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor, variant?: ChannelCopyVariant): Tensor {
   const op = 'concat';
   expectRank(op, 'a', a, 4);
   expectRank(op, 'b', b, 4);
@@ -37,6 +56,10 @@ export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
   if (N !== N2 || H !== H2 || W !== W2) fail(op, `a ${shapeStr(a.shape)} and b ${shapeStr(b.shape)} differ outside the channel axis`);
   const shape = [N, Ca + Cb, H, W];
   const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
+  if ((variant ?? gpu.policy.channelCopy) === 'copies') {
+    copyChannelRuns(gpu, y, [{ t: a, c: Ca }, { t: b, c: Cb }], N, H * W, true);
+    return y;
+  }
   gpu.run(gpu.kernel('channels', 'concat'), {
     params: { N, Ca, Cb, S: H * W, W: 0 }, bind: { a, b, out: y }, invocations: y.size,
   });
@@ -44,7 +67,7 @@ export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
 }
 
 /** Backward of concat: dout [N, Ca + Cb, H, W] → da [N, Ca, H, W], db [N, Cb, H, W]. */
-export function split(gpu: Gpu, dout: Tensor, Ca: number, into: { da?: Tensor; db?: Tensor } = {}): { da: Tensor; db: Tensor } {
+export function split(gpu: Gpu, dout: Tensor, Ca: number, into: { da?: Tensor; db?: Tensor } = {}, variant?: ChannelCopyVariant): { da: Tensor; db: Tensor } {
   const op = 'split';
   expectRank(op, 'dout', dout, 4);
   const [N, C, H, W] = dout.shape;
@@ -52,6 +75,10 @@ export function split(gpu: Gpu, dout: Tensor, Ca: number, into: { da?: Tensor; d
   const Cb = C - Ca;
   const da = output(op, 'da', into.da, [N, Ca, H, W], () => gpu.tensor([N, Ca, H, W], op));
   const db = output(op, 'db', into.db, [N, Cb, H, W], () => gpu.tensor([N, Cb, H, W], op));
+  if ((variant ?? gpu.policy.channelCopy) === 'copies') {
+    copyChannelRuns(gpu, dout, [{ t: da, c: Ca }, { t: db, c: Cb }], N, H * W, false);
+    return { da, db };
+  }
   gpu.run(gpu.kernel('channels', 'split'), {
     params: { N, Ca, Cb, S: H * W, W: 0 }, bind: { src: dout, da, db }, invocations: dout.size,
   });

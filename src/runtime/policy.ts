@@ -30,6 +30,12 @@ export type AttentionVariant = 'row' | 'rows4' | 'lanes8';
  */
 export type MatmulVariant = 'tiled' | 'colanes' | 'texture';
 
+/**
+ * Channel concat and split (the UNet's skips): a kernel, or 2·N copy commands (each image's channels are
+ * one contiguous run): software adapters run a copy as memcpy, and a lane-varying kernel load as a loop.
+ */
+export type ChannelCopyVariant = 'kernel' | 'copies';
+
 /** The geometry a conv2d choice depends on. */
 export interface ConvShapeInfo {
   K: number;
@@ -61,6 +67,7 @@ export interface PolicyState {
   reduce: ReduceStyle;
   attention: AttentionVariant;
   matmul: MatmulVariant;
+  channelCopy: ChannelCopyVariant;
   /** Invocations the weight-gradient dispatch aims for before it splits each image's reduction. */
   weightGradientTarget: number;
 }
@@ -71,6 +78,7 @@ export const DEFAULT_POLICY: PolicyState = {
   reduce: 'tree',
   attention: 'rows4',
   matmul: 'tiled',
+  channelCopy: 'kernel',
   weightGradientTarget: 1024,
 };
 
@@ -85,6 +93,9 @@ export class KernelPolicy {
   }
   get matmul(): MatmulVariant {
     return this.state.matmul;
+  }
+  get channelCopy(): ChannelCopyVariant {
+    return this.state.channelCopy;
   }
   get weightGradientTarget(): number {
     return this.state.weightGradientTarget;
@@ -115,10 +126,10 @@ export class KernelPolicy {
     }
   }
 
-  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, attention, matmul. */
+  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, attention, matmul, concat. */
   describe(): string {
     const s = this.state;
     const n = Object.keys(s.convByShape).length;
-    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, attention ${s.attention}, matmul ${s.matmul}`;
+    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, attention ${s.attention}, matmul ${s.matmul}, concat ${s.channelCopy}`;
   }
 }

@@ -9,6 +9,7 @@ import { conv2dBackward, conv2dForward, conv2dOutputShape, convVariantsWithKerne
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
 import { attentionBackward, attentionForward } from '../ops/attention.ts';
 import { linearBackward, linearForward } from '../ops/linear.ts';
+import { concat, split } from '../ops/channels.ts';
 
 export interface TuneResult {
   adapter: string;
@@ -103,7 +104,7 @@ const TUNED_SHADERS = [
   'conv2d', 'conv2d_backward_input', 'conv2d_backward_weight', 'conv2d_blocked', 'conv2d_weight', 'conv2d_gemm', 'gemm',
   'conv2d_lanes', 'conv2d_colanes', 'conv2d_colanes_weight', 'conv2d_texture', 'groupnorm', 'groupnorm_backward_input',
   'groupnorm_backward_params', 'reduce', 'attention', 'attention_lanes', 'attention_backward_q', 'attention_backward_kv',
-  'matmul', 'matmul_vec4', 'matmul_colanes', 'matmul_texture',
+  'matmul', 'matmul_vec4', 'matmul_colanes', 'matmul_texture', 'channels',
 ] as const;
 
 /**
@@ -179,7 +180,19 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
       gpu.policy.set({ matmul: matmulBefore });
     };
   }
+  // Channel concat and split of the UNet's first skip (probe batch, 8 + 8 channels at 28×28): a kernel or
+  // copy commands.
+  const ca = gpu.tensor([batch, 8, 28, 28], 'autotune');
+  const cb = gpu.tensor([batch, 8, 28, 28], 'autotune');
+  const cc = gpu.tensor([batch, 16, 28, 28], 'autotune');
+  for (const v of ['kernel', 'copies'] as const) {
+    candidates[`concat.${v}`] = () => {
+      concat(gpu, ca, cb, cc, v);
+      split(gpu, cc, 8, { da: ca, db: cb }, v);
+    };
+  }
   const ms = await timeAll(gpu, candidates, reps);
+  for (const t of [ca, cb, cc]) t.release();
   for (const t of [...conv.free, x, y, dx, gamma, beta, dgamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta, lx, lw, lb, ly, lg.dx, lg.dw, lg.db]) t.release();
 
   // The fastest of the designs measured for this class (those with their own kernels for it).
@@ -196,6 +209,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     convByShape,
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
     attention: (['rows4', 'lanes8'] as const).reduce<AttentionVariant>((best, v) => ((ms[`attention.${v}`] ?? Infinity) < ms[`attention.${best}`] ? v : best), 'row'),
+    channelCopy: ms['concat.copies'] < ms['concat.kernel'] ? 'copies' : 'kernel',
     matmul: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmul.${v}`] ?? Infinity) < ms[`matmul.${best}`] ? v : best), 'tiled'),
   };
   gpu.policy.set(policy);

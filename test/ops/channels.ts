@@ -3,6 +3,7 @@
 // sum, under both reduction designs); each backward twin against finite differences of its forward twin.
 import { addChannel, addChannelBackward, concat, split, upsample2x, upsample2xBackward } from '../../src/ops/channels.ts';
 import type { ReduceStyle } from '../../src/ops/reduce.ts';
+import type { ChannelCopyVariant } from '../../src/runtime/policy.ts';
 import { addChannelRef, concatRef, splitRef, upsample2xBackwardRef, upsample2xRef } from '../reference/channels.ts';
 import { sumChannelsRef } from '../reference/elementwise.ts';
 import { REDUCE_STYLES } from './reduce.ts';
@@ -27,9 +28,12 @@ const chanInputs = (s: ChanCase) => ({
 const concatDims = (s: ChanCase) => ({ N: s.N, Ca: s.Ca, Cb: s.Cb, H: s.H, W: s.W });
 const mapDims = (s: ChanCase) => ({ N: s.N, C: s.Ca, H: s.H, W: s.W });
 const concatBytes = (s: ChanCase) => 8 * s.N * (s.Ca + s.Cb) * plane(s);
+/** concat / split designs (gpu.policy.channelCopy): one kernel, or 2·N copy commands. */
+const COPY_VARIANTS: readonly ChannelCopyVariant[] = ['kernel', 'copies'];
+const copyPolicy = (v: string) => ({ channelCopy: v as ChannelCopyVariant });
 
 export const concatForwardSpec: OpSpec<ChanCase> = {
-  name: 'concat', direction: 'forward', variants: ['flat'], cases: CHAN_CASES, dims: concatDims,
+  name: 'concat', direction: 'forward', variants: COPY_VARIANTS, policy: copyPolicy, cases: CHAN_CASES, dims: concatDims,
   inputs: (s) => { const { a, b } = chanInputs(s); return { a, b }; },
   outputs: (s) => ({ out: [s.N, s.Ca + s.Cb, s.H, s.W] }),
   setup: (gpu, _s, t, o) => ({ run: () => concat(gpu, t.a, t.b, o.out) }),
@@ -39,7 +43,7 @@ export const concatForwardSpec: OpSpec<ChanCase> = {
 };
 
 export const concatBackwardSpec: OpSpec<ChanCase> = {
-  name: 'concat', direction: 'backward', variants: ['flat'], cases: CHAN_CASES, dims: concatDims,
+  name: 'concat', direction: 'backward', variants: COPY_VARIANTS, policy: copyPolicy, cases: CHAN_CASES, dims: concatDims,
   inputs: (s) => { const { a, b, dcat } = chanInputs(s); return { dcat, a, b }; }, // a, b only for the twin's forward in the fd check
   outputs: (s) => ({ da: [s.N, s.Ca, s.H, s.W], db: [s.N, s.Cb, s.H, s.W] }),
   setup: (gpu, s, t, o) => ({ run: () => split(gpu, t.dcat, s.Ca, { da: o.da, db: o.db }) }),
