@@ -3,7 +3,7 @@
 // Shared by the Markdown and HTML reports (platform neutral).
 
 interface TuneRecord {
-  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; attention?: string; matmul?: string; channelCopy?: string };
+  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; attention?: string; matmul?: string; copy?: string };
   ms?: Record<string, number>;
 }
 
@@ -45,7 +45,7 @@ export function tuneSummary(t: unknown): TuneSummary | null {
     reduce: { chosen: p.reduce ?? '—', times: timed(r, 'reduce.') },
     attention: { chosen: p.attention ?? '—', times: timed(r, 'attention.') },
     ...(p.matmul ? { matmul: { chosen: p.matmul, times: timed(r, 'matmul.') } } : {}),
-    ...(p.channelCopy ? { concat: { chosen: p.channelCopy, times: timed(r, 'concat.') } } : {}),
+    ...(p.copy ? { concat: { chosen: p.copy, times: timed(r, 'concat.') } } : {}),
     convDefault: `${p.conv.forward}/${p.conv.backwardInput}/${p.conv.backwardWeight}`,
     classes: classes.map((cls) => ({ cls, cells: ['forward', 'backwardInput', 'backwardWeight'].map((d) => cell(d, cls)) })),
   };

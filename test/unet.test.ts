@@ -74,6 +74,30 @@ describe('unet', () => {
     expectClose(`unet gradients [${pick.join(', ')}]`, got, fd, 0.02 * scale, 0.05);
   });
 
+  it('copy commands (policy.copy: concat, split, gradient copies) give exactly the kernels\' gradients', async () => {
+    const gpu = await getGpu();
+    const cfg = PRESETS.test;
+    const model = new UNet(gpu, cfg);
+    randomWeights(gpu, model, 'params', 11);
+    const B = 2;
+    const pass = model.pass(B, true);
+    const S = cfg.imageSize;
+    gpu.write(pass.x, randArray(B * S * S, 12));
+    gpu.write(pass.t, [7, 700]);
+    gpu.write(pass.labels!, [1, cfg.classes]);
+    const dOut = randArray(B * S * S, 13);
+    const gradsUnder = (copy: 'kernel' | 'copies') => gpu.policy.using({ copy }, async () => {
+      pass.graph.forward();
+      gpu.write(pass.graph.grad(pass.out), dOut);
+      pass.graph.backward();
+      return { y: await pass.out.read(), g: await model.params.flat('grads').read() };
+    });
+    const k = await gradsUnder('kernel');
+    const c = await gradsUnder('copies');
+    expectClose('unet output, copies vs kernel', c.y, k.y, 0, 0);
+    expectClose('unet gradients, copies vs kernel', c.g, k.g, 0, 0);
+  });
+
   it('an f16 pass (half-row activations into the 3×3 convs) agrees with the f32 pass within f16 rounding', async () => {
     const gpu = await getGpu();
     for (const cfg of [PRESETS.test, { ...PRESETS.tiny, channels: [8, 12], attentionLevels: [1] }]) {

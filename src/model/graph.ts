@@ -32,7 +32,11 @@ export class Sink {
   }
   /** For identity contributions (residual adds): the gradient is `g` itself. */
   receive(g: Tensor): void {
-    if (this.mode === 'write') scale(this.g.gpu, g, 1, this.target!); // a kernel, so the compute pass stays open
+    if (this.mode === 'write') {
+      // A kernel keeps the compute pass open; a copy command is a memcpy on software adapters (policy.copy).
+      if (this.g.gpu.policy.copy === 'copies') this.g.gpu.copy(g, this.target!);
+      else scale(this.g.gpu, g, 1, this.target!);
+    }
     else if (this.mode === 'accumulate') accumulate(this.g.gpu, this.target!, g);
   }
 }

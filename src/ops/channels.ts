@@ -2,7 +2,7 @@
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
-import type { ChannelCopyVariant } from '../runtime/policy.ts';
+import type { CopyVariant } from '../runtime/policy.ts';
 import { expectRank, expectShape, fail, output } from './check.ts';
 import { sumRows } from './reduce.ts';
 
@@ -46,8 +46,8 @@ function copyChannelRuns(gpu: Gpu, whole: Tensor, parts: { t: Tensor; c: number 
   }
 }
 
-/** [N, Ca, H, W] ⧺ [N, Cb, H, W] → [N, Ca + Cb, H, W]; `variant` overrides gpu.policy.channelCopy. */
-export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor, variant?: ChannelCopyVariant): Tensor {
+/** [N, Ca, H, W] ⧺ [N, Cb, H, W] → [N, Ca + Cb, H, W]; `variant` overrides gpu.policy.copy. */
+export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor, variant?: CopyVariant): Tensor {
   const op = 'concat';
   expectRank(op, 'a', a, 4);
   expectRank(op, 'b', b, 4);
@@ -56,7 +56,7 @@ export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor, variant?: C
   if (N !== N2 || H !== H2 || W !== W2) fail(op, `a ${shapeStr(a.shape)} and b ${shapeStr(b.shape)} differ outside the channel axis`);
   const shape = [N, Ca + Cb, H, W];
   const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
-  if ((variant ?? gpu.policy.channelCopy) === 'copies') {
+  if ((variant ?? gpu.policy.copy) === 'copies') {
     copyChannelRuns(gpu, y, [{ t: a, c: Ca }, { t: b, c: Cb }], N, H * W, true);
     return y;
   }
@@ -67,7 +67,7 @@ export function concat(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor, variant?: C
 }
 
 /** Backward of concat: dout [N, Ca + Cb, H, W] → da [N, Ca, H, W], db [N, Cb, H, W]. */
-export function split(gpu: Gpu, dout: Tensor, Ca: number, into: { da?: Tensor; db?: Tensor } = {}, variant?: ChannelCopyVariant): { da: Tensor; db: Tensor } {
+export function split(gpu: Gpu, dout: Tensor, Ca: number, into: { da?: Tensor; db?: Tensor } = {}, variant?: CopyVariant): { da: Tensor; db: Tensor } {
   const op = 'split';
   expectRank(op, 'dout', dout, 4);
   const [N, C, H, W] = dout.shape;
@@ -75,7 +75,7 @@ export function split(gpu: Gpu, dout: Tensor, Ca: number, into: { da?: Tensor; d
   const Cb = C - Ca;
   const da = output(op, 'da', into.da, [N, Ca, H, W], () => gpu.tensor([N, Ca, H, W], op));
   const db = output(op, 'db', into.db, [N, Cb, H, W], () => gpu.tensor([N, Cb, H, W], op));
-  if ((variant ?? gpu.policy.channelCopy) === 'copies') {
+  if ((variant ?? gpu.policy.copy) === 'copies') {
     copyChannelRuns(gpu, dout, [{ t: da, c: Ca }, { t: db, c: Cb }], N, H * W, false);
     return { da, db };
   }

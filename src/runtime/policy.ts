@@ -31,10 +31,11 @@ export type AttentionVariant = 'row' | 'rows4' | 'lanes8';
 export type MatmulVariant = 'tiled' | 'colanes' | 'texture';
 
 /**
- * Channel concat and split (the UNet's skips): a kernel, or 2·N copy commands (each image's channels are
- * one contiguous run): software adapters run a copy as memcpy, and a lane-varying kernel load as a loop.
+ * Plain copies — channel concat and split (the UNet's skips: 2·N runs, each image's channels contiguous)
+ * and the backward graph's gradient copies: a kernel, or copy commands. Software adapters run a copy
+ * command as memcpy and a lane-varying kernel load as a loop; a command also ends the compute pass.
  */
-export type ChannelCopyVariant = 'kernel' | 'copies';
+export type CopyVariant = 'kernel' | 'copies';
 
 /** The geometry a conv2d choice depends on. */
 export interface ConvShapeInfo {
@@ -67,7 +68,7 @@ export interface PolicyState {
   reduce: ReduceStyle;
   attention: AttentionVariant;
   matmul: MatmulVariant;
-  channelCopy: ChannelCopyVariant;
+  copy: CopyVariant;
   /** Invocations the weight-gradient dispatch aims for before it splits each image's reduction. */
   weightGradientTarget: number;
 }
@@ -78,7 +79,7 @@ export const DEFAULT_POLICY: PolicyState = {
   reduce: 'tree',
   attention: 'rows4',
   matmul: 'tiled',
-  channelCopy: 'kernel',
+  copy: 'kernel',
   weightGradientTarget: 1024,
 };
 
@@ -94,8 +95,8 @@ export class KernelPolicy {
   get matmul(): MatmulVariant {
     return this.state.matmul;
   }
-  get channelCopy(): ChannelCopyVariant {
-    return this.state.channelCopy;
+  get copy(): CopyVariant {
+    return this.state.copy;
   }
   get weightGradientTarget(): number {
     return this.state.weightGradientTarget;
@@ -126,10 +127,10 @@ export class KernelPolicy {
     }
   }
 
-  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, attention, matmul, concat. */
+  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, attention, matmul, copies. */
   describe(): string {
     const s = this.state;
     const n = Object.keys(s.convByShape).length;
-    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, attention ${s.attention}, matmul ${s.matmul}, concat ${s.channelCopy}`;
+    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, attention ${s.attention}, matmul ${s.matmul}, copies ${s.copy}`;
   }
 }

@@ -209,7 +209,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     convByShape,
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
     attention: (['rows4', 'lanes8'] as const).reduce<AttentionVariant>((best, v) => ((ms[`attention.${v}`] ?? Infinity) < ms[`attention.${best}`] ? v : best), 'row'),
-    channelCopy: ms['concat.copies'] < ms['concat.kernel'] ? 'copies' : 'kernel',
+    copy: ms['concat.copies'] < ms['concat.kernel'] ? 'copies' : 'kernel',
     matmul: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmul.${v}`] ?? Infinity) < ms[`matmul.${best}`] ? v : best), 'tiled'),
   };
   gpu.policy.set(policy);

@@ -3,7 +3,7 @@
 // sum, under both reduction designs); each backward twin against finite differences of its forward twin.
 import { addChannel, addChannelBackward, concat, split, upsample2x, upsample2xBackward } from '../../src/ops/channels.ts';
 import type { ReduceStyle } from '../../src/ops/reduce.ts';
-import type { ChannelCopyVariant } from '../../src/runtime/policy.ts';
+import type { CopyVariant } from '../../src/runtime/policy.ts';
 import { addChannelRef, concatRef, splitRef, upsample2xBackwardRef, upsample2xRef } from '../reference/channels.ts';
 import { sumChannelsRef } from '../reference/elementwise.ts';
 import { REDUCE_STYLES } from './reduce.ts';
@@ -28,9 +28,9 @@ const chanInputs = (s: ChanCase) => ({
 const concatDims = (s: ChanCase) => ({ N: s.N, Ca: s.Ca, Cb: s.Cb, H: s.H, W: s.W });
 const mapDims = (s: ChanCase) => ({ N: s.N, C: s.Ca, H: s.H, W: s.W });
 const concatBytes = (s: ChanCase) => 8 * s.N * (s.Ca + s.Cb) * plane(s);
-/** concat / split designs (gpu.policy.channelCopy): one kernel, or 2·N copy commands. */
-const COPY_VARIANTS: readonly ChannelCopyVariant[] = ['kernel', 'copies'];
-const copyPolicy = (v: string) => ({ channelCopy: v as ChannelCopyVariant });
+/** concat / split designs (gpu.policy.copy): one kernel, or 2·N copy commands. */
+const COPY_VARIANTS: readonly CopyVariant[] = ['kernel', 'copies'];
+const copyPolicy = (v: string) => ({ copy: v as CopyVariant });
 
 export const concatForwardSpec: OpSpec<ChanCase> = {
   name: 'concat', direction: 'forward', variants: COPY_VARIANTS, policy: copyPolicy, cases: CHAN_CASES, dims: concatDims,
