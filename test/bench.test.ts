@@ -38,7 +38,7 @@ describe('bench runner', () => {
     }
     gpu.destroy();
     expect(new Set(run.records.filter((r) => r.name === 'conv2d').map((r) => r.variant))).toEqual(new Set(CONV_VARIANTS));
-    expect(new Set(run.records.filter((r) => r.name === 'attention').map((r) => r.variant))).toEqual(new Set(['row', 'rows4']));
+    expect(new Set(run.records.filter((r) => r.name === 'attention').map((r) => r.variant))).toEqual(new Set(['row', 'rows4', 'lanes8']));
     for (const r of run.records) {
       expect(r.ms_median, `${r.name}.${r.direction}`).toBeGreaterThan(0);
       // Data movement (concat, split, upsample) counts no flops; it has bytes.
@@ -55,7 +55,8 @@ describe('bench runner', () => {
     expect(md).toMatch(/\| conv2d forward \| blocked \| N1 C4 H7 W7 O4 k3 s1 p1 \|.* conv2d_blocked\.pack, conv2d_blocked\.forward_k3s1 \|/);
     expect(md).toMatch(/\| conv2d forward \| direct \| N\d+ C\d+ H\d+ W\d+ O\d+ k\d s\d p\d \|.* conv2d\.forward \|/);
     expect(md).toMatch(/made for this adapter by measurement \(autotune\): reductions \*\*(tree|serial)\*\*/);
-    expect(md).toMatch(/attention \*\*(row|rows4)\*\* \(row [\d.]+ ms, rows4 [\d.]+ ms\)/);
+    expect(md).toMatch(/attention \*\*(row|rows4|lanes8)\*\* \(row [\d.]+ ms, rows4 [\d.]+ ms(, lanes8 [\d.]+ ms)?\)/);
+    expect(md).toMatch(/concat \*\*(kernel|copies)\*\* \(kernel [\d.]+ ms, copies [\d.]+ ms\)/);
     expect(md).toMatch(/\| k3s1c16p784 \| \*\*(direct|blocked|blocked8|gemm|lanes|colanes)\*\* \(direct [\d.]+ ms/);
     expect(readFileSync(files[2], 'utf8')).toContain('new Chart(');
   });
