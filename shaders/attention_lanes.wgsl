@@ -25,19 +25,31 @@ fn dot8(q: ptr<function, array<f32, MAX_D>>, c8: u32, x: f32) -> f32 {
     + ((*q)[c8 + 6u] * subgroupShuffle(x, 6u) + (*q)[c8 + 7u] * subgroupShuffle(x, 7u)));
 }
 
-@compute @workgroup_size(8)
-fn forward8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
+// The rows of one workgroup: image n, head h, this lane's row (row; i = row clamped to L − 1: lanes past L
+// compute row L − 1 and store nothing), and part_base of q, k, v, the start of head h's channels in o / dO
+// (ob) and row 0 of (n, h) in lse / Δ (lb). (The head dimension p.C / p.heads is not in it: a value built
+// with the lane's row is not subgroup-uniform for WGSL, and loops bounded by it could not shuffle.)
+struct Lane8 { n: u32, h: u32, row: u32, i: u32, qb: u32, kb: u32, vb: u32, ob: u32, lb: u32 }
+
+fn lane8(wid: vec3u, l: u32) -> Lane8 {
   let n = wid.z;
   let h = wid.y;
   let row = wid.x * 8u + l;
-  let i = min(row, p.L - 1u); // lanes past L compute row L − 1 and store nothing
   let D = p.C / p.heads;
-  let qb = part_base(n, 0u, h);
-  let kb = part_base(n, 1u, h);
-  let vb = part_base(n, 2u, h);
+  return Lane8(n, h, row, min(row, p.L - 1u), part_base(n, 0u, h), part_base(n, 1u, h), part_base(n, 2u, h),
+    (n * p.C + h * D) * p.L, (n * p.heads + h) * p.L);
+}
+
+@compute @workgroup_size(8)
+fn forward8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
+  let t = lane8(wid, l);
+  let i = t.i;
+  let D = p.C / p.heads;
+  let kb = t.kb;
+  let vb = t.vb;
   var q: array<f32, MAX_D>;
   var acc: array<f32, MAX_D>;
-  for (var c = 0u; c < D; c++) { q[c] = qkv[qb + c * p.L + i] * p.scale; acc[c] = 0.0; }
+  for (var c = 0u; c < D; c++) { q[c] = qkv[t.qb + c * p.L + i] * p.scale; acc[c] = 0.0; }
   var m = -3.0e38;
   var d = 0.0;
   for (var j = 0u; j < p.L; j += 2u) {
@@ -60,16 +72,15 @@ fn forward8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) 
     for (var c8 = 0u; c8 < D; c8 += 8u) {
       let v0 = qkv[vb + (c8 + l) * p.L + j];
       let v1 = qkv[vb + (c8 + l) * p.L + j1];
-      for (var t = 0u; t < 8u; t++) {
-        acc[c8 + t] = fma(acc[c8 + t], corr, fma(e0, subgroupShuffle(v0, t), e1 * subgroupShuffle(v1, t)));
+      for (var u = 0u; u < 8u; u++) {
+        acc[c8 + u] = fma(acc[c8 + u], corr, fma(e0, subgroupShuffle(v0, u), e1 * subgroupShuffle(v1, u)));
       }
     }
     m = m_new;
   }
-  if (row >= p.L) { return; }
-  let ob = (n * p.C + h * D) * p.L;
-  for (var c = 0u; c < D; c++) { o[ob + c * p.L + i] = acc[c] / d; }
-  lse[(n * p.heads + h) * p.L + i] = m + log(d);
+  if (t.row >= p.L) { return; }
+  for (var c = 0u; c < D; c++) { o[t.ob + c * p.L + i] = acc[c] / d; }
+  lse[t.lb + i] = m + log(d);
 }
 
 // ---- backward, first pass (attention_backward_q.wgsl's math): dQ and Δ_i = dO_i·O_i, 8 query rows per
@@ -83,15 +94,13 @@ fn forward8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) 
 
 @compute @workgroup_size(8)
 fn backward_q8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
-  let n = wid.z;
-  let h = wid.y;
-  let row = wid.x * 8u + l;
-  let i = min(row, p.L - 1u); // lanes past L compute row L − 1 and store nothing
+  let t = lane8(wid, l);
+  let i = t.i;
   let D = p.C / p.heads;
-  let qb = part_base(n, 0u, h);
-  let kb = part_base(n, 1u, h);
-  let vb = part_base(n, 2u, h);
-  let ob = (n * p.C + h * D) * p.L;
+  let qb = t.qb;
+  let kb = t.kb;
+  let vb = t.vb;
+  let ob = t.ob;
   var q: array<f32, MAX_D>;
   var g: array<f32, MAX_D>;
   var dq: array<f32, MAX_D>;
@@ -102,7 +111,7 @@ fn backward_q8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_i
     dl += g[c] * o_in[ob + c * p.L + i];
     dq[c] = 0.0;
   }
-  let li = lse_in[(n * p.heads + h) * p.L + i];
+  let li = lse_in[t.lb + i];
   for (var j = 0u; j < p.L; j += 2u) {
     // Keys j and j + 1 (the second, past L, gets dS = 0).
     let j1 = min(j + 1u, p.L - 1u);
@@ -121,14 +130,14 @@ fn backward_q8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_i
     for (var c8 = 0u; c8 < D; c8 += 8u) {
       let k0 = qkv[kb + (c8 + l) * p.L + j];
       let k1 = qkv[kb + (c8 + l) * p.L + j1];
-      for (var t = 0u; t < 8u; t++) {
-        dq[c8 + t] = fma(ds0, subgroupShuffle(k0, t), fma(ds1, subgroupShuffle(k1, t), dq[c8 + t]));
+      for (var u = 0u; u < 8u; u++) {
+        dq[c8 + u] = fma(ds0, subgroupShuffle(k0, u), fma(ds1, subgroupShuffle(k1, u), dq[c8 + u]));
       }
     }
   }
-  if (row >= p.L) { return; }
+  if (t.row >= p.L) { return; }
   for (var c = 0u; c < D; c++) { dqkv[qb + c * p.L + i] = dq[c] * p.scale; }
-  delta[(n * p.heads + h) * p.L + i] = dl;
+  delta[t.lb + i] = dl;
 }
 
 // ---- backward, second pass (attention_backward_kv.wgsl's math): dK and dV, 8 key rows per subgroup,
@@ -139,16 +148,14 @@ fn backward_q8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_i
 
 @compute @workgroup_size(8)
 fn backward_kv8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
-  let n = wid.z;
-  let h = wid.y;
-  let row = wid.x * 8u + l;
-  let j = min(row, p.L - 1u); // lanes past L compute key L − 1 and store nothing
+  let t = lane8(wid, l); // here the rows are keys
+  let j = t.i;
   let D = p.C / p.heads;
-  let qb = part_base(n, 0u, h);
-  let kb = part_base(n, 1u, h);
-  let vb = part_base(n, 2u, h);
-  let ob = (n * p.C + h * D) * p.L;
-  let row0 = (n * p.heads + h) * p.L;
+  let qb = t.qb;
+  let kb = t.kb;
+  let vb = t.vb;
+  let ob = t.ob;
+  let row0 = t.lb;
   var k: array<f32, MAX_D>;
   var v: array<f32, MAX_D>;
   var dk: array<f32, MAX_D>;
@@ -181,13 +188,13 @@ fn backward_kv8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
       let q1 = qkv[qb + (c8 + l) * p.L + i1];
       let g0 = dout[ob + (c8 + l) * p.L + i];
       let g1 = dout[ob + (c8 + l) * p.L + i1];
-      for (var t = 0u; t < 8u; t++) {
-        dk[c8 + t] = fma(ds0, subgroupShuffle(q0, t), fma(ds1, subgroupShuffle(q1, t), dk[c8 + t]));
-        dv[c8 + t] = fma(p0, subgroupShuffle(g0, t), fma(p1, subgroupShuffle(g1, t), dv[c8 + t]));
+      for (var u = 0u; u < 8u; u++) {
+        dk[c8 + u] = fma(ds0, subgroupShuffle(q0, u), fma(ds1, subgroupShuffle(q1, u), dk[c8 + u]));
+        dv[c8 + u] = fma(p0, subgroupShuffle(g0, u), fma(p1, subgroupShuffle(g1, u), dv[c8 + u]));
       }
     }
   }
-  if (row >= p.L) { return; }
+  if (t.row >= p.L) { return; }
   for (var c = 0u; c < D; c++) {
     dqkv[kb + c * p.L + j] = dk[c] * p.scale;
     dqkv[vb + c * p.L + j] = dv[c];
