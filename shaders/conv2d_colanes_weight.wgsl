@@ -11,6 +11,7 @@ enable subgroups;
 // Slot z = n·splits + split writes its partial sums: dwp[z, co, ci, tap], and (first block only) dbp[z, co];
 // a sum over the slots follows (reduce.wgsl's sum_outer), as for conv2d_weight.wgsl.
 // Grid: (ceil(C_in / CB), ceil(C_out / 8), N · splits).
+// include: conv2d_weight_slots.wgsl
 
 struct ConvWC {
   N: u32, C_in: u32, H: u32, W: u32,
@@ -70,12 +71,6 @@ fn accumulate2(acc: ptr<function, array<f32, 9>>, d0: array<f32, 8>, d1: array<f
     (*acc)[3u + kx] = dot8(d1, v2, e, 2u, kx, dot8(d0, v1, e, 1u, kx, (*acc)[3u + kx]));
     (*acc)[6u + kx] = dot8(d1, v3, e, 3u, kx, dot8(d0, v2, e, 2u, kx, (*acc)[6u + kx]));
   }
-}
-
-fn store_taps(acc: array<f32, 9>, slot: u32, co: u32, ci: u32) {
-  if (ci >= p.C_in) { return; }
-  let o = ((slot * p.C_out + co) * p.C_in + ci) * 9u;
-  for (var t = 0u; t < 9u; t++) { dwp[o + t] = acc[t]; }
 }
 
 @compute @workgroup_size(8)

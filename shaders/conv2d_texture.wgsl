@@ -12,6 +12,7 @@ enable subgroups;
 // 4 × TW pixels, lost to conv2d_colanes.wgsl once colanes wrote each accumulator once per input channel,
 // and was removed.)
 // Needs subgroups of exactly 8 (Gpu.hasSubgroups8).
+// include: conv2d_weight_slots.wgsl
 
 const TEXEL_ROW: u32 = 4096u;   // src/runtime/texture.ts's TEXEL_ROW
 const TEXEL_SHIFT = 12u;        // log2(TEXEL_ROW)
@@ -118,12 +119,6 @@ fn accumulate_rows(acc: ptr<function, array<f32, 9>>, d: array<f32, MAX_TW>, xw:
       }
     }
   }
-}
-
-fn store_taps(acc: array<f32, 9>, slot: u32, co: u32, ci: u32) {
-  if (ci >= p.C_in) { return; }
-  let o = ((slot * p.C_out + co) * p.C_in + ci) * 9u;
-  for (var t = 0u; t < 9u; t++) { dwp[o + t] = acc[t]; }
 }
 
 @compute @workgroup_size(8)

@@ -41,7 +41,12 @@ export interface AttentionOut {
   lse: Tensor;
 }
 
-/** Entry point suffix and invocation count of a variant ('lanes8' has a forward only: rows4 elsewhere). */
+/** Whether the lanes8 kernels run: asked for, 8-lane subgroups, and a head dimension that is a multiple of 8. */
+function lanes8Runs(gpu: Gpu, v: AttentionVariant, p: { C: number; heads: number }): boolean {
+  return v === 'lanes8' && gpu.hasSubgroups8 && (p.C / p.heads) % 8 === 0;
+}
+
+/** Entry point suffix and invocation count of a variant in attention*.wgsl ('lanes8' falls back to rows4). */
 function plan(variant: AttentionVariant, p: { N: number; L: number; heads: number }) {
   return variant === 'rows4' || variant === 'lanes8'
     ? { suffix: '4', invocations: p.N * p.heads * Math.ceil(p.L / 4) }
@@ -56,7 +61,7 @@ export const attentionForward = scopedOp(function attentionForward(gpu: Gpu, qkv
   const o = output(op, 'o', into.o, oShape, () => gpu.tensor(oShape, op));
   const lse = output(op, 'lse', into.lse, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
   const v = variant ?? gpu.policy.attention;
-  if (v === 'lanes8' && gpu.hasSubgroups8 && (p.C / p.heads) % 8 === 0) {
+  if (lanes8Runs(gpu, v, p)) {
     gpu.run(gpu.kernel('attention_lanes', 'forward8'), { params: p, bind: { qkv, o, lse }, workgroups: [Math.ceil(p.L / 8), p.heads, p.N] });
     return { o, lse };
   }
@@ -80,18 +85,12 @@ export const attentionBackward = scopedOp(function attentionBackward(
   const v = variant ?? gpu.policy.attention;
   const k = plan(v, p);
   const common = { qkv, lse: fwd.lse, dout, dqkv, delta };
-  if (v === 'lanes8' && gpu.hasSubgroups8 && (p.C / p.heads) % 8 === 0) {
-    gpu.run(gpu.kernel('attention_lanes', 'backward_q8'), {
-      params: p, bind: { qkv, o_in: fwd.o, lse_in: fwd.lse, dout, dqkv, delta }, workgroups: [Math.ceil(p.L / 8), p.heads, p.N],
-    });
+  if (lanes8Runs(gpu, v, p)) {
+    const workgroups: [number, number, number] = [Math.ceil(p.L / 8), p.heads, p.N];
+    gpu.run(gpu.kernel('attention_lanes', 'backward_q8'), { params: p, bind: { qkv, o_in: fwd.o, lse_in: fwd.lse, dout, dqkv, delta }, workgroups });
+    gpu.run(gpu.kernel('attention_lanes', 'backward_kv8'), { params: p, bind: { qkv, lse_in: fwd.lse, dout, dqkv, delta_in: delta }, workgroups });
   } else {
     gpu.run(gpu.kernel('attention_backward_q', `backward_q${k.suffix}`), { params: p, bind: { ...common, o: fwd.o }, invocations: k.invocations });
-  }
-  if (v === 'lanes8' && gpu.hasSubgroups8 && (p.C / p.heads) % 8 === 0) {
-    gpu.run(gpu.kernel('attention_lanes', 'backward_kv8'), {
-      params: p, bind: { qkv, lse_in: fwd.lse, dout, dqkv, delta_in: delta }, workgroups: [Math.ceil(p.L / 8), p.heads, p.N],
-    });
-  } else {
     gpu.run(gpu.kernel('attention_backward_kv', `backward_kv${k.suffix}`), { params: p, bind: common, invocations: k.invocations });
   }
   if (ownDelta) delta.release();

@@ -345,7 +345,6 @@ const colanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
 
 // ---------- texture variant (3×3 stride 1: weight gradient) ----------
 
-
 /** conv2d_texture.wgsl's window width TW for output rows OW wide: the row itself where it fits (7, 14, 28). */
 const textureTileWidth = (OW: number) => (OW <= 7 ? 7 : OW <= 14 ? 14 : 28);
 

@@ -205,7 +205,8 @@ export class Gpu {
     let h = 0x811c9dc5; // FNV-1a, 32 bits
     for (const f of files) {
       // Each file as name, length, text: moving text across a file boundary changes the hash too.
-      const src = `${f}\u0000${this.shaderSource(f).length}\u0000${this.shaderSource(f)}`;
+      const text = this.shaderSource(f);
+      const src = `${f}\u0000${text.length}\u0000${text}`;
       for (let i = 0; i < src.length; i++) h = Math.imul(h ^ src.charCodeAt(i), 0x01000193);
     }
     return (h >>> 0).toString(16).padStart(8, '0');
@@ -227,13 +228,13 @@ export class Gpu {
     const info = kernel.info;
     const entries: GPUBindGroupEntry[] = [];
     const keyParts: string[] = [kernel.key];
-    const storageNames = info.bindings.filter((b) => b.kind !== 'uniform').map((b) => b.name);
+    const boundNames = info.bindings.filter((b) => b.kind !== 'uniform').map((b) => b.name);
     const givenNames = Object.keys(args.bind);
-    const missing = storageNames.filter((n) => !(n in args.bind));
-    const extra = givenNames.filter((n) => !storageNames.includes(n));
+    const missing = boundNames.filter((n) => !(n in args.bind));
+    const extra = givenNames.filter((n) => !boundNames.includes(n));
     if (missing.length || extra.length) {
       throw new Error(
-        `kernel ${info.name}: bindings do not match the shader (expected ${storageNames.join(', ')}; ` +
+        `kernel ${info.name}: bindings do not match the shader (expected ${boundNames.join(', ')}; ` +
           `got ${givenNames.join(', ')}${missing.length ? `; missing ${missing.join(', ')}` : ''}${extra.length ? `; unknown ${extra.join(', ')}` : ''})`,
       );
     }
