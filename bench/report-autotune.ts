@@ -3,7 +3,7 @@
 // Shared by the Markdown and HTML reports (platform neutral).
 
 interface TuneRecord {
-  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; attention?: string; matmul?: string; copy?: string };
+  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; groupnorm?: string; attention?: string; matmul?: string; copy?: string };
   ms?: Record<string, number>;
 }
 
@@ -15,6 +15,8 @@ export interface TuneCell {
 
 export interface TuneSummary {
   reduce: TuneCell;
+  /** GroupNorm kernels ('reduce' style or 'lanes'); absent in runs from before it was measured. */
+  groupnorm?: TuneCell;
   attention: TuneCell;
   /** Absent in runs from before the matmul choice existed. */
   matmul?: TuneCell;
@@ -43,6 +45,7 @@ export function tuneSummary(t: unknown): TuneSummary | null {
   const cell = (dir: string, cls: string): TuneCell => ({ chosen: p.convByShape?.[`${dir}|${cls}`] ?? '—', times: timed(r, `conv.${dir}.${cls}.`) });
   return {
     reduce: { chosen: p.reduce ?? '—', times: timed(r, 'reduce.') },
+    ...(p.groupnorm ? { groupnorm: { chosen: p.groupnorm, times: timed(r, 'groupnorm.') } } : {}),
     attention: { chosen: p.attention ?? '—', times: timed(r, 'attention.') },
     ...(p.matmul ? { matmul: { chosen: p.matmul, times: timed(r, 'matmul.') } } : {}),
     ...(p.copy ? { concat: { chosen: p.copy, times: timed(r, 'concat.') } } : {}),

@@ -172,7 +172,7 @@ function autotuneHtml(t: unknown): string {
   if (!s) return '<p>Not recorded.</p>';
   const cell = (c: { chosen: string; times: string }) => `<b>${esc(c.chosen)}</b> <span class="note">(${esc(c.times)})</span>`;
   return [
-    `<p>The runtime chose these designs for this adapter by measurement: reductions ${cell(s.reduce)}; attention ${cell(s.attention)}; ${s.matmul ? `matmul ${cell(s.matmul)}; ` : ''}${s.concat ? `concat ${cell(s.concat)}; ` : ''}` +
+    `<p>The runtime chose these designs for this adapter by measurement: reductions ${cell(s.reduce)}; ${s.groupnorm ? `GroupNorm ${cell(s.groupnorm)}; ` : ''}attention ${cell(s.attention)}; ${s.matmul ? `matmul ${cell(s.matmul)}; ` : ''}${s.concat ? `concat ${cell(s.concat)}; ` : ''}` +
       `conv2d default ${esc(s.convDefault)} (forward / input gradient / weight gradient), and per shape class (kernel, stride, channel bucket, output-plane bucket):</p>`,
     '<div class="scroll"><table class="rows tune"><thead><tr><th>shape class</th><th>forward</th><th>input gradient</th><th>weight gradient</th></tr></thead><tbody>',
     ...s.classes.map((c) => `<tr><td>${esc(c.cls)}</td>${c.cells.map((x) => `<td>${cell(x)}</td>`).join('')}</tr>`),

@@ -17,6 +17,7 @@ function autotuneSection(t: unknown): string[] {
   if (!s) return ['Kernel choices (autotune): not recorded.'];
   return [
     `Kernel choices the runtime made for this adapter by measurement (autotune): reductions **${s.reduce.chosen}** (${s.reduce.times}); ` +
+      `${s.groupnorm ? `GroupNorm **${s.groupnorm.chosen}** (${s.groupnorm.times}); ` : ''}` +
       `attention **${s.attention.chosen}** (${s.attention.times}); ${s.matmul ? `matmul **${s.matmul.chosen}** (${s.matmul.times}); ` : ''}${s.concat ? `concat **${s.concat.chosen}** (${s.concat.times}); ` : ''}conv default ${s.convDefault} ` +
       '(forward / input gradient / weight gradient), and per shape class (kernel, stride, channel bucket, output-plane bucket):',
     '',

@@ -1,5 +1,6 @@
 // groupnorm.wgsl — GroupNorm (+ SiLU) forward: y and the per-group stats (mean, rstd) backward needs.
 // Layout and the tree/serial split: groupnorm_shared.wgsl.
+// include: groupnorm_params.wgsl
 // include: groupnorm_shared.wgsl
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;         // [N, C, S]

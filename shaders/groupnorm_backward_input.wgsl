@@ -1,5 +1,6 @@
 // groupnorm_backward_input.wgsl — GroupNorm (+ SiLU) backward to the input, dx, from the forward's stats.
 // Layout: groupnorm_shared.wgsl; the upstream gradient dz: groupnorm_backward_shared.wgsl.
+// include: groupnorm_params.wgsl
 // include: groupnorm_shared.wgsl
 // include: groupnorm_backward_shared.wgsl
 

@@ -1,6 +1,7 @@
 // groupnorm_half.wgsl — GroupNorm (+ SiLU) forward writing its output as f16 "half rows" (the input layout of
 // conv2d_half_shared.wgsl: one zero column left, zeros right, two values per u32) for the f16 sampling path:
 // the normalisation itself is f32, as in groupnorm.wgsl; only the stored result is rounded to f16.
+// include: groupnorm_params.wgsl
 // include: groupnorm_shared.wgsl
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;          // [N, C, H, W]

@@ -7,14 +7,7 @@
 // Each file has a tree kernel (one workgroup per group or channel, summing through the workgroup arrays
 // below) and a "serial" one (one invocation per group or channel, a plain loop).
 
-struct GN {
-  N: u32, C: u32, S: u32, G: u32,
-  eps: f32,
-  silu: u32,
-  W: u32, Wh: u32,  // last dimension and its half-row width (groupnorm_half.wgsl only; S = H·W)
-}
-
-@group(0) @binding(0) var<uniform> p: GN;
+// The parameter struct GN and its binding p: groupnorm_params.wgsl (included first).
 
 var<workgroup> part: array<f32, 64>;
 var<workgroup> part2: array<f32, 64>;

@@ -25,6 +25,14 @@ function geometry(op: string, x: Tensor, gamma: Tensor, beta: Tensor, o: GroupNo
   return { N, C, S, G, eps: o.eps ?? 1e-5, silu: o.silu ? 1 : 0, W, Wh: halfRowWords(W) };
 }
 
+/**
+ * Whether the subgroup kernels run (groupnorm_lanes.wgsl): asked for by the policy, 8-lane subgroups, and
+ * S = H·W a multiple of 4 (their vec4s must not straddle channels); else the policy's reduction style.
+ */
+function useLanes(gpu: Gpu, S: number): boolean {
+  return gpu.policy.groupnorm === 'lanes' && gpu.hasSubgroups8 && S % 4 === 0;
+}
+
 export interface GroupNormOut {
   y: Tensor;
   /** [N·G, 2]: mean and 1/√(var + eps) per group, needed by backward. */
@@ -37,7 +45,9 @@ export const groupNormForward = scopedOp(function groupNormForward(gpu: Gpu, x: 
   expectDistinct(op, { y: into.y, stats: into.stats }, { x, gamma, beta });
   const y = output(op, 'y', into.y, x.shape, () => gpu.tensor(x.shape, op));
   const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
-  if (gpu.policy.reduce === 'serial') {
+  if (useLanes(gpu, p.S)) {
+    gpu.run(gpu.kernel('groupnorm_lanes', 'forward_lanes'), { params: p, bind: { x4: x, gamma, beta, y4: y, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
+  } else if (gpu.policy.reduce === 'serial') {
     gpu.run(gpu.kernel('groupnorm', 'forward_serial'), { params: p, bind: { x, gamma, beta, y, stats }, invocations: p.N * p.G });
   } else {
     gpu.run(gpu.kernel('groupnorm', 'forward'), { params: p, bind: { x, gamma, beta, y, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
@@ -88,7 +98,13 @@ export const groupNormBackward = scopedOp(function groupNormBackward(
   const dgamma = output(op, 'dgamma', into.dgamma, [p.C], () => gpu.tensor([p.C], op));
   const dbeta = output(op, 'dbeta', into.dbeta, [p.C], () => gpu.tensor([p.C], op));
   const common = { x, gamma, beta, stats, dy };
-  if (gpu.policy.reduce === 'serial') {
+  if (useLanes(gpu, p.S)) {
+    // The input gradient writes per-(n, c) sums of the affine gradients; params_sum adds them over n.
+    const partial = gpu.tensor([2, p.N, p.C], op);
+    gpu.run(gpu.kernel('groupnorm_lanes', 'backward_lanes'), { params: p, bind: { x4: x, gamma, beta, stats, dy4: dy, dx4: dx, partial }, workgroups: gpu.grid(p.N * p.G, 1) });
+    gpu.run(gpu.kernel('groupnorm_lanes', 'params_sum'), { params: p, bind: { partial, dgamma, dbeta }, invocations: p.C });
+    partial.release();
+  } else if (gpu.policy.reduce === 'serial') {
     gpu.run(gpu.kernel('groupnorm_backward_input', 'backward_input_serial'), { params: p, bind: { ...common, dx }, invocations: p.N * p.G });
     gpu.run(gpu.kernel('groupnorm_backward_params', 'backward_params_serial'), { params: p, bind: { ...common, dgamma, dbeta }, invocations: p.C });
   } else {

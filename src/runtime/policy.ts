@@ -31,6 +31,13 @@ export type AttentionVariant = 'row' | 'rows4' | 'lanes8';
 export type MatmulVariant = 'tiled' | 'colanes' | 'texture';
 
 /**
+ * GroupNorm: the reduction style's kernels ('reduce': tree or serial, above) or 'lanes' (a subgroup of 8
+ * per group reading vec4s, the affine gradients fused into the input gradient: groupnorm_lanes.wgsl;
+ * needs 8-lane subgroups and H·W a multiple of 4, else 'reduce').
+ */
+export type GroupNormVariant = 'reduce' | 'lanes';
+
+/**
  * Plain copies — channel concat and split (the UNet's skips: 2·N runs, each image's channels contiguous)
  * and the backward graph's gradient copies: a kernel, or copy commands. Software adapters run a copy
  * command as memcpy and a lane-varying kernel load as a loop; a command also ends the compute pass.
@@ -66,6 +73,7 @@ export interface PolicyState {
   /** `${direction}|${convShapeClass}` → variant, from measurement. */
   convByShape: Record<string, ConvVariant>;
   reduce: ReduceStyle;
+  groupnorm: GroupNormVariant;
   attention: AttentionVariant;
   matmul: MatmulVariant;
   copy: CopyVariant;
@@ -77,6 +85,7 @@ export const DEFAULT_POLICY: PolicyState = {
   conv: { forward: 'blocked', backwardInput: 'blocked', backwardWeight: 'blocked' },
   convByShape: {},
   reduce: 'tree',
+  groupnorm: 'reduce',
   attention: 'rows4',
   matmul: 'tiled',
   copy: 'kernel',
@@ -88,6 +97,9 @@ export class KernelPolicy {
 
   get reduce(): ReduceStyle {
     return this.state.reduce;
+  }
+  get groupnorm(): GroupNormVariant {
+    return this.state.groupnorm;
   }
   get attention(): AttentionVariant {
     return this.state.attention;
@@ -127,10 +139,10 @@ export class KernelPolicy {
     }
   }
 
-  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, attention, matmul, copies. */
+  /** One line for logs: the per-direction defaults, the number of shape-specific choices, reduce, groupnorm, attention, matmul, copies. */
   describe(): string {
     const s = this.state;
     const n = Object.keys(s.convByShape).length;
-    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, attention ${s.attention}, matmul ${s.matmul}, copies ${s.copy}`;
+    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, groupnorm ${s.groupnorm}, attention ${s.attention}, matmul ${s.matmul}, copies ${s.copy}`;
   }
 }

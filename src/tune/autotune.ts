@@ -103,7 +103,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
 const TUNED_SHADERS = [
   'conv2d', 'conv2d_backward_input', 'conv2d_backward_weight', 'conv2d_blocked', 'conv2d_weight', 'conv2d_gemm', 'gemm',
   'conv2d_lanes', 'conv2d_colanes', 'conv2d_colanes_weight', 'conv2d_texture', 'groupnorm', 'groupnorm_backward_input',
-  'groupnorm_backward_params', 'reduce', 'attention', 'attention_lanes', 'attention_backward_q', 'attention_backward_kv',
+  'groupnorm_backward_params', 'groupnorm_lanes', 'reduce', 'attention', 'attention_lanes', 'attention_backward_q', 'attention_backward_kv',
   'matmul', 'matmul_vec4', 'matmul_colanes', 'matmul_texture', 'channels',
 ] as const;
 
@@ -140,14 +140,17 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   const dgamma = gpu.tensor([C], 'autotune');
   const dbeta = gpu.tensor([C], 'autotune');
   const gn = { groups: 8, silu: true };
-  const styleBefore = gpu.policy.reduce;
-  for (const style of ['tree', 'serial'] as const) {
-    candidates[`reduce.${style}`] = () => {
-      gpu.policy.set({ reduce: style });
+  // 'lanes' (groupnorm_lanes.wgsl) is a third candidate where 8-lane subgroups exist; the reduction style
+  // is still chosen between the first two (it also serves the bias sums and the 7×7 GroupNorms).
+  const before = { reduce: gpu.policy.reduce, groupnorm: gpu.policy.groupnorm };
+  const gnStyles = [['tree', 'reduce'], ['serial', 'reduce'], ...(gpu.hasSubgroups8 ? [['tree', 'lanes'] as const] : [])] as const;
+  for (const [reduce, groupnorm] of gnStyles) {
+    candidates[groupnorm === 'lanes' ? 'groupnorm.lanes' : `reduce.${reduce}`] = () => {
+      gpu.policy.set({ reduce, groupnorm });
       const f = groupNormForward(gpu, x, gamma, beta, gn, { y });
       groupNormBackward(gpu, y, x, gamma, beta, f.stats, gn, { dx, dgamma, dbeta });
       f.stats.release();
-      gpu.policy.set({ reduce: styleBefore });
+      gpu.policy.set(before);
     };
   }
   // Attention at a 7×7 bottleneck, forward and backward.
@@ -208,6 +211,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     conv: { forward: fastest('forward', first), backwardInput: fastest('backwardInput', first), backwardWeight: fastest('backwardWeight', first) },
     convByShape,
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
+    groupnorm: (ms['groupnorm.lanes'] ?? Infinity) < Math.min(ms['reduce.serial'], ms['reduce.tree']) ? 'lanes' : 'reduce',
     attention: (['rows4', 'lanes8'] as const).reduce<AttentionVariant>((best, v) => ((ms[`attention.${v}`] ?? Infinity) < ms[`attention.${best}`] ? v : best), 'row'),
     copy: ms['concat.copies'] < ms['concat.kernel'] ? 'copies' : 'kernel',
     matmul: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmul.${v}`] ?? Infinity) < ms[`matmul.${best}`] ? v : best), 'tiled'),

@@ -1,13 +1,15 @@
 // GroupNorm and fused GroupNorm→SiLU in the op table (test/ops/table.ts): forward (y and the saved
-// statistics) and backward (dx, dγ, dβ) under both reduction designs, with the twin's gradients against
-// finite differences.
+// statistics) and backward (dx, dγ, dβ) under both reduction designs and the subgroup kernels ('lanes':
+// where H·W is not a multiple of 4 or subgroups of 8 are missing, that variant runs the tree kernels), with
+// the twin's gradients against finite differences.
 import { groupNormBackward, groupNormForward } from '../../src/ops/groupnorm.ts';
 import type { ReduceStyle } from '../../src/ops/reduce.ts';
 import { groupNormBackwardRef, groupNormForwardRef, type GNShape } from '../reference/groupnorm.ts';
 import { seeded, type OpCase, type OpSpec } from './spec.ts';
 
 interface GNCase { N: number; C: number; H: number; W: number; G: number; silu: boolean }
-const REDUCE_STYLES: readonly ReduceStyle[] = ['tree', 'serial'];
+const GN_VARIANTS = ['tree', 'serial', 'lanes'] as const;
+const gnPolicy = (v: string) => (v === 'lanes' ? { groupnorm: 'lanes' as const } : { reduce: v as ReduceStyle, groupnorm: 'reduce' as const });
 const gn = (N: number, C: number, H: number, W: number, G: number, silu: boolean): GNCase => ({ N, C, H, W, G, silu });
 const GN_CASES: OpCase<GNCase>[] = [
   ...[false, true].flatMap((silu) => [
@@ -15,6 +17,7 @@ const GN_CASES: OpCase<GNCase>[] = [
     { label: 'odd: 7×7, 3 groups, batch 3', s: gn(3, 6, 7, 7, 3, silu), tags: ['test'] as const },
     { label: 'odd: 5 channels in 5 groups', s: gn(1, 5, 7, 7, 5, silu), tags: ['test'] as const },
     { label: '14×14', s: gn(3, 12, 14, 14, 4, silu), tags: ['test'] as const },
+    { label: 'odd: 5 channels, 2×2 planes, batch 3', s: gn(3, 5, 2, 2, 5, silu), tags: ['test'] as const },
     { label: 'a 1×1 plane', s: gn(1, 7, 1, 1, 1, silu), tags: ['test'] as const },
   ].map((c) => ({ ...c, label: `${c.label}${silu ? ', then SiLU' : ''}` }))),
   { label: 'smoke', s: gn(2, 8, 7, 7, 4, true), tags: ['smoke'] },
@@ -31,8 +34,8 @@ const gnOpts = (s: GNCase) => ({ groups: s.G, silu: s.silu });
 const gnSize = (s: GNCase) => s.N * s.C * s.H * s.W;
 
 export const groupNormForwardSpec: OpSpec<GNCase> = {
-  name: 'groupnorm', direction: 'forward', variants: REDUCE_STYLES, cases: GN_CASES, dims: gnDims,
-  policy: (v) => ({ reduce: v as ReduceStyle }),
+  name: 'groupnorm', direction: 'forward', variants: GN_VARIANTS, cases: GN_CASES, dims: gnDims,
+  policy: gnPolicy,
   inputs: (s) => { const { x, gamma, beta } = gnInputs(s); return { x, gamma, beta }; },
   outputs: (s) => ({ y: [s.N, s.C, s.H, s.W], stats: [s.N * s.G, 2] }),
   setup: (gpu, s, t, o) => ({ run: () => groupNormForward(gpu, t.x, t.gamma, t.beta, gnOpts(s), { y: o.y, stats: o.stats }) }),
@@ -47,8 +50,8 @@ export const groupNormForwardSpec: OpSpec<GNCase> = {
 };
 
 export const groupNormBackwardSpec: OpSpec<GNCase> = {
-  name: 'groupnorm', direction: 'backward', variants: REDUCE_STYLES, cases: GN_CASES, dims: gnDims,
-  policy: (v) => ({ reduce: v as ReduceStyle }),
+  name: 'groupnorm', direction: 'backward', variants: GN_VARIANTS, cases: GN_CASES, dims: gnDims,
+  policy: gnPolicy,
   inputs: gnInputs,
   outputs: (s) => ({ dx: [s.N, s.C, s.H, s.W], dgamma: [s.C], dbeta: [s.C] }),
   setup: (gpu, s, t, o) => {
