@@ -45,7 +45,7 @@ describe('data batching', () => {
 });
 
 describe('gradient routing sums', () => {
-  for (const n of [1, 7, 4099]) {
+  for (const n of [1, 7, 4099, 4100]) { // 4100: the vec4 kernel (elementwise4.wgsl)
     it(`accumulate out += alpha·a, n=${n}`, async () => {
       const gpu = await getGpu();
       const a = randArray(n, 122);

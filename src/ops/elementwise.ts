@@ -6,13 +6,23 @@ import { expectShape, output } from './check.ts';
 
 type Entry = 'axpby' | 'scale' | 'mul' | 'silu_forward' | 'silu_backward';
 
+/** Entries with a four-at-a-time twin in elementwise4.wgsl (used when the size is a multiple of 4). */
+const VEC4: ReadonlySet<string> = new Set(['axpby', 'scale', 'mul', 'accumulate']);
+
 function ew(gpu: Gpu, op: string, entry: Entry, a: Tensor, b: Tensor | null, alpha: number, beta: number, out?: Tensor): Tensor {
   if (b) expectShape(op, 'b', b, a.shape);
   const y = output(op, 'out', out, a.shape, () => gpu.tensor(a.shape, op));
   const bind: Record<string, Tensor> = { a, out: y };
   if (b) bind.b = b;
-  gpu.run(gpu.kernel('elementwise', entry), { params: { n: a.size, alpha, beta }, bind, invocations: a.size });
+  runFlat(gpu, entry, a.size, alpha, beta, bind);
   return y;
+}
+
+/** Runs a flat kernel over n floats: its elementwise4.wgsl twin, a vec4 per invocation, when n % 4 = 0. */
+function runFlat(gpu: Gpu, entry: Entry | 'accumulate', n: number, alpha: number, beta: number, bind: Record<string, Tensor>): void {
+  const params = { n, alpha, beta };
+  if (n % 4 === 0 && VEC4.has(entry)) gpu.run(gpu.kernel('elementwise4', `${entry}4` as 'axpby4'), { params, bind, invocations: n / 4 });
+  else gpu.run(gpu.kernel('elementwise', entry), { params, bind, invocations: n });
 }
 
 /** t[:] = value (poisoning outputs in tests, zeroing accumulators). */
@@ -31,7 +41,7 @@ export const scale = (gpu: Gpu, a: Tensor, alpha: number, out?: Tensor) => ew(gp
 /** out += alpha·a, in place on out. */
 export function accumulate(gpu: Gpu, out: Tensor, a: Tensor, alpha = 1): Tensor {
   expectShape('accumulate', 'a', a, out.shape);
-  gpu.run(gpu.kernel('elementwise', 'accumulate'), { params: { n: a.size, alpha, beta: 0 }, bind: { a, out }, invocations: a.size });
+  runFlat(gpu, 'accumulate', a.size, alpha, 0, { a, out });
   return out;
 }
 

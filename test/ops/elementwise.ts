@@ -9,6 +9,7 @@ interface FlatCase { n: number }
 const FLAT_CASES: OpCase<FlatCase>[] = [
   { label: 'one element', s: { n: 1 }, tags: ['test'] },
   { label: 'odd: 7', s: { n: 7 }, tags: ['test'] },
+  { label: 'one vec4: 4 (sizes that are multiples of 4 run elementwise4.wgsl)', s: { n: 4 }, tags: ['test'] },
   { label: '1000: a partial last workgroup', s: { n: 1000 }, tags: ['test'] },
   { label: 'odd: batch 3, 5 channels, 7×7', s: { n: 3 * 5 * 7 * 7 }, tags: ['test'] },
   { label: 'smoke', s: { n: 2 * 8 * 7 * 7 }, tags: ['smoke'] },
