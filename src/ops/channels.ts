@@ -15,9 +15,14 @@ export function addChannel(gpu: Gpu, x: Tensor, e: Tensor, out?: Tensor): Tensor
   const [N, C, H, W] = x.shape;
   expectShape(op, 'e', e, [N, C]);
   const y = output(op, 'out', out, x.shape, () => gpu.tensor(x.shape, op));
-  gpu.run(gpu.kernel('channels', 'add_channel'), {
-    params: { N, Ca: C, S: H * W, ...noParams }, bind: { a: x, b: e, out: y }, invocations: x.size,
-  });
+  if ((H * W) % 4 === 0) {
+    // Four floats per invocation (elementwise4.wgsl): no vec4 straddles two channel planes.
+    gpu.run(gpu.kernel('elementwise4', 'add_channel4'), { params: { n: x.size, alpha: 0, beta: 0, S: H * W }, bind: { a: x, e, out: y }, invocations: x.size / 4 });
+  } else {
+    gpu.run(gpu.kernel('channels', 'add_channel'), {
+      params: { N, Ca: C, S: H * W, ...noParams }, bind: { a: x, b: e, out: y }, invocations: x.size,
+    });
+  }
   return y;
 }
 

@@ -20,9 +20,8 @@ function ew(gpu: Gpu, op: string, entry: Entry, a: Tensor, b: Tensor | null, alp
 
 /** Runs a flat kernel over n floats: its elementwise4.wgsl twin, a vec4 per invocation, when n % 4 = 0. */
 function runFlat(gpu: Gpu, entry: Entry | 'accumulate', n: number, alpha: number, beta: number, bind: Record<string, Tensor>): void {
-  const params = { n, alpha, beta };
-  if (n % 4 === 0 && VEC4.has(entry)) gpu.run(gpu.kernel('elementwise4', `${entry}4` as 'axpby4'), { params, bind, invocations: n / 4 });
-  else gpu.run(gpu.kernel('elementwise', entry), { params, bind, invocations: n });
+  if (n % 4 === 0 && VEC4.has(entry)) gpu.run(gpu.kernel('elementwise4', `${entry}4` as 'axpby4'), { params: { n, alpha, beta, S: 0 }, bind, invocations: n / 4 });
+  else gpu.run(gpu.kernel('elementwise', entry), { params: { n, alpha, beta }, bind, invocations: n });
 }
 
 /** t[:] = value (poisoning outputs in tests, zeroing accumulators). */

@@ -62,10 +62,11 @@ export interface ShaderKernels {
   'elementwise.scale': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'out' };
   'elementwise.silu_backward': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'b' | 'out' };
   'elementwise.silu_forward': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'out' };
-  'elementwise4.accumulate4': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'out' };
-  'elementwise4.axpby4': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'b' | 'out' };
-  'elementwise4.mul4': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'b' | 'out' };
-  'elementwise4.scale4': { params: 'n' | 'alpha' | 'beta'; bind: 'a' | 'out' };
+  'elementwise4.accumulate4': { params: 'n' | 'alpha' | 'beta' | 'S'; bind: 'a' | 'out' };
+  'elementwise4.add_channel4': { params: 'n' | 'alpha' | 'beta' | 'S'; bind: 'a' | 'out' | 'e' };
+  'elementwise4.axpby4': { params: 'n' | 'alpha' | 'beta' | 'S'; bind: 'a' | 'b' | 'out' };
+  'elementwise4.mul4': { params: 'n' | 'alpha' | 'beta' | 'S'; bind: 'a' | 'b' | 'out' };
+  'elementwise4.scale4': { params: 'n' | 'alpha' | 'beta' | 'S'; bind: 'a' | 'out' };
   'embedding.class_add': { params: 'N' | 'D' | 'classes' | 't_float'; bind: 't' | 'table' | 'acc' };
   'embedding.class_backward': { params: 'N' | 'D' | 'classes' | 't_float'; bind: 't' | 'dacc' | 'dtable' };
   'embedding.timestep': { params: 'N' | 'D' | 'classes' | 't_float'; bind: 't' | 'out' };

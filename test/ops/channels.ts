@@ -16,6 +16,7 @@ const CHAN_CASES: OpCase<ChanCase>[] = [
   { label: 'UNet level 1', s: chan(2, 16, 8, 14, 14), tags: ['test'] },
   { label: 'odd: 7×7, C not a multiple of 4, batch 3', s: chan(3, 5, 3, 7, 7), tags: ['test'] },
   { label: 'one channel, a 1×3 map', s: chan(1, 1, 2, 1, 3), tags: ['test'] },
+  { label: 'odd: 2×2 planes (a vec4 each: elementwise4.wgsl), 5 channels, batch 3', s: chan(3, 5, 3, 2, 2), tags: ['test'] },
   { label: 'smoke', s: chan(1, 4, 3, 7, 7), tags: ['smoke'] },
   { label: 'small L1 (skip concat, upsample to 28×28)', s: chan(16, 64, 64, 14, 14), tags: ['unet'] },
 ];
