@@ -14,7 +14,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   let i = id % p.L;
   let h = (id / p.L) % p.heads;
   let n = id / (p.L * p.heads);
-  let D = p.C / p.heads;
+  let D = head_dim();
   var q: array<f32, MAX_D>;
   var acc: array<f32, MAX_D>;
   for (var c = 0u; c < D; c++) { q[c] = qkv[qkv_index(n, 0u, h, c, i)] * p.scale; acc[c] = 0.0; }
@@ -38,7 +38,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 fn forward4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = rows4(linear_index(gid, nwg, 64u));
   if (!t.ok) { return; }
-  let D = p.C / p.heads;
+  let D = head_dim();
   var q4: array<vec4f, MAX_D>;
   var acc4: array<vec4f, MAX_D>;
   for (var c = 0u; c < D; c++) {

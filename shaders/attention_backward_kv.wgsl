@@ -17,7 +17,7 @@ fn backward_kv(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let j = id % p.L;
   let h = (id / p.L) % p.heads;
   let n = id / (p.L * p.heads);
-  let D = p.C / p.heads;
+  let D = head_dim();
   var k: array<f32, MAX_D>;
   var v: array<f32, MAX_D>;
   var dk: array<f32, MAX_D>;
@@ -53,7 +53,7 @@ fn backward_kv(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 fn backward_kv4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = rows4(linear_index(gid, nwg, 64u));
   if (!t.ok) { return; }
-  let D = p.C / p.heads;
+  let D = head_dim();
   var k4: array<vec4f, MAX_D>;
   var v4: array<vec4f, MAX_D>;
   var dk4: array<vec4f, MAX_D>;

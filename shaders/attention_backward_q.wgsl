@@ -19,7 +19,7 @@ fn backward_q(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   let i = id % p.L;
   let h = (id / p.L) % p.heads;
   let n = id / (p.L * p.heads);
-  let D = p.C / p.heads;
+  let D = head_dim();
   var q: array<f32, MAX_D>;
   var g: array<f32, MAX_D>;
   var dq: array<f32, MAX_D>;
@@ -50,7 +50,7 @@ fn backward_q(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 fn backward_q4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = rows4(linear_index(gid, nwg, 64u));
   if (!t.ok) { return; }
-  let D = p.C / p.heads;
+  let D = head_dim();
   var q4: array<vec4f, MAX_D>;
   var g4: array<vec4f, MAX_D>;
   var dq4: array<vec4f, MAX_D>;

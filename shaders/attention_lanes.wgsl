@@ -35,7 +35,7 @@ fn lane8(wid: vec3u, l: u32) -> Lane8 {
   let n = wid.z;
   let h = wid.y;
   let row = wid.x * 8u + l;
-  let D = p.C / p.heads;
+  let D = head_dim();
   return Lane8(n, h, row, min(row, p.L - 1u), part_base(n, 0u, h), part_base(n, 1u, h), part_base(n, 2u, h),
     (n * p.C + h * D) * p.L, (n * p.heads + h) * p.L);
 }
@@ -44,7 +44,7 @@ fn lane8(wid: vec3u, l: u32) -> Lane8 {
 fn forward8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let t = lane8(wid, l);
   let i = t.i;
-  let D = p.C / p.heads;
+  let D = head_dim();
   let kb = t.kb;
   let vb = t.vb;
   var q: array<f32, MAX_D>;
@@ -96,7 +96,7 @@ fn forward8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) 
 fn backward_q8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let t = lane8(wid, l);
   let i = t.i;
-  let D = p.C / p.heads;
+  let D = head_dim();
   let qb = t.qb;
   let kb = t.kb;
   let vb = t.vb;
@@ -150,7 +150,7 @@ fn backward_q8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_i
 fn backward_kv8(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let t = lane8(wid, l); // here the rows are keys
   let j = t.i;
-  let D = p.C / p.heads;
+  let D = head_dim();
   let qb = t.qb;
   let kb = t.kb;
   let vb = t.vb;

@@ -16,6 +16,14 @@ struct Attn {
 
 @group(0) @binding(0) var<uniform> p: Attn;
 
+// The head dimension D = C / heads as a pipeline constant (src/ops/attention.ts sets it; 0 reads it from
+// p): loops over D channels then have a constant bound, which the compiler unrolls, and the per-row arrays
+// they index become registers instead of memory (on lavapipe every write of an array element inside a
+// loop is a blend and a store; forward and backward 3× at the tiny UNet's bottleneck).
+override HD: u32 = 0u;
+
+fn head_dim() -> u32 { return select(p.C / p.heads, HD, HD != 0u); }
+
 // element c of the q/k/v vector of position l, head h, batch n (part 0 = q, 1 = k, 2 = v)
 fn qkv_index(n: u32, part: u32, h: u32, c: u32, l: u32) -> u32 {
   let D = p.C / p.heads;

@@ -53,6 +53,11 @@ function plan(variant: AttentionVariant, p: { N: number; L: number; heads: numbe
     : { suffix: '', invocations: p.N * p.heads * p.L };
 }
 
+/** The head dimension as the kernels' pipeline constant HD (attention_shared.wgsl: their loops then unroll). */
+function headDim(p: { C: number; heads: number }): Record<string, number> {
+  return { HD: p.C / p.heads };
+}
+
 export const attentionForward = scopedOp(function attentionForward(gpu: Gpu, qkv: Tensor, heads = 1, into: Partial<AttentionOut> = {}, variant?: AttentionVariant): AttentionOut {
   const op = 'attention_forward';
   const p = geometry(op, qkv, heads);
@@ -62,11 +67,11 @@ export const attentionForward = scopedOp(function attentionForward(gpu: Gpu, qkv
   const lse = output(op, 'lse', into.lse, [p.N, heads, p.L], () => gpu.tensor([p.N, heads, p.L], op));
   const v = variant ?? gpu.policy.attention;
   if (lanes8Runs(gpu, v, p)) {
-    gpu.run(gpu.kernel('attention_lanes', 'forward8'), { params: p, bind: { qkv, o, lse }, workgroups: [Math.ceil(p.L / 8), p.heads, p.N] });
+    gpu.run(gpu.kernel('attention_lanes', 'forward8', headDim(p)), { params: p, bind: { qkv, o, lse }, workgroups: [Math.ceil(p.L / 8), p.heads, p.N] });
     return { o, lse };
   }
   const k = plan(v, p);
-  gpu.run(gpu.kernel('attention', `forward${k.suffix}`), { params: p, bind: { qkv, o, lse }, invocations: k.invocations });
+  gpu.run(gpu.kernel('attention', `forward${k.suffix}`, headDim(p)), { params: p, bind: { qkv, o, lse }, invocations: k.invocations });
   return { o, lse };
 });
 
@@ -87,11 +92,11 @@ export const attentionBackward = scopedOp(function attentionBackward(
   const common = { qkv, lse: fwd.lse, dout, dqkv, delta };
   if (lanes8Runs(gpu, v, p)) {
     const workgroups: [number, number, number] = [Math.ceil(p.L / 8), p.heads, p.N];
-    gpu.run(gpu.kernel('attention_lanes', 'backward_q8'), { params: p, bind: { qkv, o_in: fwd.o, lse_in: fwd.lse, dout, dqkv, delta }, workgroups });
-    gpu.run(gpu.kernel('attention_lanes', 'backward_kv8'), { params: p, bind: { qkv, lse_in: fwd.lse, dout, dqkv, delta_in: delta }, workgroups });
+    gpu.run(gpu.kernel('attention_lanes', 'backward_q8', headDim(p)), { params: p, bind: { qkv, o_in: fwd.o, lse_in: fwd.lse, dout, dqkv, delta }, workgroups });
+    gpu.run(gpu.kernel('attention_lanes', 'backward_kv8', headDim(p)), { params: p, bind: { qkv, lse_in: fwd.lse, dout, dqkv, delta_in: delta }, workgroups });
   } else {
-    gpu.run(gpu.kernel('attention_backward_q', `backward_q${k.suffix}`), { params: p, bind: { ...common, o: fwd.o }, invocations: k.invocations });
-    gpu.run(gpu.kernel('attention_backward_kv', `backward_kv${k.suffix}`), { params: p, bind: common, invocations: k.invocations });
+    gpu.run(gpu.kernel('attention_backward_q', `backward_q${k.suffix}`, headDim(p)), { params: p, bind: { ...common, o: fwd.o }, invocations: k.invocations });
+    gpu.run(gpu.kernel('attention_backward_kv', `backward_kv${k.suffix}`, headDim(p)), { params: p, bind: common, invocations: k.invocations });
   }
   if (ownDelta) delta.release();
   return dqkv;
