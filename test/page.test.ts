@@ -18,6 +18,7 @@ import { buildAndServe, launch } from './browser.ts';
 import { createNodeGpu } from '../src/platform/node.ts';
 import { Classifier, classifierBytes } from '../src/model/classifier.ts';
 import { readCheckpointMeta } from '../src/io/checkpoint.ts';
+import { DEFAULT_SAMPLING, formatGuidanceInterval } from '../src/diffusion/sampler.ts';
 import { zipSync } from 'fflate';
 import { BLUE, folderOf, pngBytes, RED } from './image-fixtures.ts';
 
@@ -238,13 +239,13 @@ describe('browser trainer page', () => {
     expect(await page.$eval('[data-testid="sample-grid"]', (c) => (c as HTMLCanvasElement).toDataURL())).not.toBe(before);
     await page.screenshot({ path: 'test/artifacts/browser-pretrained.png', fullPage: true });
     // The guidance interval field holds the default and refuses a reversed interval before sampling.
-    expect(await page.$eval('[data-testid="guidance-interval"]', (e) => (e as HTMLInputElement).value)).toBe('all');
+    expect(await page.$eval('[data-testid="guidance-interval"]', (e) => (e as HTMLInputElement).value)).toBe(formatGuidanceInterval(DEFAULT_SAMPLING.guidanceInterval));
     await setValue('guidance-interval', '5,0.3');
     await page.click('[data-testid="sample"]');
     await waitText('error', '^guide at σ: the guidance interval must be σ_lo,σ_hi');
-    // A valid interval reaches the sampler: a few steps guided only at σ ∈ (0.3, 5].
+    // A valid interval other than the default reaches the sampler: a few steps guided only at σ ∈ (1, 20].
     await setValue('sample-steps', '4');
-    await setValue('guidance-interval', '0.3,5');
+    await setValue('guidance-interval', '1,20');
     await page.click('[data-testid="sample"]');
     await waitText('status', '^sampled with ddim, 4 steps');
     expect(await page.$eval('[data-testid="error"]', (e) => (e as HTMLElement).hidden)).toBe(true);
