@@ -45,7 +45,8 @@ export function tuneSummary(t: unknown): TuneSummary | null {
   const cell = (dir: string, cls: string): TuneCell => ({ chosen: p.convByShape?.[`${dir}|${cls}`] ?? '—', times: timed(r, `conv.${dir}.${cls}.`) });
   return {
     reduce: { chosen: p.reduce ?? '—', times: timed(r, 'reduce.') },
-    ...(p.groupnorm ? { groupnorm: { chosen: p.groupnorm, times: timed(r, 'groupnorm.') } } : {}),
+    // GroupNorm's candidates are the two reduction styles ('reduce') and, where measured, 'lanes'.
+    ...(p.groupnorm ? { groupnorm: { chosen: p.groupnorm, times: [timed(r, 'reduce.'), timed(r, 'groupnorm.')].filter((x) => x).join(', ') } } : {}),
     attention: { chosen: p.attention ?? '—', times: timed(r, 'attention.') },
     ...(p.matmul ? { matmul: { chosen: p.matmul, times: timed(r, 'matmul.') } } : {}),
     ...(p.copy ? { concat: { chosen: p.copy, times: timed(r, 'concat.') } } : {}),

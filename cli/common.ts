@@ -111,7 +111,9 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--eta <x>', 'DDIM stochasticity η (0 deterministic, 1 = DDPM-like)', num('eta', 0, 10), d.eta)
     .option('--spacing <s>', "timestep spacing (default: diffusers' for the sampler — leading for ddpm/ddim, linspace for the others)", oneOf('spacing', ['leading', 'trailing', 'linspace'] as const))
     .option('--guidance <s>', `classifier-free guidance scale (class-conditional models; default ${d.guidance})`, num('guidance', 0, 100))
-    .option('--guidance-interval <lo,hi>', `guide only at noise levels σ = √(1−ᾱ)/√ᾱ in (lo, hi], or "all" (Kynkäänniemi et al. 2024; default ${formatGuidanceInterval(d.guidanceInterval)}); other steps run the conditional half alone`, guidanceInterval)
+    .option('--guidance-interval <lo,hi>', `guide only at noise levels σ = √(1−ᾱ)/√ᾱ in (lo, hi], or "all" (Kynkäänniemi et al. 2024; default ${formatGuidanceInterval(d.guidanceInterval)}); other steps run the conditional half alone`,
+      // Commander replaces a parser's null by a placeholder, so "all" stays the string until samplingFromOpts.
+      (v: string) => guidanceInterval(v) ?? 'all')
     .option('--no-clip', 'ddpm/ddim: do not clamp x̂0 to [−1, 1] (clip_sample, on by default; the other samplers never clamp, as in diffusers)')
     .option('--no-clipped-eps', "step with the model's raw ε̂ instead of the one re-derived from the clipped x̂0 (use_clipped_model_output)")
     .option('--dynamic-threshold <q>', "Imagen's dynamic thresholding at quantile q instead of the static clamp", num('dynamic-threshold', 0.5, 1))
@@ -149,7 +151,8 @@ export function samplingFromOpts(o: Record<string, any>, T: number, conditional:
   return {
     sampler: o.sampler as SamplerName, steps, eta: o.eta as number, spacing: o.spacing as TimestepSpacing | undefined,
     guidance: conditional ? ((o.guidance as number | undefined) ?? DEFAULT_SAMPLING.guidance) : undefined,
-    guidanceInterval: conditional ? ((o.guidanceInterval as [number, number] | null | undefined) ?? DEFAULT_SAMPLING.guidanceInterval) : null,
+    // "all" (guide every step) must not fall back to the default interval.
+    guidanceInterval: conditional ? (o.guidanceInterval === 'all' ? null : ((o.guidanceInterval as [number, number] | undefined) ?? DEFAULT_SAMPLING.guidanceInterval)) : null,
     clip: o.sampler === 'ddim' || o.sampler === 'ddpm' ? (o.clip as boolean) : false, clippedModelOutput: o.clippedEps as boolean,
     dynamicThreshold: o.dynamicThreshold !== undefined ? { quantile: o.dynamicThreshold as number, maxValue: o.thresholdMax as number } : null,
     precision: o.precision as Precision,

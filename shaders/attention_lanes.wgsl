@@ -27,7 +27,7 @@ fn dot8(q: ptr<function, array<f32, MAX_D>>, c8: u32, x: f32) -> f32 {
 
 // The rows of one workgroup: image n, head h, this lane's row (row; i = row clamped to L − 1: lanes past L
 // compute row L − 1 and store nothing), and part_base of q, k, v, the start of head h's channels in o / dO
-// (ob) and row 0 of (n, h) in lse / Δ (lb). (The head dimension p.C / p.heads is not in it: a value built
+// (ob) and row 0 of (n, h) in lse / Δ (lb). (The head dimension head_dim() is not in it: a value built
 // with the lane's row is not subgroup-uniform for WGSL, and loops bounded by it could not shuffle.)
 struct Lane8 { n: u32, h: u32, row: u32, i: u32, qb: u32, kb: u32, vb: u32, ob: u32, lb: u32 }
 

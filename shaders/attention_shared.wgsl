@@ -1,5 +1,5 @@
 // attention_shared.wgsl — what the attention kernels share; included by attention.wgsl (forward),
-// attention_backward_q.wgsl and attention_backward_kv.wgsl.
+// attention_backward_q.wgsl, attention_backward_kv.wgsl and attention_lanes.wgsl.
 // Multi-head self-attention over the L = H·W positions of a feature map, fused:
 // O = softmax(Q·Kᵀ·scale)·V per head, never materialising the L×L matrix (online softmax).
 // Input is the 1×1-conv qkv projection in NCHW layout, qkv[n, 3C, L]: Q = channels [0, C), K = [C, 2C),
@@ -26,7 +26,7 @@ fn head_dim() -> u32 { return select(p.C / p.heads, HD, HD != 0u); }
 
 // element c of the q/k/v vector of position l, head h, batch n (part 0 = q, 1 = k, 2 = v)
 fn qkv_index(n: u32, part: u32, h: u32, c: u32, l: u32) -> u32 {
-  let D = p.C / p.heads;
+  let D = head_dim();
   return ((n * 3u + part) * p.C + h * D + c) * p.L + l;
 }
 
@@ -42,7 +42,7 @@ fn qkv_at(n: u32, part: u32, h: u32, c: u32, l: u32) -> f32 {
 // Offset of element (c = 0, l = 0) of part (0 q, 1 k, 2 v) of head h in image n; element (c, l) is at
 // + c·L + l.
 fn part_base(n: u32, part: u32, h: u32) -> u32 {
-  return ((n * 3u + part) * p.C + h * (p.C / p.heads)) * p.L;
+  return ((n * 3u + part) * p.C + h * head_dim()) * p.L;
 }
 
 // qb, kb, vb: part_base of q, k, v; ob: start of head h's channels in o / dO; lb: row 0 of (n, h) in lse / Δ.
@@ -60,7 +60,7 @@ fn rows4(id: u32) -> Rows4 {
   t.qb = part_base(t.n, 0u, t.h);
   t.kb = part_base(t.n, 1u, t.h);
   t.vb = part_base(t.n, 2u, t.h);
-  t.ob = (t.n * p.C + t.h * (p.C / p.heads)) * p.L;
+  t.ob = (t.n * p.C + t.h * head_dim()) * p.L;
   t.lb = (t.n * p.heads + t.h) * p.L;
   return t;
 }

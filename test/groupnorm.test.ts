@@ -1,6 +1,6 @@
 // GroupNorm and fused GroupNorm→SiLU, forward and backward (input, γ, β), against the CPU twin.
 import { describe, expect, it } from 'vitest';
-import { groupNormForward } from '../src/ops/groupnorm.ts';
+import { groupNormBackward, groupNormForward } from '../src/ops/groupnorm.ts';
 import { useGpu } from './helpers.ts';
 import { groupNormBackwardSpec, groupNormForwardSpec } from './ops/groupnorm.ts';
 import { checkOp, checkTwinGradients } from './ops/check.ts';
@@ -13,6 +13,26 @@ describe('groupnorm', () => {
     checkOp(spec, getGpu);
     checkTwinGradients(spec);
   }
+
+  it("'lanes' runs its own kernels where 8-lane subgroups exist and H·W is a multiple of 4, else the reduction style's; the trace says which", async () => {
+    const gpu = await getGpu();
+    const kernelsFor = async (H: number) => {
+      const x = gpu.tensor([3, 6, H, H]);
+      const [gamma, beta] = [gpu.tensor([6]), gpu.tensor([6])];
+      gpu.trace = [];
+      await gpu.policy.using({ groupnorm: 'lanes', reduce: 'serial' }, () => {
+        const f = groupNormForward(gpu, x, gamma, beta, { groups: 3, silu: true });
+        groupNormBackward(gpu, x, x, gamma, beta, f.stats, { groups: 3, silu: true });
+      });
+      const t = [...gpu.trace];
+      gpu.trace = null;
+      return t;
+    };
+    const lanes = ['groupnorm_lanes.forward_lanes', 'groupnorm_lanes.backward_lanes', 'groupnorm_lanes.params_sum'];
+    const serial = ['groupnorm.forward_serial', 'groupnorm_backward_input.backward_input_serial', 'groupnorm_backward_params.backward_params_serial'];
+    expect(await kernelsFor(6)).toEqual(gpu.hasSubgroups8 ? lanes : serial); // 36 = 4·9
+    expect(await kernelsFor(7)).toEqual(serial); // 49: not a multiple of 4
+  });
 
   it('rejects channels not divisible by groups and mismatched affine sizes', async () => {
     const gpu = await getGpu();

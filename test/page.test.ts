@@ -249,7 +249,7 @@ describe('browser trainer page', () => {
     await page.click('[data-testid="sample"]');
     await waitText('status', '^sampled with ddim, 4 steps');
     expect(await page.$eval('[data-testid="error"]', (e) => (e as HTMLElement).hidden)).toBe(true);
-    await setValue('guidance-interval', 'all');
+    await setValue('guidance-interval', formatGuidanceInterval(DEFAULT_SAMPLING.guidanceInterval));
     await setValue('sample-steps', '25');
     expect(problems).toEqual([]);
   });

@@ -103,10 +103,13 @@ describe('shipped model', () => {
     expect(() => run('--about', join(dir, 'about.json'), '--no-ema')).toThrow(/--no-ema: .* is a model-only file/);
   });
 
-  it('--guidance-interval is named in what sample prints; a reversed one is a usage error before sampling', () => {
+  it('--guidance-interval is named in what sample prints ("all" guides every step; guidance 1 ignores the default interval); a reversed one is a usage error before sampling', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wd-gi-'));
     const run = (...extra: string[]) => execFileSync(join('node_modules', '.bin', 'tsx'), ['cli/sample.ts', '--checkpoint', 'mnist-tiny', '--n', '2', '--steps', '3', '--class', 'all', '--no-autotune', '--out', join(dir, 'g.png'), ...extra], { encoding: 'utf8', stdio: 'pipe' });
     expect(run('--guidance', '2', '--guidance-interval', '0.3,5')).toMatch(/ddim, 3 steps, η 1, guidance 2 in σ \(0\.3, 5\]/);
+    expect(run('--guidance', '1.25', '--guidance-interval', 'all')).toMatch(/ddim, 3 steps, η 1, guidance 1\.25\)/);
+    expect(run()).toMatch(/ddim, 3 steps, η 1, guidance 1\.35 in σ \(0\.3, 5\]\)/); // the defaults
+    expect(run('--guidance', '1')).toMatch(/ddim, 3 steps, η 1, guidance 1 in σ \(0\.3, 5\]\)|ddim, 3 steps, η 1, guidance 1\)/);
     expect(() => run('--guidance-interval', '5,0.3')).toThrow(/--guidance-interval: the guidance interval must be σ_lo,σ_hi with 0 ≤ σ_lo < σ_hi/);
   });
 });

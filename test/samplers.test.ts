@@ -229,7 +229,10 @@ describe('guidance in a limited σ interval', () => {
       expectClose(`interval (${c.interval.join(', ')}]`, got, await byHand(gpu, m, c.guided, c.labels), 0, 0);
     }
     await expect(sample(gpu, m, schedule, { ...base, guidanceInterval: [2, 1] })).rejects.toThrow(/guidance interval must be σ_lo,σ_hi/);
-    await expect(sample(gpu, m, schedule, { ...base, guidance: 1, guidanceInterval: [0.3, 5] })).rejects.toThrow(/a guidance interval needs guidance/);
+    // Without guidance an interval (e.g. the default one) changes nothing: every step runs the class alone.
+    const unguided = await sample(gpu, m, schedule, { ...base, guidance: 1, guidanceInterval: null });
+    expectClose('guidance 1 with an interval', await sample(gpu, m, schedule, { ...base, guidance: 1, guidanceInterval: [0.3, 5] }), unguided, 0, 0);
+    await expect(sample(gpu, m, schedule, { ...base, guidance: 1, guidanceInterval: [5, 0.3] })).rejects.toThrow(/guidance interval must be σ_lo,σ_hi/);
     m.destroy();
   });
 });

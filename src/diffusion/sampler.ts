@@ -27,6 +27,7 @@ export interface SampleOptions extends PlanOptions {
   /**
    * Guide only at noise levels σ = √(1−ᾱ)/√ᾱ in (lo, hi] (Kynkäänniemi et al. 2024, "Applying guidance in a
    * limited interval"); the other steps run the conditional half alone (half the batch). null = every step.
+   * Without guidance (1 or undefined) it is checked and otherwise ignored.
    * The model then keeps both passes (batch n and 2n) built. With DPM-Solver++ 2M, the first step after a
    * switch extrapolates from an x̂0 of the other guidance mode (the paper used Heun; only DDIM was measured).
    */
@@ -74,8 +75,9 @@ export async function sample(gpu: Gpu, model: UNet, schedule: NoiseSchedule, o: 
   const resample = init?.resample ?? 1;
   if (resample > 1 && plan.multistep) throw new Error(`sample: resampling (RePaint) needs a single-step sampler, not ${o.sampler}`);
   const seed = o.seed ?? 0;
-  const interval = checkInterval(o.guidanceInterval ?? null);
-  if (interval && !guided) throw new Error('sample: a guidance interval needs guidance (a scale other than 1, on a class-conditional model)');
+  // Checked always (a reversed interval is an error), used only when guiding: with guidance 1 (none) every
+  // step runs the conditional half alone, whatever the interval — the default one included.
+  const interval = guided ? checkInterval(o.guidanceInterval ?? null) : (checkInterval(o.guidanceInterval ?? null), null);
   const guidedAt = (c: { sqrtA: number; sqrt1mA: number }) => guided && (!interval || inInterval(c.sqrt1mA / c.sqrtA, interval));
   const { doubled, single } = samplingPasses(model, o, plan.steps.map((p) => guidedAt(p.coefs)));
   // x lives in the single pass's input when there is one (unguided steps then copy nothing).

@@ -9,7 +9,8 @@ import { seeded, type OpCase, type OpSpec } from './spec.ts';
 
 interface GNCase { N: number; C: number; H: number; W: number; G: number; silu: boolean }
 const GN_VARIANTS = ['tree', 'serial', 'lanes'] as const;
-const gnPolicy = (v: string) => (v === 'lanes' ? { groupnorm: 'lanes' as const } : { reduce: v as ReduceStyle, groupnorm: 'reduce' as const });
+// 'lanes' falls back to the tree kernels (7×7, 1×1, adapters without 8-lane subgroups): named here, not inherited.
+const gnPolicy = (v: string) => (v === 'lanes' ? { groupnorm: 'lanes' as const, reduce: 'tree' as const } : { reduce: v as ReduceStyle, groupnorm: 'reduce' as const });
 const gn = (N: number, C: number, H: number, W: number, G: number, silu: boolean): GNCase => ({ N, C, H, W, G, silu });
 const GN_CASES: OpCase<GNCase>[] = [
   ...[false, true].flatMap((silu) => [
