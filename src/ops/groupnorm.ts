@@ -26,11 +26,12 @@ function geometry(op: string, x: Tensor, gamma: Tensor, beta: Tensor, o: GroupNo
 }
 
 /**
- * Whether the subgroup kernels run (groupnorm_lanes.wgsl): asked for by the policy, 8-lane subgroups, and
- * S = H·W a multiple of 4 (their vec4s must not straddle channels); else the policy's reduction style.
+ * Whether the subgroup kernels run (groupnorm_lanes.wgsl): asked for by the policy and 8-lane subgroups,
+ * else the policy's reduction style. They read vec4s where S = H·W is a multiple of 4 (a vec4 must not
+ * straddle channels), else one float per lane (the `…1` entries).
  */
-function useLanes(gpu: Gpu, S: number): boolean {
-  return gpu.policy.groupnorm === 'lanes' && gpu.hasSubgroups8 && S % 4 === 0;
+function useLanes(gpu: Gpu): boolean {
+  return gpu.policy.groupnorm === 'lanes' && gpu.hasSubgroups8;
 }
 
 export interface GroupNormOut {
@@ -45,8 +46,10 @@ export const groupNormForward = scopedOp(function groupNormForward(gpu: Gpu, x: 
   expectDistinct(op, { y: into.y, stats: into.stats }, { x, gamma, beta });
   const y = output(op, 'y', into.y, x.shape, () => gpu.tensor(x.shape, op));
   const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
-  if (useLanes(gpu, p.S)) {
-    gpu.run(gpu.kernel('groupnorm_lanes', 'forward_lanes'), { params: p, bind: { x4: x, gamma, beta, y4: y, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
+  if (useLanes(gpu)) {
+    const workgroups = gpu.grid(p.N * p.G, 1);
+    if (p.S % 4 === 0) gpu.run(gpu.kernel('groupnorm_lanes', 'forward_lanes'), { params: p, bind: { x4: x, y4: y, gamma, beta, stats }, workgroups });
+    else gpu.run(gpu.kernel('groupnorm_lanes', 'forward_lanes1'), { params: p, bind: { x1: x, y1: y, gamma, beta, stats }, workgroups });
   } else if (gpu.policy.reduce === 'serial') {
     gpu.run(gpu.kernel('groupnorm', 'forward_serial'), { params: p, bind: { x, gamma, beta, y, stats }, invocations: p.N * p.G });
   } else {
@@ -98,10 +101,12 @@ export const groupNormBackward = scopedOp(function groupNormBackward(
   const dgamma = output(op, 'dgamma', into.dgamma, [p.C], () => gpu.tensor([p.C], op));
   const dbeta = output(op, 'dbeta', into.dbeta, [p.C], () => gpu.tensor([p.C], op));
   const common = { x, gamma, beta, stats, dy };
-  if (useLanes(gpu, p.S)) {
+  if (useLanes(gpu)) {
     // The input gradient writes per-(n, c) sums of the affine gradients; params_sum adds them over n.
     const partial = gpu.tensor([2, p.N, p.C], op);
-    gpu.run(gpu.kernel('groupnorm_lanes', 'backward_lanes'), { params: p, bind: { x4: x, gamma, beta, stats, dy4: dy, dx4: dx, partial }, workgroups: gpu.grid(p.N * p.G, 1) });
+    const workgroups = gpu.grid(p.N * p.G, 1);
+    if (p.S % 4 === 0) gpu.run(gpu.kernel('groupnorm_lanes', 'backward_lanes'), { params: p, bind: { x4: x, dy4: dy, dx4: dx, gamma, beta, stats, partial }, workgroups });
+    else gpu.run(gpu.kernel('groupnorm_lanes', 'backward_lanes1'), { params: p, bind: { x1: x, dy1: dy, dx1: dx, gamma, beta, stats, partial }, workgroups });
     gpu.run(gpu.kernel('groupnorm_lanes', 'params_sum'), { params: p, bind: { partial, dgamma, dbeta }, invocations: p.C });
     partial.release();
   } else if (gpu.policy.reduce === 'serial') {

@@ -1,6 +1,7 @@
 // GroupNorm and fused GroupNorm→SiLU in the op table (test/ops/table.ts): forward (y and the saved
 // statistics) and backward (dx, dγ, dβ) under both reduction designs and the subgroup kernels ('lanes':
-// where H·W is not a multiple of 4 or subgroups of 8 are missing, that variant runs the tree kernels), with
+// vec4 ones where H·W is a multiple of 4, one float per lane elsewhere; without subgroups of 8 that variant
+// runs the tree kernels), with
 // the twin's gradients against finite differences.
 import { groupNormBackward, groupNormForward } from '../../src/ops/groupnorm.ts';
 import type { ReduceStyle } from '../../src/ops/reduce.ts';
@@ -9,7 +10,7 @@ import { seeded, type OpCase, type OpSpec } from './spec.ts';
 
 interface GNCase { N: number; C: number; H: number; W: number; G: number; silu: boolean }
 const GN_VARIANTS = ['tree', 'serial', 'lanes'] as const;
-// 'lanes' falls back to the tree kernels (7×7, 1×1, adapters without 8-lane subgroups): named here, not inherited.
+// 'lanes' falls back to the tree kernels on adapters without 8-lane subgroups: named here, not inherited.
 const gnPolicy = (v: string) => (v === 'lanes' ? { groupnorm: 'lanes' as const, reduce: 'tree' as const } : { reduce: v as ReduceStyle, groupnorm: 'reduce' as const });
 const gn = (N: number, C: number, H: number, W: number, G: number, silu: boolean): GNCase => ({ N, C, H, W, G, silu });
 const GN_CASES: OpCase<GNCase>[] = [
@@ -24,6 +25,7 @@ const GN_CASES: OpCase<GNCase>[] = [
   { label: 'smoke', s: gn(2, 8, 7, 7, 4, true), tags: ['smoke'] },
   { label: 'small L0', s: gn(16, 32, 28, 28, 8, true), tags: ['unet'] },
   { label: 'small L1', s: gn(16, 64, 14, 14, 8, true), tags: ['unet'] },
+  { label: 'small L2 (7×7: one float per lane)', s: gn(16, 64, 7, 7, 8, true), tags: ['unet'] },
 ];
 const gnShape = (s: GNCase): GNShape => ({ N: s.N, C: s.C, S: s.H * s.W, G: s.G, silu: s.silu, eps: 1e-5 });
 const gnInputs = (s: GNCase) => {
