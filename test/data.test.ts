@@ -56,7 +56,7 @@ describe('gradient routing sums', () => {
     });
   }
 
-  for (const [A, C] of [[1, 5], [16, 2304], [3, 7]]) {
+  for (const [A, C] of [[1, 5], [16, 2304], [3, 7], [3, 4]]) { // C % 4 = 0: reduce4.wgsl
     it(`sum_outer over ${A} partials of ${C}`, async () => {
       const gpu = await getGpu();
       const src = randArray(A * C, 124);

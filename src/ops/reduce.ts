@@ -43,6 +43,8 @@ export function sumOuter(gpu: Gpu, src: Tensor, A: number, C: number, out: Tenso
   const op = 'sum_outer';
   expectSize(op, 'src', src, A * C);
   expectSize(op, 'out', out, C);
-  gpu.run(gpu.kernel('reduce', 'sum_outer'), { params: { A, C, S: 1 }, bind: { src, dst: out }, invocations: C });
+  // Four outputs per invocation where C is a multiple of 4 (reduce4.wgsl).
+  if (C % 4 === 0) gpu.run(gpu.kernel('reduce4', 'sum_outer4'), { params: { A, C, S: 1 }, bind: { src4: src, dst4: out }, invocations: C / 4 });
+  else gpu.run(gpu.kernel('reduce', 'sum_outer'), { params: { A, C, S: 1 }, bind: { src, dst: out }, invocations: C });
   return out;
 }

@@ -113,6 +113,7 @@ export interface ShaderKernels {
   'reduce.sum_outer': { params: 'A' | 'C' | 'S'; bind: 'src' | 'dst' };
   'reduce.sum_rows': { params: 'A' | 'C' | 'S'; bind: 'src' | 'dst' };
   'reduce.sum_rows_serial': { params: 'A' | 'C' | 'S'; bind: 'src' | 'dst' };
+  'reduce4.sum_outer4': { params: 'A' | 'C' | 'S'; bind: 'src4' | 'dst4' };
   'xent.xent_backward': { params: 'rows' | 'classes' | 'grad_scale'; bind: 'logits' | 'labels' | 'dlogits' };
   'xent.xent_forward': { params: 'rows' | 'classes' | 'grad_scale'; bind: 'logits' | 'labels' | 'rowloss' };
 }
