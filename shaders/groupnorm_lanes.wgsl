@@ -1,7 +1,7 @@
 enable subgroups;
 
 // groupnorm_lanes.wgsl — GroupNorm (+ SiLU) forward and backward for adapters with 8-lane subgroups
-// (lavapipe); vec4 loads where S = H·W is a multiple of 4 (else the `…1` entries below). The "serial" kernels (one invocation per group) read one
+// (lavapipe); vec4 loads where S = H·W is a multiple of 4 (else backward_lanes1 below). The "serial" kernels (one invocation per group) read one
 // float per lane per load, each lane from its own group: lavapipe compiles such a lane-varying load into
 // a loop over the 8 lanes. Here a workgroup is one subgroup of 8 lanes on one group (n, g), the lanes
 // reading consecutive vec4s (4 floats per lane and loop turn; a vec4 never straddles two channels since
@@ -124,44 +124,13 @@ fn backward_lanes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
   }
 }
 
-// ---- the same two kernels one float per lane, for H·W not a multiple of 4 (the UNets' 7×7 maps): still a
-// subgroup per group, consecutive lanes on consecutive floats, γ and β once per channel, dγ/dβ fused.
+// ---- backward one float per lane, for H·W not a multiple of 4 (the UNets' 7×7 maps): still a subgroup per
+// group, consecutive lanes on consecutive floats, γ and β once per channel, dγ/dβ fused (1.9× the serial
+// kernels at 7×7). Forward has no such twin: one float per lane it lost to the serial kernel (0.85×).
 
 @group(0) @binding(11) var<storage, read> x1: array<f32>;          // [N, C, S]
-@group(0) @binding(12) var<storage, read_write> y1: array<f32>;    // forward: [N, C, S]
 @group(0) @binding(13) var<storage, read> dy1: array<f32>;         // backward: [N, C, S]
 @group(0) @binding(14) var<storage, read_write> dx1: array<f32>;   // backward: [N, C, S]
-
-@compute @workgroup_size(8)
-fn forward_lanes1(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                  @builtin(subgroup_invocation_id) l: u32) {
-  let ng = wid.x + wid.y * nwg.x;
-  if (ng >= p.N * p.G) { return; }
-  let cg = p.C / p.G;
-  let count = cg * p.S;
-  let base = ng * count;
-  let g = ng % p.G;
-  var acc = 0.0;
-  for (var i = l; i < count; i += 8u) { acc += x1[base + i]; }
-  let mean = subgroupAdd(acc) / f32(count);
-  acc = 0.0;
-  for (var i = l; i < count; i += 8u) { let d = x1[base + i] - mean; acc += d * d; }
-  let rstd = inverseSqrt(subgroupAdd(acc) / f32(count) + p.eps);
-  for (var cl = 0u; cl < cg; cl++) {
-    let c = g * cg + cl;
-    let scale = rstd * gamma[c];
-    let shift = beta[c] - mean * scale;
-    let off = base + cl * p.S;
-    for (var i = l; i < p.S; i += 8u) {
-      let z = x1[off + i] * scale + shift;
-      y1[off + i] = select(z, z * sigmoid(z), p.silu != 0u);
-    }
-  }
-  if (l == 0u) {
-    stats[2u * ng] = mean;
-    stats[2u * ng + 1u] = rstd;
-  }
-}
 
 @compute @workgroup_size(8)
 fn backward_lanes1(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

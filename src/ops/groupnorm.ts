@@ -28,7 +28,8 @@ function geometry(op: string, x: Tensor, gamma: Tensor, beta: Tensor, o: GroupNo
 /**
  * Whether the subgroup kernels run (groupnorm_lanes.wgsl): asked for by the policy and 8-lane subgroups,
  * else the policy's reduction style. They read vec4s where S = H·W is a multiple of 4 (a vec4 must not
- * straddle channels), else one float per lane (the `…1` entries).
+ * straddle channels); elsewhere backward reads one float per lane (backward_lanes1) and forward keeps the
+ * reduction style's kernel.
  */
 function useLanes(gpu: Gpu): boolean {
   return gpu.policy.groupnorm === 'lanes' && gpu.hasSubgroups8;
@@ -46,10 +47,10 @@ export const groupNormForward = scopedOp(function groupNormForward(gpu: Gpu, x: 
   expectDistinct(op, { y: into.y, stats: into.stats }, { x, gamma, beta });
   const y = output(op, 'y', into.y, x.shape, () => gpu.tensor(x.shape, op));
   const stats = output(op, 'stats', into.stats, [p.N * p.G, 2], () => gpu.tensor([p.N * p.G, 2], op));
-  if (useLanes(gpu)) {
-    const workgroups = gpu.grid(p.N * p.G, 1);
-    if (p.S % 4 === 0) gpu.run(gpu.kernel('groupnorm_lanes', 'forward_lanes'), { params: p, bind: { x4: x, y4: y, gamma, beta, stats }, workgroups });
-    else gpu.run(gpu.kernel('groupnorm_lanes', 'forward_lanes1'), { params: p, bind: { x1: x, y1: y, gamma, beta, stats }, workgroups });
+  // Forward on the lanes kernel only with vec4s: one float per lane it lost to the serial kernel (0.85×
+  // at 7×7), and sampling runs forward alone. Every forward writes the same stats for backward.
+  if (useLanes(gpu) && p.S % 4 === 0) {
+    gpu.run(gpu.kernel('groupnorm_lanes', 'forward_lanes'), { params: p, bind: { x4: x, y4: y, gamma, beta, stats }, workgroups: gpu.grid(p.N * p.G, 1) });
   } else if (gpu.policy.reduce === 'serial') {
     gpu.run(gpu.kernel('groupnorm', 'forward_serial'), { params: p, bind: { x, gamma, beta, y, stats }, invocations: p.N * p.G });
   } else {

@@ -33,7 +33,8 @@ export type MatmulVariant = 'tiled' | 'colanes' | 'texture';
 /**
  * GroupNorm: the reduction style's kernels ('reduce': tree or serial, above) or 'lanes' (a subgroup of 8
  * per group reading vec4s, the affine gradients fused into the input gradient: groupnorm_lanes.wgsl;
- * needs 8-lane subgroups and H·W a multiple of 4, else 'reduce').
+ * needs 8-lane subgroups, else 'reduce'; where H·W is not a multiple of 4 backward reads one float per lane
+ * and forward runs the reduction style's kernel).
  */
 export type GroupNormVariant = 'reduce' | 'lanes';
 

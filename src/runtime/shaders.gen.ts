@@ -83,7 +83,6 @@ export interface ShaderKernels {
   'groupnorm_lanes.backward_lanes': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu' | 'W' | 'Wh'; bind: 'x4' | 'gamma' | 'beta' | 'stats' | 'dy4' | 'dx4' | 'partial' };
   'groupnorm_lanes.backward_lanes1': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu' | 'W' | 'Wh'; bind: 'gamma' | 'beta' | 'stats' | 'partial' | 'x1' | 'dy1' | 'dx1' };
   'groupnorm_lanes.forward_lanes': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu' | 'W' | 'Wh'; bind: 'x4' | 'gamma' | 'beta' | 'y4' | 'stats' };
-  'groupnorm_lanes.forward_lanes1': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu' | 'W' | 'Wh'; bind: 'gamma' | 'beta' | 'stats' | 'x1' | 'y1' };
   'groupnorm_lanes.params_sum': { params: 'N' | 'C' | 'S' | 'G' | 'eps' | 'silu' | 'W' | 'Wh'; bind: 'partial' | 'dgamma' | 'dbeta' };
   'half_pack.pack_rows': { params: 'count' | 'C' | 'H' | 'W' | 'Wh' | 'C_in' | 'C_out'; bind: 'src' | 'dst' };
   'half_pack.pack_weights3': { params: 'count' | 'C' | 'H' | 'W' | 'Wh' | 'C_in' | 'C_out'; bind: 'src' | 'dst' };

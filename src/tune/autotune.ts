@@ -103,7 +103,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
 const TUNED_SHADERS = [
   'conv2d', 'conv2d_backward_input', 'conv2d_backward_weight', 'conv2d_blocked', 'conv2d_weight', 'conv2d_gemm', 'gemm',
   'conv2d_lanes', 'conv2d_colanes', 'conv2d_colanes_weight', 'conv2d_texture', 'groupnorm', 'groupnorm_backward_input',
-  'groupnorm_backward_params', 'groupnorm_lanes', 'reduce', 'attention', 'attention_lanes', 'attention_backward_q', 'attention_backward_kv',
+  'groupnorm_backward_params', 'groupnorm_lanes', 'reduce', 'reduce4', 'attention', 'attention_lanes', 'attention_backward_q', 'attention_backward_kv',
   'matmul', 'matmul_vec4', 'matmul_colanes', 'matmul_texture', 'channels',
 ] as const;
 
@@ -141,7 +141,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   const dbeta = gpu.tensor([C], 'autotune');
   const gn = { groups: 8, silu: true };
   // 'lanes' (groupnorm_lanes.wgsl) is a third candidate where 8-lane subgroups exist; the reduction style
-  // is still chosen between the first two (it also serves the bias sums and the 7×7 GroupNorms).
+  // is still chosen between the first two (it also serves the bias sums and the 7×7 GroupNorms' forward).
   const before = { reduce: gpu.policy.reduce, groupnorm: gpu.policy.groupnorm };
   const gnStyles = [['tree', 'reduce'], ['serial', 'reduce'], ...(gpu.hasSubgroups8 ? [['tree', 'lanes'] as const] : [])] as const;
   for (const [reduce, groupnorm] of gnStyles) {

@@ -1,7 +1,7 @@
 // GroupNorm and fused GroupNorm→SiLU in the op table (test/ops/table.ts): forward (y and the saved
 // statistics) and backward (dx, dγ, dβ) under both reduction designs and the subgroup kernels ('lanes':
-// vec4 ones where H·W is a multiple of 4, one float per lane elsewhere; without subgroups of 8 that variant
-// runs the tree kernels), with
+// vec4 ones where H·W is a multiple of 4; elsewhere backward one float per lane and forward the tree kernel;
+// without subgroups of 8 the tree kernels), with
 // the twin's gradients against finite differences.
 import { groupNormBackward, groupNormForward } from '../../src/ops/groupnorm.ts';
 import type { ReduceStyle } from '../../src/ops/reduce.ts';
