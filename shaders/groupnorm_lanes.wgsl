@@ -1,9 +1,9 @@
 enable subgroups;
 
 // groupnorm_lanes.wgsl — GroupNorm (+ SiLU) forward and backward for adapters with 8-lane subgroups
-// (lavapipe); vec4 loads where S = H·W is a multiple of 4 (else backward_lanes1 below). The "serial" kernels (one invocation per group) read one
-// float per lane per load, each lane from its own group: lavapipe compiles such a lane-varying load into
-// a loop over the 8 lanes. Here a workgroup is one subgroup of 8 lanes on one group (n, g), the lanes
+// (lavapipe); vec4 loads where S = H·W is a multiple of 4 (else backward_lanes1 below). The "serial"
+// kernels (one invocation per group) read one float per lane per load, each lane from its own group:
+// lavapipe compiles such a lane-varying load into a loop over the 8 lanes. Here a workgroup is one subgroup of 8 lanes on one group (n, g), the lanes
 // reading consecutive vec4s (4 floats per lane and loop turn; a vec4 never straddles two channels since
 // S % 4 = 0), summing with subgroupAdd, and γ, β are loaded once per channel at a uniform address.
 // Backward fuses the affine gradients into the input gradient's first pass: it already has dz and x̂ of
@@ -132,6 +132,12 @@ fn backward_lanes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
 @group(0) @binding(13) var<storage, read> dy1: array<f32>;         // backward: [N, C, S]
 @group(0) @binding(14) var<storage, read_write> dx1: array<f32>;   // backward: [N, C, S]
 
+// upstream4 one float at a time.
+fn upstream1(i: u32, xh: f32, gc: f32, bc: f32) -> f32 {
+  let d = dy1[i];
+  return select(d, d * silu_grad(xh * gc + bc), p.silu != 0u);
+}
+
 @compute @workgroup_size(8)
 fn backward_lanes1(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                    @builtin(subgroup_invocation_id) l: u32) {
@@ -154,7 +160,7 @@ fn backward_lanes1(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
     var sdzx = 0.0;
     for (var i = l; i < p.S; i += 8u) {
       let xh = (x1[off + i] - mean) * rstd;
-      let dz = select(dy1[off + i], dy1[off + i] * silu_grad(xh * gc + bc), p.silu != 0u);
+      let dz = upstream1(off + i, xh, gc, bc);
       sdz += dz;
       sdzx += dz * xh;
     }
@@ -176,7 +182,7 @@ fn backward_lanes1(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
     let off = base + cl * p.S;
     for (var i = l; i < p.S; i += 8u) {
       let xh = (x1[off + i] - mean) * rstd;
-      let dz = select(dy1[off + i], dy1[off + i] * silu_grad(xh * gc + bc), p.silu != 0u);
+      let dz = upstream1(off + i, xh, gc, bc);
       dx1[off + i] = rstd * (dz * gc - m1 - xh * m2);
     }
   }

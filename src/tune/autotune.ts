@@ -159,7 +159,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   const dout = gpu.tensor([aN, aC, 7, 7], 'autotune');
   const att = { o: gpu.tensor([aN, aC, 7, 7], 'autotune'), lse: gpu.tensor([aN, 1, aL], 'autotune') };
   const dq = { dqkv: gpu.tensor(qkv.shape, 'autotune'), delta: gpu.tensor([aN, 1, aL], 'autotune') };
-  // 'lanes8' (forward with 8-lane subgroups; its backward is rows4's) only where those subgroups exist.
+  // 'lanes8' (forward and backward with 8-lane subgroups, attention_lanes.wgsl) only where those subgroups exist.
   for (const v of gpu.hasSubgroups8 ? (['row', 'rows4', 'lanes8'] as const) : (['row', 'rows4'] as const)) {
     candidates[`attention.${v}`] = () => {
       attentionForward(gpu, qkv, 1, att, v);
