@@ -29,9 +29,12 @@ struct ConvC {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // [C_out] (unread when has_bias = 0)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;  // [N, C_out, OH, OW]
 
-// Tile rows × columns. 7 columns divide the UNet's 28, 14 and 7; the 4 × 7 accumulators live in memory,
-// written once per input channel.
-const TR = 4u;
+// Tile rows × columns: 7 × 7 tiles the UNet's 28², 14² and 7² maps exactly. The 49 accumulators live in
+// memory, written once per input channel. Per input channel a tile loads 9 weights and TR + 4 input rows
+// (TR + 2 window rows, two for the window's last column) for 63·TR multiply-adds per lane, so taller tiles
+// load less per product: 7 rows ran the 3×3 kernel 1.1–1.6× as fast as 4 at the UNet's shapes (lavapipe,
+// 2026-12-03); 8 output channels more per workgroup (16, two sets of weights) lost 0.4–0.8× (spills).
+const TR = 7u;
 const TW = 7u;
 
 // Lane l (its subgroup invocation id) of workgroup column cb8 owns output channel cb8·8 + l; cols is the
@@ -80,9 +83,11 @@ fn store_tile(s: Lane, n: u32, oy0: u32, ox0: u32, acc: array<array<f32, TW>, TR
   }
 }
 
-// Input row ir's column c of the tile window (c < 8: lane c's value v; c = 8: lane ir's `last`).
-fn window_at(v: f32, last: f32, ir: u32, c: u32) -> f32 {
-  return select(subgroupShuffle(v, min(c, 7u)), subgroupShuffle(last, ir), c >= 8u);
+// Input row ir's column c of the tile window (c < 8: lane c's value v; c = 8: lane ir's `last` for the
+// first 8 window rows, lane ir − 8's `last2` after them). ir and c are constants once the loops unroll.
+fn window_at(v: f32, last: f32, last2: f32, ir: u32, c: u32) -> f32 {
+  let edge = select(subgroupShuffle(last, min(ir, 7u)), subgroupShuffle(last2, ir - min(ir, 8u)), ir >= 8u);
+  return select(subgroupShuffle(v, min(c, 7u)), edge, c >= 8u);
 }
 
 @compute @workgroup_size(8)
@@ -99,10 +104,14 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
     let w3 = lane_weight(s, k0 + 3u); let w4 = lane_weight(s, k0 + 4u); let w5 = lane_weight(s, k0 + 5u);
     let w6 = lane_weight(s, k0 + 6u); let w7 = lane_weight(s, k0 + 7u); let w8 = lane_weight(s, k0 + 8u);
     let plane = (n * p.C_in + ci) * p.H;
-    // Column ix0 + 8 of input row j (j < TR + 2) is loaded by lane j, once for all rows.
+    // Column ix0 + 8 of window row j is loaded by lane j (j < 8: last) or lane j − 8 (last2), once for all
+    // rows.
     let jy = i32(oy0 + l) - i32(p.pad);
     let jrow = (plane + u32(clamp(jy, 0, i32(p.H) - 1))) * p.W;
     let last = select(0.0, x_at(jrow, ix0 + 8), jy >= 0 && jy < i32(p.H));
+    let jy2 = i32(oy0 + 8u + l) - i32(p.pad);
+    let jrow2 = (plane + u32(clamp(jy2, 0, i32(p.H) - 1))) * p.W;
+    let last2 = select(0.0, x_at(jrow2, ix0 + 8), jy2 >= 0 && jy2 < i32(p.H));
     // Lane l holds column ix0 + l of input rows oy0 − pad + ir (zero outside the image).
     var v: array<f32, TR + 2u>;
     for (var ir = 0u; ir < TR + 2u; ir++) {
@@ -114,11 +123,11 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
     // and stores every write of a variable inside the loop, so fewer writes beat shared row values.
     for (var r = 0u; r < TR; r++) {
       for (var c = 0u; c < TW; c++) {
-        acc[r][c] = fma(w8, window_at(v[r + 2u], last, r + 2u, c + 2u), fma(w7, window_at(v[r + 2u], last, r + 2u, c + 1u),
-          fma(w6, window_at(v[r + 2u], last, r + 2u, c), fma(w5, window_at(v[r + 1u], last, r + 1u, c + 2u),
-          fma(w4, window_at(v[r + 1u], last, r + 1u, c + 1u), fma(w3, window_at(v[r + 1u], last, r + 1u, c),
-          fma(w2, window_at(v[r], last, r, c + 2u), fma(w1, window_at(v[r], last, r, c + 1u),
-          fma(w0, window_at(v[r], last, r, c), acc[r][c])))))))));
+        acc[r][c] = fma(w8, window_at(v[r + 2u], last, last2, r + 2u, c + 2u), fma(w7, window_at(v[r + 2u], last, last2, r + 2u, c + 1u),
+          fma(w6, window_at(v[r + 2u], last, last2, r + 2u, c), fma(w5, window_at(v[r + 1u], last, last2, r + 1u, c + 2u),
+          fma(w4, window_at(v[r + 1u], last, last2, r + 1u, c + 1u), fma(w3, window_at(v[r + 1u], last, last2, r + 1u, c),
+          fma(w2, window_at(v[r], last, last2, r, c + 2u), fma(w1, window_at(v[r], last, last2, r, c + 1u),
+          fma(w0, window_at(v[r], last, last2, r, c), acc[r][c])))))))));
       }
     }
   }

@@ -332,7 +332,7 @@ const lanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
 // ---------- colanes variant (3×3 and 1×1 at stride 1) ----------
 
 /** Tile of conv2d_colanes.wgsl (TR rows × TW columns per workgroup of 8 channel lanes). */
-const COLANES_TILE = { rows: 4, cols: 7 };
+const COLANES_TILE = { rows: 7, cols: 7 };
 
 /** Runs colanes_k3s1 / colanes_k1 with packed weights: grid (pixel tiles, blocks of 8 channels, N). */
 const colanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
