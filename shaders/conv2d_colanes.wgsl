@@ -13,19 +13,22 @@ enable subgroups;
 // live in memory; GALLIVM_DEBUG=asm shows one vblendvps per write), so colanes_k3s1 writes each
 // accumulator once per input channel, its 9 taps in one expression fed by subgroup shuffles of the rows
 // (2× the speed of updating it per input row with broadcast values kept in an array).
-// Weights are packed by conv2d_blocked's `pack` / `pack_flip` ([C_in·K·K rows, 4·ceil(C_out/4) cols]), so
-// with pack_flip the 3×3 kernel computes the stride-1 input gradient as the blocked kernels do.
+// Weights are read in their own layout [C_out, C_in, K, K] (a lane-varying load costs the same whatever its
+// stride, so there is no packing pass): w_co_stride / w_ci_stride say where lane co's weight for input
+// channel ci starts, and w_flip = 1 reads the taps mirrored. With the two strides swapped and the taps
+// mirrored the same kernel computes the stride-1 input gradient as a forward convolution of dy.
 // Grid: (ceil(OH / TR) · ceil(OW / TW), ceil(C_out / 8), N).
 
 struct ConvC {
   N: u32, C_in: u32, H: u32, W: u32,
   C_out: u32, OH: u32, OW: u32,
   pad: u32, has_bias: u32,
+  w_co_stride: u32, w_ci_stride: u32, w_flip: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: ConvC;
 @group(0) @binding(1) var<storage, read> x: array<f32>;        // [N, C_in, H, W]
-@group(0) @binding(2) var<storage, read> wt: array<f32>;       // packed [C_in·K·K, 4·Co4]
+@group(0) @binding(2) var<storage, read> w: array<f32>;        // [C_out, C_in, K, K] (flipped: [C_in, C_out, K, K])
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // [C_out] (unread when has_bias = 0)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;  // [N, C_out, OH, OW]
 
@@ -37,17 +40,18 @@ struct ConvC {
 const TR = 7u;
 const TW = 7u;
 
-// Lane l (its subgroup invocation id) of workgroup column cb8 owns output channel cb8·8 + l; cols is the
-// packed row length, 4·ceil(C_out / 4).
-struct Lane { co: u32, cols: u32 }
+// Lane l (its subgroup invocation id) of workgroup column cb8 owns output channel cb8·8 + l; wbase is where
+// its weights start (lanes past C_out read the last channel's and store nothing).
+struct Lane { co: u32, wbase: u32 }
 
 fn lane_of(cb8: u32, l: u32) -> Lane {
-  return Lane(cb8 * 8u + l, 4u * ((p.C_out + 3u) / 4u));
+  let co = cb8 * 8u + l;
+  return Lane(co, min(co, p.C_out - 1u) * p.w_co_stride);
 }
 
-// This lane's weight in packed row k (lanes past C_out read the row's last column).
-fn lane_weight(s: Lane, k: u32) -> f32 {
-  return wt[k * s.cols + min(s.co, s.cols - 1u)];
+// This lane's weight for input channel ci, tap t (ky·3 + kx; mirrored to 8 − t when w_flip = 1).
+fn lane_weight(s: Lane, ci: u32, t: u32) -> f32 {
+  return w[s.wbase + ci * p.w_ci_stride + select(t, 8u - t, p.w_flip == 1u)];
 }
 
 fn lane_bias(s: Lane) -> f32 {
@@ -99,10 +103,9 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
   var acc = filled(lane_bias(s));
   let ix0 = i32(ox0) - i32(p.pad);
   for (var ci = 0u; ci < p.C_in; ci++) {
-    let k0 = ci * 9u;
-    let w0 = lane_weight(s, k0); let w1 = lane_weight(s, k0 + 1u); let w2 = lane_weight(s, k0 + 2u);
-    let w3 = lane_weight(s, k0 + 3u); let w4 = lane_weight(s, k0 + 4u); let w5 = lane_weight(s, k0 + 5u);
-    let w6 = lane_weight(s, k0 + 6u); let w7 = lane_weight(s, k0 + 7u); let w8 = lane_weight(s, k0 + 8u);
+    let w0 = lane_weight(s, ci, 0u); let w1 = lane_weight(s, ci, 1u); let w2 = lane_weight(s, ci, 2u);
+    let w3 = lane_weight(s, ci, 3u); let w4 = lane_weight(s, ci, 4u); let w5 = lane_weight(s, ci, 5u);
+    let w6 = lane_weight(s, ci, 6u); let w7 = lane_weight(s, ci, 7u); let w8 = lane_weight(s, ci, 8u);
     let plane = (n * p.C_in + ci) * p.H;
     // Column ix0 + 8 of window row j is loaded by lane j (j < 8: last) or lane j − 8 (last2), once for all
     // rows.
@@ -137,7 +140,7 @@ fn colanes_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_
 // 1×1: four input channels per turn of the loop, so each accumulator is written once per four products
 // (a write inside a loop is a blend and a store on lavapipe). Channels past C_in weigh zero and read zero.
 fn k1_weight(s: Lane, ci: u32) -> f32 {
-  return select(0.0, lane_weight(s, min(ci, p.C_in - 1u)), ci < p.C_in);
+  return select(0.0, lane_weight(s, min(ci, p.C_in - 1u), 0u), ci < p.C_in);
 }
 
 @compute @workgroup_size(8)

@@ -158,7 +158,7 @@ const FORWARD: Record<ConvVariant, ConvImpl<ForwardArgs>> = {
   blocked8: { applies: (g) => blockedApplies(g) && g.K === 3, fallback: 'blocked', run: (gpu, a, g) => blockedForward(gpu, a.x, a.w, a.b, a.y, g, true) },
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmForward(gpu, a.x, a.w, a.b, a.y, g) },
   lanes: { applies: blockedApplies, fallback: 'blocked', run: (gpu, a, g) => packedForward(gpu, lanesConv, a.x, a.w, a.b, a.y, g) },
-  colanes: { applies: (g) => !!g.subgroups && blockedApplies(g), fallback: 'blocked', run: (gpu, a, g) => packedForward(gpu, colanesConv, a.x, a.w, a.b, a.y, g) },
+  colanes: { applies: (g) => !!g.subgroups && blockedApplies(g), fallback: 'blocked', run: (gpu, a, g) => colanesConv(gpu, a.x, a.w, a.b, a.y, g, true, false) },
   // texture has a weight-gradient kernel only (its forward-shaped one lost to colanes everywhere once
   // colanes wrote each accumulator once per input channel; removed 2026-12-03): here it is colanes.
   texture: { applies: () => false, fallback: 'colanes', run: () => {} },
@@ -176,7 +176,7 @@ const BACKWARD_INPUT: Record<ConvVariant, ConvImpl<InputArgs>> = {
   blocked8: { applies: (g) => flippedApplies(g) && g.K === 3, fallback: 'blocked', run: (gpu, a, g) => blockedBackwardInput(gpu, a.dy, a.w, a.dx, g, true) },
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => gemmBackwardInput(gpu, a.dy, a.w, a.dx, g) },
   lanes: { applies: flippedApplies, fallback: 'blocked', run: (gpu, a, g) => packedBackwardInput(gpu, lanesConv, a.dy, a.w, a.dx, g) },
-  colanes: { applies: (g) => !!g.subgroups && flippedApplies(g), fallback: 'blocked', run: (gpu, a, g) => packedBackwardInput(gpu, colanesConv, a.dy, a.w, a.dx, g) },
+  colanes: { applies: (g) => !!g.subgroups && flippedApplies(g), fallback: 'blocked', run: (gpu, a, g) => colanesBackwardInput(gpu, a.dy, a.w, a.dx, g) },
   texture: { applies: () => false, fallback: 'colanes', run: () => {} },
 };
 
@@ -334,14 +334,28 @@ const lanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
 /** Tile of conv2d_colanes.wgsl (TR rows × TW columns per workgroup of 8 channel lanes). */
 const COLANES_TILE = { rows: 7, cols: 7 };
 
-/** Runs colanes_k3s1 / colanes_k1 with packed weights: grid (pixel tiles, blocks of 8 channels, N). */
-const colanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
+/**
+ * Runs colanes_k3s1 / colanes_k1 on weights w in their own layout: grid (pixel tiles, blocks of 8 channels,
+ * N). flipped: w is the [C_in, C_out, K, K] weight of the convolution whose input gradient this is (g is
+ * already the gradient's geometry), read with the channel strides swapped and the taps mirrored.
+ */
+function colanesConv(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean, flipped: boolean): void {
+  const kk = g.K * g.K;
   const tiles = Math.ceil(g.OH / COLANES_TILE.rows) * Math.ceil(g.OW / COLANES_TILE.cols);
+  const strides = flipped
+    ? { w_co_stride: kk, w_ci_stride: g.C_out * kk, w_flip: g.K === 3 ? 1 : 0 }
+    : { w_co_stride: g.C_in * kk, w_ci_stride: kk, w_flip: 0 };
   gpu.run(gpu.kernel('conv2d_colanes', g.K === 3 ? 'colanes_k3s1' : 'colanes_k1'), {
-    params: blockedParams(g, hasBias), bind: { x, wt: wt4, bias: b, y },
+    params: { ...blockedParams(g, hasBias), ...strides }, bind: { x, w, bias: b, y },
     workgroups: [tiles, Math.ceil(g.C_out / 8), g.N],
   });
-};
+}
+
+/** dx = conv(dy, flipped Wᵀ) with padding K − 1 − pad, by colanesConv reading W mirrored (no packing pass). */
+function colanesBackwardInput(gpu: Gpu, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom): void {
+  const gf: ConvGeom = { ...g, C_in: g.C_out, H: g.OH, W: g.OW, C_out: g.C_in, OH: g.H, OW: g.W, pad: g.K - 1 - g.pad };
+  colanesConv(gpu, dy, w, dy, dx, gf, false, true);
+}
 
 // ---------- texture variant (3×3 stride 1: weight gradient) ----------
 

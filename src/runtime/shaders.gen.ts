@@ -28,8 +28,8 @@ export interface ShaderKernels {
   'conv2d_blocked.forward_k3s2': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
   'conv2d_blocked.pack': { params: 'C_out' | 'C_in' | 'K' | 'cols'; bind: 'w_src' | 'w_dst' };
   'conv2d_blocked.pack_flip': { params: 'C_out' | 'C_in' | 'K' | 'cols'; bind: 'w_src' | 'w_dst' };
-  'conv2d_colanes.colanes_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt' | 'bias' | 'y' };
-  'conv2d_colanes.colanes_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt' | 'bias' | 'y' };
+  'conv2d_colanes.colanes_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'w_co_stride' | 'w_ci_stride' | 'w_flip'; bind: 'x' | 'w' | 'bias' | 'y' };
+  'conv2d_colanes.colanes_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'w_co_stride' | 'w_ci_stride' | 'w_flip'; bind: 'x' | 'w' | 'bias' | 'y' };
   'conv2d_colanes_weight.colanes_weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'splits' | 'rows_per_split'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
   'conv2d_gemm.col2im': { params: 'N' | 'n0' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad' | 'Kp' | 'Co4' | 'splits'; bind: 'src' | 'dst' };
   'conv2d_gemm.dw_reduce': { params: 'N' | 'n0' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad' | 'Kp' | 'Co4' | 'splits'; bind: 'src' | 'dst' };
