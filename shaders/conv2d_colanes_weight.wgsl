@@ -8,22 +8,24 @@ enable subgroups;
 // loaded twice) and each input value is loaded by one lane and handed to all (subgroupShuffle): the pair
 // reads 4 input rows, 10 columns each, in 5 loads per input channel, so per-lane loads — lavapipe's
 // expensive operation — are 16 + 5·CB per 144·CB multiply-adds (one row at a time: 8 + 6·CB per 72·CB).
-// Slot z = n·splits + split writes its partial sums: dwp[z, co, ci, tap], and (first block only) dbp[z, co];
-// a sum over the slots follows (reduce.wgsl's sum_outer), as for conv2d_weight.wgsl.
-// Grid: (ceil(C_in / CB), ceil(C_out / 8), N · splits).
+// Slot z = group·splits + split sums images group·images_per_slot … (+ images_per_slot − 1) over its row
+// slice and writes its partial sums: dwp[z, co, ci, tap], and (first block only) dbp[z, co]; a sum over
+// the slots follows (reduce4.wgsl's sum_outer4). Several images per slot keep the partials (written by
+// per-lane stores, read again by the sum) few where the batch alone gives enough workgroups.
+// Grid: (ceil(C_in / CB), ceil(C_out / 8), ceil(N / images_per_slot) · splits).
 // include: conv2d_weight_slots.wgsl
 
 struct ConvWC {
   N: u32, C_in: u32, H: u32, W: u32,
   C_out: u32, OH: u32, OW: u32,
-  pad: u32, splits: u32, rows_per_split: u32,
+  pad: u32, splits: u32, rows_per_split: u32, images_per_slot: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: ConvWC;
 @group(0) @binding(1) var<storage, read> gy: array<f32>;        // dy [N, C_out, OH, OW]
 @group(0) @binding(2) var<storage, read> xin: array<f32>;       // x [N, C_in, H, W]
-@group(0) @binding(3) var<storage, read_write> dwp: array<f32>; // [N·splits, C_out, C_in, 3, 3]
-@group(0) @binding(4) var<storage, read_write> dbp: array<f32>; // [N·splits, C_out]
+@group(0) @binding(3) var<storage, read_write> dwp: array<f32>; // [slots, C_out, C_in, 3, 3]
+@group(0) @binding(4) var<storage, read_write> dbp: array<f32>; // [slots, C_out]
 
 // x[n, ci] at (iy, ix), zero outside the image.
 fn x_at(plane: u32, iy: i32, ix: i32) -> f32 {
@@ -78,38 +80,42 @@ fn colanes_weight_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invo
   let ci0 = wid.x * CB;
   let co = wid.y * 8u + l;
   let coc = min(co, p.C_out - 1u); // lanes past C_out read a valid channel and store nothing
-  let n = wid.z / p.splits;
+  let n0 = (wid.z / p.splits) * p.images_per_slot;
+  let n1 = min(n0 + p.images_per_slot, p.N);
   let split = wid.z % p.splits;
   let oyBegin = split * p.rows_per_split;
   let oyEnd = min(oyBegin + p.rows_per_split, p.OH);
-  let dplane = (n * p.C_out + coc) * p.OH;
   var acc0: array<f32, 9>; var acc1: array<f32, 9>; var acc2: array<f32, 9>; var acc3: array<f32, 9>;
   var db = 0.0;
-  // Two output rows per turn (the second zero past the slice's end).
-  for (var oy = oyBegin; oy < oyEnd; oy += 2u) {
-    let drow0 = (dplane + oy) * p.OW;
-    let has1 = oy + 1u < oyEnd;
-    let drow1 = (dplane + min(oy + 1u, p.OH - 1u)) * p.OW;
-    for (var c0 = 0u; c0 < p.OW; c0 += 8u) {
-      // This lane's dy at columns c0 … c0 + 7 of both rows (zero past the row's end).
-      var d0: array<f32, 8>;
-      var d1: array<f32, 8>;
-      for (var j = 0u; j < 8u; j++) {
-        let col = min(c0 + j, p.OW - 1u);
-        d0[j] = select(0.0, gy[drow0 + col], c0 + j < p.OW);
-        d1[j] = select(0.0, gy[drow1 + col], c0 + j < p.OW && has1);
+  // The slot's images one after the other, the accumulators carried across them.
+  for (var n = n0; n < n1; n++) {
+    let dplane = (n * p.C_out + coc) * p.OH;
+    // Two output rows per turn (the second zero past the slice's end).
+    for (var oy = oyBegin; oy < oyEnd; oy += 2u) {
+      let drow0 = (dplane + oy) * p.OW;
+      let has1 = oy + 1u < oyEnd;
+      let drow1 = (dplane + min(oy + 1u, p.OH - 1u)) * p.OW;
+      for (var c0 = 0u; c0 < p.OW; c0 += 8u) {
+        // This lane's dy at columns c0 … c0 + 7 of both rows (zero past the row's end).
+        var d0: array<f32, 8>;
+        var d1: array<f32, 8>;
+        for (var j = 0u; j < 8u; j++) {
+          let col = min(c0 + j, p.OW - 1u);
+          d0[j] = select(0.0, gy[drow0 + col], c0 + j < p.OW);
+          d1[j] = select(0.0, gy[drow1 + col], c0 + j < p.OW && has1);
+        }
+        db += (((d0[0] + d0[1]) + (d0[2] + d0[3])) + ((d0[4] + d0[5]) + (d0[6] + d0[7])))
+          + (((d1[0] + d1[1]) + (d1[2] + d1[3])) + ((d1[4] + d1[5]) + (d1[6] + d1[7])));
+        // Input rows oy − pad … oy − pad + 3; lane l holds column c0 − pad + l.
+        let iy0 = i32(oy) - i32(p.pad);
+        let ix = i32(c0) - i32(p.pad) + i32(l);
+        // One call per input channel of the block, each with its own accumulator array: constant indices
+        // keep them out of per-lane scratch memory.
+        accumulate2(&acc0, d0, d1, x_plane(n, ci0), iy0, ix, l);
+        accumulate2(&acc1, d0, d1, x_plane(n, ci0 + 1u), iy0, ix, l);
+        accumulate2(&acc2, d0, d1, x_plane(n, ci0 + 2u), iy0, ix, l);
+        accumulate2(&acc3, d0, d1, x_plane(n, ci0 + 3u), iy0, ix, l);
       }
-      db += (((d0[0] + d0[1]) + (d0[2] + d0[3])) + ((d0[4] + d0[5]) + (d0[6] + d0[7])))
-        + (((d1[0] + d1[1]) + (d1[2] + d1[3])) + ((d1[4] + d1[5]) + (d1[6] + d1[7])));
-      // Input rows oy − pad … oy − pad + 3; lane l holds column c0 − pad + l.
-      let iy0 = i32(oy) - i32(p.pad);
-      let ix = i32(c0) - i32(p.pad) + i32(l);
-      // One call per input channel of the block, each with its own accumulator array: constant indices
-      // keep them out of per-lane scratch memory.
-      accumulate2(&acc0, d0, d1, x_plane(n, ci0), iy0, ix, l);
-      accumulate2(&acc1, d0, d1, x_plane(n, ci0 + 1u), iy0, ix, l);
-      accumulate2(&acc2, d0, d1, x_plane(n, ci0 + 2u), iy0, ix, l);
-      accumulate2(&acc3, d0, d1, x_plane(n, ci0 + 3u), iy0, ix, l);
     }
   }
   if (co >= p.C_out) { return; }

@@ -28,6 +28,7 @@ struct ConvT {
   rows_p: u32,    // packed input rows per plane: OH + 2 halo rows (+ 1 when RPF = 2: the last fetch's second row)
   splits: u32,    // weight gradient: row slices per image (1 elsewhere)
   rows_per_split: u32,
+  images_per_slot: u32, // weight gradient: images each slot sums (1 elsewhere)
 }
 
 @group(0) @binding(0) var<uniform> p: ConvT;
@@ -69,15 +70,16 @@ fn pack_x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 // channels, a slice of output rows; each lane keeps CB_W·9 taps) with whole output rows (OW ≤ TW) read
 // as texels: per row a lane fetches its own dy row (⌈TW / 4⌉ texels of pack_dy), and per input channel
 // the ⌈3 / RPF⌉ fetches of pack_x's windows hold the 3 input rows the taps need.
-// Slot z = n·splits + split writes its partial sums dwp[z, co, ci, tap] and (first block) dbp[z, co];
-// reduce.wgsl's sum_outer adds the slots. Grid: (⌈C_in / CB_W⌉, ⌈C_out / 8⌉, N · splits).
+// Slot z = group·splits + split sums images group·images_per_slot … (+ images_per_slot − 1) over its row
+// slice and writes its partial sums dwp[z, co, ci, tap] and (first block) dbp[z, co]; reduce4.wgsl's
+// sum_outer4 adds the slots. Grid: (⌈C_in / CB_W⌉, ⌈C_out / 8⌉, ⌈N / images_per_slot⌉ · splits).
 
 const CB_W = 4u;                // input channels per workgroup (one accumulator array each)
 override QD: u32 = (TW + 3u) / 4u;  // texels per dy row: ⌈TW / 4⌉
 
 @group(0) @binding(4) var<storage, read> gy: array<f32>;          // dy [N, C_out, OH, OW]
-@group(0) @binding(5) var<storage, read_write> dwp: array<f32>;  // [N·splits, C_out, C_in, 3, 3]
-@group(0) @binding(6) var<storage, read_write> dbp: array<f32>;  // [N·splits, C_out]
+@group(0) @binding(5) var<storage, read_write> dwp: array<f32>;  // [slots, C_out, C_in, 3, 3]
+@group(0) @binding(6) var<storage, read_write> dbp: array<f32>;  // [slots, C_out]
 @group(0) @binding(7) var dy_out: texture_storage_2d<rgba32float, write>;
 @group(0) @binding(8) var dyt: texture_2d<f32>;
 
@@ -125,34 +127,38 @@ fn accumulate_rows(acc: ptr<function, array<f32, 9>>, d: array<f32, MAX_TW>, xw:
 fn texture_weight_k3s1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let ci0 = wid.x * CB_W;
   let co = wid.y * 8u + l;
-  let n = wid.z / p.splits;
+  let n0 = (wid.z / p.splits) * p.images_per_slot;
+  let n1 = min(n0 + p.images_per_slot, p.N);
   let split = wid.z % p.splits;
   let oyBegin = split * p.rows_per_split;
   let oyEnd = min(oyBegin + p.rows_per_split, p.OH);
   // Window texel of (input channel ci, packed row oy) for this lane.
   let lane_x = min(l, RPF * Q - 1u);
   let plane_step = p.rows_p * Q;
-  let x0 = (n * p.C_in + min(ci0, p.C_in - 1u)) * plane_step + lane_x;
-  // Blocks past C_in read the last channel and store nothing.
-  let x1 = (n * p.C_in + min(ci0 + 1u, p.C_in - 1u)) * plane_step + lane_x;
-  let x2 = (n * p.C_in + min(ci0 + 2u, p.C_in - 1u)) * plane_step + lane_x;
-  let x3 = (n * p.C_in + min(ci0 + 3u, p.C_in - 1u)) * plane_step + lane_x;
-  let dbase = (n * ((p.C_out + 7u) / 8u) + wid.y) * p.OH;
   var acc0: array<f32, 9>; var acc1: array<f32, 9>; var acc2: array<f32, 9>; var acc3: array<f32, 9>;
   var db = 0.0;
-  for (var oy = oyBegin; oy < oyEnd; oy++) {
-    var d: array<f32, MAX_TW>;
-    for (var q = 0u; q < QD; q++) {
-      let dv = textureLoad(dyt, texel_xy(((dbase + oy) * QD + q) * 8u + l), 0);
-      for (var e = 0u; e < 4u; e++) {
-        if (4u * q + e < TW) { d[4u * q + e] = dv[e]; }
+  // The slot's images one after the other, the accumulators carried across them.
+  for (var n = n0; n < n1; n++) {
+    let x0 = (n * p.C_in + min(ci0, p.C_in - 1u)) * plane_step + lane_x;
+    // Blocks past C_in read the last channel and store nothing.
+    let x1 = (n * p.C_in + min(ci0 + 1u, p.C_in - 1u)) * plane_step + lane_x;
+    let x2 = (n * p.C_in + min(ci0 + 2u, p.C_in - 1u)) * plane_step + lane_x;
+    let x3 = (n * p.C_in + min(ci0 + 3u, p.C_in - 1u)) * plane_step + lane_x;
+    let dbase = (n * ((p.C_out + 7u) / 8u) + wid.y) * p.OH;
+    for (var oy = oyBegin; oy < oyEnd; oy++) {
+      var d: array<f32, MAX_TW>;
+      for (var q = 0u; q < QD; q++) {
+        let dv = textureLoad(dyt, texel_xy(((dbase + oy) * QD + q) * 8u + l), 0);
+        for (var e = 0u; e < 4u; e++) {
+          if (4u * q + e < TW) { d[4u * q + e] = dv[e]; }
+        }
+        db += dv.x + dv.y + dv.z + dv.w;
       }
-      db += dv.x + dv.y + dv.z + dv.w;
+      accumulate_rows(&acc0, d, x0 + oy * Q);
+      accumulate_rows(&acc1, d, x1 + oy * Q);
+      accumulate_rows(&acc2, d, x2 + oy * Q);
+      accumulate_rows(&acc3, d, x3 + oy * Q);
     }
-    accumulate_rows(&acc0, d, x0 + oy * Q);
-    accumulate_rows(&acc1, d, x1 + oy * Q);
-    accumulate_rows(&acc2, d, x2 + oy * Q);
-    accumulate_rows(&acc3, d, x3 + oy * Q);
   }
   if (co >= p.C_out) { return; }
   store_taps(acc0, wid.z, co, ci0);

@@ -1,7 +1,7 @@
 // conv2d forward and backward (input, weight, bias) against the CPU twin and the twin's backward against
 // finite differences, from the op table; the split weight gradient; bad input rejected before any GPU work.
 import { describe, expect, it } from 'vitest';
-import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
+import { conv2dBackward, conv2dForward, weightSlots } from '../src/ops/conv2d.ts';
 import { conv2dBackwardRef, convOut } from './reference/conv2d.ts';
 import { expectClose, poisoned, randArray, useGpu } from './helpers.ts';
 import { conv2dBackwardInputSpec, conv2dBackwardWeightSpec, conv2dForwardSpec } from './ops/conv2d.ts';
@@ -37,6 +37,40 @@ describe('conv2d', () => {
         });
       }
     }
+  });
+
+  it('sliced weight gradients (colanes, texture): several images per slot, and rows split across slots, agree with the twin', async () => {
+    const gpu = await getGpu();
+    for (const s of [{ N: 5, C_in: 6, H: 9, W: 9, C_out: 5, K: 3, stride: 1, pad: 1 }, cases[0]]) {
+      const [OH, OW] = convOut(s);
+      const x = randArray(s.N * s.C_in * s.H * s.W, 11);
+      const w = randArray(s.C_out * s.C_in * 9, 12);
+      const dy = randArray(s.N * s.C_out * OH * OW, 13);
+      const ref = conv2dBackwardRef(dy, x, w, s);
+      // 1: every image in one slot; 48: 2 images per slot for the first shape (16 invocations per image:
+      // 5 = 2 + 2 + 1); 2^20: one image per slot, rows split.
+      for (const target of [1, 48, 1 << 20]) {
+        for (const variant of ['colanes', 'texture'] as const) {
+          await gpu.policy.using({ weightGradientTarget: target }, async () => {
+            const g = conv2dBackward(gpu, gpu.upload([s.N, s.C_out, OH, OW], dy), gpu.upload([s.N, s.C_in, s.H, s.W], x),
+              gpu.upload([s.C_out, s.C_in, 3, 3], w), { stride: 1, pad: 1, variant },
+              { dw: poisoned(gpu, [s.C_out, s.C_in, 3, 3]), db: poisoned(gpu, [s.C_out]) }, true);
+            expectClose(`${variant} dw N${s.N} target ${target}`, await g.dw.read(), ref.dw, 1e-3, 1e-4);
+            expectClose(`${variant} db N${s.N} target ${target}`, await g.db.read(), ref.db, 1e-3, 1e-4);
+          });
+        }
+      }
+    }
+  });
+
+  it('weightSlots: a batch that alone reaches the target shares images among slots, a small one splits rows', () => {
+    // 5 images × 8 invocations, target 16: 2 slots' worth → 3 images per slot, 2 slots, rows whole.
+    expect(weightSlots(5, 9, 8, 16, 1000)).toEqual({ splits: 1, rowsPerSplit: 9, imagesPerSlot: 3, slots: 2 });
+    // Target above the batch's invocations: one image per slot, rows split to reach it (at most OH slices).
+    expect(weightSlots(2, 9, 8, 64, 1000)).toEqual({ splits: 3, rowsPerSplit: 3, imagesPerSlot: 1, slots: 6 });
+    expect(weightSlots(2, 9, 8, 1 << 20, 1000)).toEqual({ splits: 9, rowsPerSplit: 1, imagesPerSlot: 1, slots: 18 });
+    // The partials' binding limit caps the slots even where the target asks for one per image.
+    expect(weightSlots(64, 7, 8, 1 << 20, 10)).toEqual({ splits: 1, rowsPerSplit: 7, imagesPerSlot: 7, slots: 10 });
   });
 
   it('a design that has no kernel for a shape falls back down its chain, and the trace says what ran', async () => {

@@ -368,15 +368,24 @@ const textureTileWidth = (OW: number) => (OW <= 7 ? 7 : OW <= 14 ? 14 : 28);
  */
 interface SlicedWeightKernel {
   channelsPerGroup: number;
-  run(gpu: Gpu, dy: Tensor, x: Tensor, dwp: Tensor, dbp: Tensor, g: ConvGeom, splits: number, rowsPerSplit: number): void;
+  run(gpu: Gpu, dy: Tensor, x: Tensor, dwp: Tensor, dbp: Tensor, g: ConvGeom, s: WeightSlots): void;
 }
+
+/**
+ * How a sliced weight gradient divides the batch's reduction among slots: each slot sums imagesPerSlot
+ * images over one of `splits` slices of rowsPerSplit output rows; `slots` partials are summed afterwards.
+ */
+interface WeightSlots { splits: number; rowsPerSplit: number; imagesPerSlot: number; slots: number }
 
 /** conv2d_colanes_weight.wgsl: 8 output channels × 4 input channels per workgroup. */
 const COLANES_WEIGHT: SlicedWeightKernel = {
   channelsPerGroup: 4,
-  run: (gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit) => gpu.run(gpu.kernel('conv2d_colanes_weight', 'colanes_weight_k3s1'), {
-    params: { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, splits, rows_per_split: rowsPerSplit },
-    bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [Math.ceil(g.C_in / 4), Math.ceil(g.C_out / 8), g.N * splits],
+  run: (gpu, dy, x, dwp, dbp, g, s) => gpu.run(gpu.kernel('conv2d_colanes_weight', 'colanes_weight_k3s1'), {
+    params: {
+      N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad,
+      splits: s.splits, rows_per_split: s.rowsPerSplit, images_per_slot: s.imagesPerSlot,
+    },
+    bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [Math.ceil(g.C_in / 4), Math.ceil(g.C_out / 8), s.slots],
   }),
 };
 
@@ -386,7 +395,7 @@ const COLANES_WEIGHT: SlicedWeightKernel = {
  */
 const TEXTURE_WEIGHT: SlicedWeightKernel = {
   channelsPerGroup: 4,
-  run: (gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit) => {
+  run: (gpu, dy, x, dwp, dbp, g, s) => {
     const TW = textureTileWidth(g.OW);
     const q = Math.ceil((TW + 2) / 4);
     // Packed rows per plane: the OH + 2 the taps read, plus one where a fetch brings 2 rows (RPF = 2) and
@@ -394,31 +403,47 @@ const TEXTURE_WEIGHT: SlicedWeightKernel = {
     const rowsP = g.OH + 2 + (Math.floor(8 / q) - 1);
     const xTexels = g.N * g.C_in * rowsP * q;
     const dyTexels = g.N * Math.ceil(g.C_out / 8) * g.OH * Math.ceil(TW / 4) * 8;
-    const params = { N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, rows_p: rowsP, splits, rows_per_split: rowsPerSplit };
-    if (Math.max(xTexels, dyTexels) > gpu.textures.maxTexels()) return COLANES_WEIGHT.run(gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit);
+    const params = {
+      N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, rows_p: rowsP,
+      splits: s.splits, rows_per_split: s.rowsPerSplit, images_per_slot: s.imagesPerSlot,
+    };
+    if (Math.max(xTexels, dyTexels) > gpu.textures.maxTexels()) return COLANES_WEIGHT.run(gpu, dy, x, dwp, dbp, g, s);
     const xt = gpu.texels(xTexels, 'conv2d');
     const dyt = gpu.texels(dyTexels, 'conv2d');
     gpu.run(gpu.kernel('conv2d_texture', 'pack_x', { TW }), { params, bind: { x, x_out: xt }, invocations: xTexels });
     gpu.run(gpu.kernel('conv2d_texture', 'pack_dy', { TW }), { params, bind: { gy: dy, dy_out: dyt }, invocations: dyTexels });
     gpu.run(gpu.kernel('conv2d_texture', 'texture_weight_k3s1', { TW }), {
-      params, bind: { xt, dyt, dwp, dbp }, workgroups: [Math.ceil(g.C_in / 4), Math.ceil(g.C_out / 8), g.N * splits],
+      params, bind: { xt, dyt, dwp, dbp }, workgroups: [Math.ceil(g.C_in / 4), Math.ceil(g.C_out / 8), s.slots],
     });
     xt.release();
     dyt.release();
   },
 };
 
-/** dw and db of a 3×3 stride-1 convolution: per-slot partials (image × row slice), then their sums. */
+/**
+ * Slots for a sliced weight gradient with perImage invocations per image and row slice: about
+ * policy.weightGradientTarget invocations in all. A batch that alone gives more shares its images among
+ * fewer slots (fewer partials to write and sum); one that gives fewer splits each image's rows.
+ */
+export function weightSlots(N: number, OH: number, perImage: number, target: number, maxSlots: number): WeightSlots {
+  const groups = Math.max(1, Math.min(N, Math.ceil(target / perImage), maxSlots));
+  const imagesPerSlot = Math.ceil(N / groups);
+  const imageGroups = Math.ceil(N / imagesPerSlot);
+  const wanted = imagesPerSlot > 1 ? 1 : Math.min(OH, Math.floor(maxSlots / N), Math.ceil(target / (N * perImage)));
+  const rowsPerSplit = Math.ceil(OH / Math.max(1, wanted));
+  const splits = Math.ceil(OH / rowsPerSplit);
+  return { splits, rowsPerSplit, imagesPerSlot, slots: imageGroups * splits };
+}
+
+/** dw and db of a 3×3 stride-1 convolution: per-slot partials (images × row slice), then their sums. */
 function slicedWeight(gpu: Gpu, k: SlicedWeightKernel, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
   const perImage = Math.ceil(g.C_in / k.channelsPerGroup) * Math.ceil(g.C_out / 8) * 8;
   const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
-  const wanted = Math.min(g.OH, Math.floor(maxSlots / g.N), Math.ceil(gpu.policy.weightGradientTarget / (g.N * perImage)));
-  const rowsPerSplit = Math.ceil(g.OH / Math.max(1, wanted));
-  const splits = Math.ceil(g.OH / rowsPerSplit);
-  const slots = g.N * splits;
+  const s = weightSlots(g.N, g.OH, perImage, gpu.policy.weightGradientTarget, maxSlots);
+  const slots = s.slots;
   const dwp = gpu.tensor([slots, dw.size], 'conv2d');
   const dbp = gpu.tensor([slots, g.C_out], 'conv2d');
-  k.run(gpu, dy, x, dwp, dbp, g, splits, rowsPerSplit);
+  k.run(gpu, dy, x, dwp, dbp, g, s);
   sumOuter(gpu, dwp, slots, dw.size, dw);
   sumOuter(gpu, dbp, slots, g.C_out, db);
   dbp.release();

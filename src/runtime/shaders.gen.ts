@@ -30,7 +30,7 @@ export interface ShaderKernels {
   'conv2d_blocked.pack_flip': { params: 'C_out' | 'C_in' | 'K' | 'cols'; bind: 'w_src' | 'w_dst' };
   'conv2d_colanes.colanes_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'w_co_stride' | 'w_ci_stride' | 'w_flip'; bind: 'x' | 'w' | 'bias' | 'y' };
   'conv2d_colanes.colanes_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'w_co_stride' | 'w_ci_stride' | 'w_flip'; bind: 'x' | 'w' | 'bias' | 'y' };
-  'conv2d_colanes_weight.colanes_weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'splits' | 'rows_per_split'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
+  'conv2d_colanes_weight.colanes_weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'splits' | 'rows_per_split' | 'images_per_slot'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
   'conv2d_gemm.col2im': { params: 'N' | 'n0' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad' | 'Kp' | 'Co4' | 'splits'; bind: 'src' | 'dst' };
   'conv2d_gemm.dw_reduce': { params: 'N' | 'n0' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad' | 'Kp' | 'Co4' | 'splits'; bind: 'src' | 'dst' };
   'conv2d_gemm.im2col': { params: 'N' | 'n0' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad' | 'Kp' | 'Co4' | 'splits'; bind: 'src' | 'dst' };
@@ -42,9 +42,9 @@ export interface ShaderKernels {
   'conv2d_half_t4x7.half_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'Wh' | 'C_out' | 'has_bias' | 'has_emb'; bind: 'xh' | 'wh' | 'bias' | 'y' | 'emb' };
   'conv2d_lanes.lanes_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
   'conv2d_lanes.lanes_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
-  'conv2d_texture.pack_dy': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split'; bind: 'gy' | 'dy_out' };
-  'conv2d_texture.pack_x': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split'; bind: 'x' | 'x_out' };
-  'conv2d_texture.texture_weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split'; bind: 'xt' | 'dwp' | 'dbp' | 'dyt' };
+  'conv2d_texture.pack_dy': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split' | 'images_per_slot'; bind: 'gy' | 'dy_out' };
+  'conv2d_texture.pack_x': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split' | 'images_per_slot'; bind: 'x' | 'x_out' };
+  'conv2d_texture.texture_weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split' | 'images_per_slot'; bind: 'xt' | 'dwp' | 'dbp' | 'dyt' };
   'conv2d_weight.weight_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
   'conv2d_weight.weight_k1v4': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy4' | 'xin4' | 'dwp' | 'dbp' };
   'conv2d_weight.weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'stride' | 'pad' | 'splits' | 'units_per_split'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
