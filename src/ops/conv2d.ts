@@ -331,8 +331,10 @@ const lanesConv: PackedConv = (gpu, x, wt4, b, y, g, hasBias) => {
 
 // ---------- colanes variant (3×3 and 1×1 at stride 1) ----------
 
-/** Tile of conv2d_colanes.wgsl (TR rows × TW columns per workgroup of 8 channel lanes). */
+/** Tile of conv2d_colanes.wgsl's 3×3 kernel (TR rows × TW columns per workgroup of 8 channel lanes). */
 const COLANES_TILE = { rows: 7, cols: 7 };
+/** Pixels per workgroup of colanes_k1 (8·KR in conv2d_colanes.wgsl). */
+const COLANES_K1_PIXELS = 32;
 
 /**
  * Runs colanes_k3s1 / colanes_k1 on weights w in their own layout: grid (pixel tiles, blocks of 8 channels,
@@ -345,9 +347,12 @@ function colanesConv(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: Co
   const strides = flipped
     ? { w_co_stride: kk, w_ci_stride: g.C_out * kk, w_flip: g.K === 3 ? 1 : 0 }
     : { w_co_stride: g.C_in * kk, w_ci_stride: kk, w_flip: 0 };
+  // colanes_k1: 16 channels over COLANES_K1_PIXELS pixels of the flattened batch per workgroup.
+  const workgroups: [number, number, number] = g.K === 3
+    ? [tiles, Math.ceil(g.C_out / 8), g.N]
+    : [Math.ceil((g.N * g.OH * g.OW) / COLANES_K1_PIXELS), Math.ceil(g.C_out / 16), 1];
   gpu.run(gpu.kernel('conv2d_colanes', g.K === 3 ? 'colanes_k3s1' : 'colanes_k1'), {
-    params: { ...blockedParams(g, hasBias), ...strides }, bind: { x, w, bias: b, y },
-    workgroups: [tiles, Math.ceil(g.C_out / 8), g.N],
+    params: { ...blockedParams(g, hasBias), ...strides }, bind: { x, w, bias: b, y }, workgroups,
   });
 }
 

@@ -17,6 +17,7 @@ const CONV_CASES: OpCase<ConvShape>[] = [
   { label: 'odd, stride 2', s: conv(3, 5, 7, 7, 7, 3, 2, 1), tags: ['test'] },
   { label: '1×1 shortcut', s: conv(1, 12, 7, 9, 6, 1, 1, 0), tags: ['test'] },
   { label: '1×1, plane a multiple of 4 (vec4 weight gradient)', s: conv(3, 6, 6, 6, 5, 1, 1, 0), tags: ['test'] },
+  { label: '1×1, 19 output channels (two blocks of 16), pixel blocks across images', s: conv(3, 5, 5, 7, 19, 1, 1, 0), tags: ['test'] },
   { label: 'stride 2 without padding, odd width', s: conv(2, 3, 6, 5, 9, 3, 2, 0), tags: ['test'] },
   { label: '1×1 stride 2', s: conv(2, 3, 8, 8, 3, 1, 2, 0), tags: ['test'] },
   { label: '99 pixels (two pixel blocks), 9 channels (two blocks of 8)', s: conv(1, 3, 9, 11, 9, 3, 1, 1), tags: ['test'] },
