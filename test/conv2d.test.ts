@@ -39,12 +39,15 @@ describe('conv2d', () => {
     }
   });
 
-  it('sliced weight gradients (colanes, texture): several images per slot, and rows split across slots, agree with the twin', async () => {
+  it('sliced weight gradients (colanes 3×3 and 1×1, texture): several images per slot, and rows or positions split across slots, agree with the twin', async () => {
     const gpu = await getGpu();
-    for (const s of [{ N: 5, C_in: 6, H: 9, W: 9, C_out: 5, K: 3, stride: 1, pad: 1 }, cases[0]]) {
+    // 1×1: 16 input channels per block (33 = 16 + 16 + 1), two output channels per lane (21 = 16 + 5), 35 positions
+    const k1 = { N: 5, C_in: 33, H: 5, W: 7, C_out: 21, K: 1, stride: 1, pad: 0 };
+    for (const s of [{ N: 5, C_in: 6, H: 9, W: 9, C_out: 5, K: 3, stride: 1, pad: 1 }, cases[0], k1]) {
       const [OH, OW] = convOut(s);
+      const kk = s.K * s.K;
       const x = randArray(s.N * s.C_in * s.H * s.W, 11);
-      const w = randArray(s.C_out * s.C_in * 9, 12);
+      const w = randArray(s.C_out * s.C_in * kk, 12);
       const dy = randArray(s.N * s.C_out * OH * OW, 13);
       const ref = conv2dBackwardRef(dy, x, w, s);
       // 1: every image in one slot; 48: 2 images per slot for the first shape (16 invocations per image:
@@ -53,10 +56,10 @@ describe('conv2d', () => {
         for (const variant of ['colanes', 'texture'] as const) {
           await gpu.policy.using({ weightGradientTarget: target }, async () => {
             const g = conv2dBackward(gpu, gpu.upload([s.N, s.C_out, OH, OW], dy), gpu.upload([s.N, s.C_in, s.H, s.W], x),
-              gpu.upload([s.C_out, s.C_in, 3, 3], w), { stride: 1, pad: 1, variant },
-              { dw: poisoned(gpu, [s.C_out, s.C_in, 3, 3]), db: poisoned(gpu, [s.C_out]) }, true);
-            expectClose(`${variant} dw N${s.N} target ${target}`, await g.dw.read(), ref.dw, 1e-3, 1e-4);
-            expectClose(`${variant} db N${s.N} target ${target}`, await g.db.read(), ref.db, 1e-3, 1e-4);
+              gpu.upload([s.C_out, s.C_in, s.K, s.K], w), { stride: 1, pad: s.pad, variant },
+              { dw: poisoned(gpu, [s.C_out, s.C_in, s.K, s.K]), db: poisoned(gpu, [s.C_out]) }, true);
+            expectClose(`${variant} dw N${s.N} K${s.K} target ${target}`, await g.dw.read(), ref.dw, 1e-3, 1e-4);
+            expectClose(`${variant} db N${s.N} K${s.K} target ${target}`, await g.db.read(), ref.db, 1e-3, 1e-4);
           });
         }
       }
@@ -101,6 +104,12 @@ describe('conv2d', () => {
     const t = [...gpu.trace];
     gpu.trace = null;
     expect(t).toContain(gpu.hasSubgroups8 ? 'conv2d_colanes_weight.colanes_weight_k3s1' : 'conv2d_weight.weight_k3s1');
+    gpu.trace = [];
+    conv2dBackward(gpu, gpu.tensor([2, 9, 7, 7]), x, gpu.tensor([9, 5, 1, 1]), { variant: 'colanes', pad: 0 }, {}, true);
+    const t1 = [...gpu.trace];
+    gpu.trace = null;
+    // (its pipeline constants are part of the traced name: colanes_weight_k1{CO_LANE=2,CBW=8})
+    expect(t1.some((k) => k.startsWith(gpu.hasSubgroups8 ? 'conv2d_colanes_weight1.colanes_weight_k1' : 'conv2d_weight.weight_k1'))).toBe(true);
   });
 
   it('rejects bad input with the op name and sizes, before any dispatch', async () => {

@@ -18,10 +18,10 @@ import { sumChannels, sumOuter } from './reduce.ts';
  * (conv2d_lanes.wgsl: one pixel per invocation, 8 output channels per workgroup so weight loads are uniform)
  * covers 3×3 and 1×1 stride-1 forward and input gradient, for SIMD-lane adapters (lavapipe, GPUs); its
  * stride-2 and weight-gradient work runs the blocked kernels. 'colanes' (conv2d_colanes.wgsl,
- * conv2d_colanes_weight.wgsl; needs subgroups of exactly 8 lanes) turns that around for lavapipe: a workgroup of 8
+ * conv2d_colanes_weight.wgsl, conv2d_colanes_weight1.wgsl; needs subgroups of exactly 8 lanes) turns that around for lavapipe: a workgroup of 8
  * lanes = 8 output channels over a pixel tile, each input value loaded by one lane and broadcast to the
  * others (lavapipe compiles every load whose address differs across lanes into a per-lane loop); 3×3 and
- * 1×1 stride-1 forward and input gradient, 3×3 stride-1 weight gradient. 'texture' (conv2d_texture.wgsl; 8-lane
+ * 1×1 stride-1 forward, input and weight gradients. 'texture' (conv2d_texture.wgsl; 8-lane
  * subgroups) is colanes' weight gradient with x and dy packed into rgba32float texel panels first: lavapipe
  * fetches a texel (4 floats per lane) with vector code, so whole rows (≤ 28 wide) arrive in a few fetches;
  * elsewhere texture is colanes.
@@ -187,8 +187,12 @@ const blockedWeight: WeightImpl = {
   run: (gpu, a, g) => { registerWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
 };
 const colanesWeightImpl: WeightImpl = {
-  applies: (g) => !!g.subgroups && g.K === 3 && g.stride === 1 && g.partialsFit !== false, fallback: 'blocked',
-  run: (gpu, a, g) => { slicedWeight(gpu, COLANES_WEIGHT, a.dy, a.x, a.dw, a.db, g); return true; },
+  applies: (g) => !!g.subgroups && blockedApplies(g) && g.partialsFit !== false, fallback: 'blocked',
+  run: (gpu, a, g) => {
+    if (g.K === 1) colanesWeight1(gpu, a.dy, a.x, a.dw, a.db, g);
+    else slicedWeight(gpu, COLANES_WEIGHT, a.dy, a.x, a.dw, a.db, g);
+    return true;
+  },
 };
 const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
   direct: { applies: anyShape, fallback: null, run: (gpu, a, g) => { directBackwardWeight(gpu, a, g); return false; } },
@@ -197,9 +201,9 @@ const BACKWARD_WEIGHT: Record<ConvVariant, WeightImpl> = {
   gemm: { applies: anyShape, fallback: null, run: (gpu, a, g) => { gemmBackwardWeight(gpu, a.dy, a.x, a.dw, g); return false; } },
   lanes: blockedWeight,
   colanes: colanesWeightImpl,
-  // Whole output rows per lane: rows up to 28 wide (wider ones run colanes).
+  // Whole output rows per lane: 3×3 rows up to 28 wide (wider ones and 1×1 run colanes).
   texture: {
-    applies: (g) => colanesWeightImpl.applies(g) && g.OW <= 28, fallback: 'colanes',
+    applies: (g) => colanesWeightImpl.applies(g) && g.K === 3 && g.OW <= 28, fallback: 'colanes',
     run: (gpu, a, g) => { slicedWeight(gpu, TEXTURE_WEIGHT, a.dy, a.x, a.dw, a.db, g); return true; },
   },
 };
@@ -451,6 +455,33 @@ function slicedWeight(gpu: Gpu, k: SlicedWeightKernel, dy: Tensor, x: Tensor, dw
   k.run(gpu, dy, x, dwp, dbp, g, s);
   sumOuter(gpu, dwp, slots, dw.size, dw);
   sumOuter(gpu, dbp, slots, g.C_out, db);
+  dbp.release();
+  dwp.release();
+}
+
+/**
+ * dw and db of a 1×1 stride-1 convolution (conv2d_colanes_weight1.wgsl): up to 16 output × 16 input
+ * channels per workgroup, slots of images × position ranges (multiples of 8 positions), then the sums.
+ */
+function colanesWeight1(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
+  const P = g.OH * g.OW;
+  // Channels per lane and per workgroup (pipeline constants): fewer where the larger block would idle.
+  const CO_LANE = g.C_out > 8 ? 2 : 1;
+  const CBW = g.C_in % 16 === 0 || g.C_in > 32 ? 16 : 8;
+  const perImage = Math.ceil(g.C_in / CBW) * Math.ceil(g.C_out / (8 * CO_LANE)) * 8;
+  const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
+  const s = weightSlots(g.N, Math.ceil(P / 8), perImage, gpu.policy.weightGradientTarget, maxSlots);
+  const dwp = gpu.tensor([s.slots, dw.size], 'conv2d');
+  const dbp = gpu.tensor([s.slots, g.C_out], 'conv2d');
+  gpu.run(gpu.kernel('conv2d_colanes_weight1', 'colanes_weight_k1', { CO_LANE, CBW }), {
+    params: {
+      N: g.N, C_in: g.C_in, P, C_out: g.C_out,
+      splits: s.splits, positions_per_split: 8 * s.rowsPerSplit, images_per_slot: s.imagesPerSlot,
+    },
+    bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [Math.ceil(g.C_in / CBW), Math.ceil(g.C_out / (8 * CO_LANE)), s.slots],
+  });
+  sumOuter(gpu, dwp, s.slots, dw.size, dw);
+  sumOuter(gpu, dbp, s.slots, g.C_out, db);
   dbp.release();
   dwp.release();
 }

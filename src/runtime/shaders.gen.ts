@@ -31,6 +31,7 @@ export interface ShaderKernels {
   'conv2d_colanes.colanes_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'w_co_stride' | 'w_ci_stride' | 'w_flip'; bind: 'x' | 'w' | 'bias' | 'y' };
   'conv2d_colanes.colanes_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias' | 'w_co_stride' | 'w_ci_stride' | 'w_flip'; bind: 'x' | 'w' | 'bias' | 'y' };
   'conv2d_colanes_weight.colanes_weight_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'splits' | 'rows_per_split' | 'images_per_slot'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
+  'conv2d_colanes_weight1.colanes_weight_k1': { params: 'N' | 'C_in' | 'P' | 'C_out' | 'splits' | 'positions_per_split' | 'images_per_slot'; bind: 'gy' | 'xin' | 'dwp' | 'dbp' };
   'conv2d_gemm.col2im': { params: 'N' | 'n0' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad' | 'Kp' | 'Co4' | 'splits'; bind: 'src' | 'dst' };
   'conv2d_gemm.dw_reduce': { params: 'N' | 'n0' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad' | 'Kp' | 'Co4' | 'splits'; bind: 'src' | 'dst' };
   'conv2d_gemm.im2col': { params: 'N' | 'n0' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'K' | 'stride' | 'pad' | 'Kp' | 'Co4' | 'splits'; bind: 'src' | 'dst' };

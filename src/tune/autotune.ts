@@ -102,7 +102,7 @@ function convCandidates(gpu: Gpu, candidates: Record<string, () => void>, probes
 /** The shader files whose kernels autotune measures (their digest is part of the cache key). */
 const TUNED_SHADERS = [
   'conv2d', 'conv2d_backward_input', 'conv2d_backward_weight', 'conv2d_blocked', 'conv2d_weight', 'conv2d_gemm', 'gemm',
-  'conv2d_lanes', 'conv2d_colanes', 'conv2d_colanes_weight', 'conv2d_texture', 'groupnorm', 'groupnorm_backward_input',
+  'conv2d_lanes', 'conv2d_colanes', 'conv2d_colanes_weight', 'conv2d_colanes_weight1', 'conv2d_texture', 'groupnorm', 'groupnorm_backward_input',
   'groupnorm_backward_params', 'groupnorm_lanes', 'reduce', 'reduce4', 'attention', 'attention_lanes', 'attention_backward_q', 'attention_backward_kv',
   'matmul', 'matmul_vec4', 'matmul_colanes', 'matmul_texture', 'channels',
 ] as const;
