@@ -8,9 +8,9 @@ import type { Gpu } from '../runtime/gpu.ts';
 import { expectDistinct, expectDtype, expectRank, expectShape, fail, output, scopedOp } from './check.ts';
 
 /** Tiles of the half convolution (rows × columns per workgroup of 8 channel lanes). */
-export type HalfConvTile = 't2x14' | 't4x14' | 't4x7';
-export const HALF_CONV_TILES: readonly HalfConvTile[] = ['t2x14', 't4x14', 't4x7'];
-const TILE_DIMS: Record<HalfConvTile, [number, number]> = { t2x14: [2, 14], t4x14: [4, 14], t4x7: [4, 7] };
+export type HalfConvTile = 't2x14' | 't4x14' | 't7x14' | 't4x7' | 't7x7';
+export const HALF_CONV_TILES: readonly HalfConvTile[] = ['t2x14', 't4x14', 't7x14', 't4x7', 't7x7'];
+const TILE_DIMS: Record<HalfConvTile, [number, number]> = { t2x14: [2, 14], t4x14: [4, 14], t7x14: [7, 14], t4x7: [4, 7], t7x7: [7, 7] };
 
 /** Words per half row: one zero column left, the W values, at least one zero right, two per u32. */
 export function halfRowWords(W: number): number {
@@ -28,17 +28,21 @@ export function hasHalfKernels(gpu: Gpu): boolean {
   return gpu.hasSubgroups8;
 }
 
-/** Why `tile` cannot run rows of W columns, or null: t4x7 starts every tile at column 0. */
+/** Why `tile` cannot run rows of W columns, or null: the 7-column tiles start every tile at column 0. */
 export function halfTileRefusal(tile: HalfConvTile, W: number): string | null {
-  return tile === 't4x7' && W > 7 ? `tile t4x7 covers rows of at most 7 columns, got W = ${W}` : null;
+  return TILE_DIMS[tile][1] === 7 && W > 7 ? `tile ${tile} covers rows of at most 7 columns, got W = ${W}` : null;
 }
 
 /** The reason given where the adapter has no half kernels. */
 export const NO_HALF_KERNELS = 'needs WGSL subgroups of exactly 8 lanes (lavapipe has them); this adapter has none of that size: use conv2dForward';
 
-/** The tile for rows of W columns: 4×7 where one 7-column tile covers the row, else 14 columns. */
+/**
+ * The tile for rows of W columns: 7×7 where one 7-column tile covers the row, else 7×14. Seven rows load
+ * the weights once per 7 output rows (lavapipe, 2026-12-03, bench op table at the UNet's sampling shapes:
+ * 7×7 1.25× 4×7 at 7², 7×14 1.25–1.6× 2×14 at 14² and 28²).
+ */
 export function defaultHalfTile(W: number): HalfConvTile {
-  return W <= 7 ? 't4x7' : 't2x14';
+  return W <= 7 ? 't7x7' : 't7x14';
 }
 
 /** Runs a half_pack.wgsl image entry (pack_rows, upsample_rows) from x [N, C, H, W] into half rows of `shape`. */

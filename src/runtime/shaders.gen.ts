@@ -41,6 +41,8 @@ export interface ShaderKernels {
   'conv2d_half_t2x14.half_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'Wh' | 'C_out' | 'has_bias' | 'has_emb'; bind: 'xh' | 'wh' | 'bias' | 'y' | 'emb' };
   'conv2d_half_t4x14.half_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'Wh' | 'C_out' | 'has_bias' | 'has_emb'; bind: 'xh' | 'wh' | 'bias' | 'y' | 'emb' };
   'conv2d_half_t4x7.half_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'Wh' | 'C_out' | 'has_bias' | 'has_emb'; bind: 'xh' | 'wh' | 'bias' | 'y' | 'emb' };
+  'conv2d_half_t7x14.half_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'Wh' | 'C_out' | 'has_bias' | 'has_emb'; bind: 'xh' | 'wh' | 'bias' | 'y' | 'emb' };
+  'conv2d_half_t7x7.half_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'Wh' | 'C_out' | 'has_bias' | 'has_emb'; bind: 'xh' | 'wh' | 'bias' | 'y' | 'emb' };
   'conv2d_lanes.lanes_k1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
   'conv2d_lanes.lanes_k3s1': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'has_bias'; bind: 'x' | 'wt4' | 'bias' | 'y' };
   'conv2d_texture.pack_dy': { params: 'N' | 'C_in' | 'H' | 'W' | 'C_out' | 'OH' | 'OW' | 'pad' | 'rows_p' | 'splits' | 'rows_per_split' | 'images_per_slot'; bind: 'gy' | 'dy_out' };
