@@ -12,8 +12,9 @@ enable subgroups;
 // 32 + 4l … 32 + 4l + 3); broadcasts hand each lane's 4 A values to all lanes: 3 fetches feed 2048
 // multiply-adds. The 256 accumulators per lane live in memory (lane-interleaved, so a spill is one vector
 // access), and inside a loop lavapipe writes a variable with a masked blend and a store: so the loop takes
-// two k per turn and updates each accumulator once, with both k's products in one expression (one blend
-// per 2 multiply-adds instead of per 1: 1.4× at 1024³). Panels are zero-padded to an even K.
+// four k per turn and updates each accumulator once, with the four k's products in one expression (one
+// blend per 4 multiply-adds: two k per turn was 1.4× one at 1024³, four ~1.08× two; eight no better than
+// four, nor constant-indexed stores at the end). Panels are zero-padded to a multiple of 4 in K.
 // Needs subgroups of exactly 8 (Gpu.hasSubgroups8). Grid: (⌈N / 64⌉, ⌈M / 32⌉, batch).
 // include: matmul_shared.wgsl
 
@@ -31,16 +32,16 @@ const TEXEL_SHIFT = 12u;        // log2(TEXEL_ROW)
 
 fn texel_xy(t: u32) -> vec2u { return vec2u(t & (TEXEL_ROW - 1u), t >> TEXEL_SHIFT); }
 
-// K rounded up to even: the panels' depth (the padding k is zero in both).
-fn k_even() -> u32 { return (p.K + 1u) & ~1u; }
+// K rounded up to a multiple of 4: the panels' depth (the padding k is zero in both).
+fn k_padded() -> u32 { return (p.K + 3u) & ~3u; }
 
 // Texel t = ((bt·⌈M/32⌉ + ib)·K2 + k)·8 + q of the A panels holds A[bt, 32·ib + 4q + e, k], e = 0…3
-// (0 past row M − 1 and past K; K2 = k_even()).
+// (0 past row M − 1 and past K; K2 = k_padded()).
 @compute @workgroup_size(64)
 fn pack_a(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = linear_index(gid, nwg, 64u);
   let panels = (p.M + 31u) / 32u;
-  let K2 = k_even();
+  let K2 = k_padded();
   if (t >= p.batch * panels * K2 * 8u) { return; }
   let q = t % 8u;
   let k = (t / 8u) % K2;
@@ -60,7 +61,7 @@ fn pack_a(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 fn pack_b(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = linear_index(gid, nwg, 64u);
   let panels = (p.N + 63u) / 64u;
-  let K2 = k_even();
+  let K2 = k_padded();
   if (t >= p.batch * panels * K2 * 16u) { return; }
   let lh = t % 16u;
   let k = (t / 16u) % K2;
@@ -74,45 +75,53 @@ fn pack_b(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   textureStore(tb_out, texel_xy(t), v);
 }
 
-// acc[base + 2e + h] += x[e] · w_h + y[e] · v_h: rows 4q + e of the tile at two k (A values x and y, B
-// values w and v), whose A values lane q fetched; one write per accumulator.
-fn rows4(x: vec4f, y: vec4f, w0: vec4f, w1: vec4f, v0: vec4f, v1: vec4f, acc: ptr<function, array<vec4f, 64>>, base: u32) {
-  (*acc)[base] = fma(vec4f(y.x), v0, fma(vec4f(x.x), w0, (*acc)[base]));
-  (*acc)[base + 1u] = fma(vec4f(y.x), v1, fma(vec4f(x.x), w1, (*acc)[base + 1u]));
-  (*acc)[base + 2u] = fma(vec4f(y.y), v0, fma(vec4f(x.y), w0, (*acc)[base + 2u]));
-  (*acc)[base + 3u] = fma(vec4f(y.y), v1, fma(vec4f(x.y), w1, (*acc)[base + 3u]));
-  (*acc)[base + 4u] = fma(vec4f(y.z), v0, fma(vec4f(x.z), w0, (*acc)[base + 4u]));
-  (*acc)[base + 5u] = fma(vec4f(y.z), v1, fma(vec4f(x.z), w1, (*acc)[base + 5u]));
-  (*acc)[base + 6u] = fma(vec4f(y.w), v0, fma(vec4f(x.w), w0, (*acc)[base + 6u]));
-  (*acc)[base + 7u] = fma(vec4f(y.w), v1, fma(vec4f(x.w), w1, (*acc)[base + 7u]));
+// acc[base + 2e + h] += Σ_k x.k[e] · bb.k_h: rows 4q + e of the tile at four k (A values x.a … x.d, B
+// values bb.w, v, u, t), whose A values lane q fetched; one write per accumulator.
+struct K4 { a: vec4f, b: vec4f, c: vec4f, d: vec4f }
+struct B4 { w0: vec4f, w1: vec4f, v0: vec4f, v1: vec4f, u0: vec4f, u1: vec4f, t0: vec4f, t1: vec4f }
+fn rows4(x: K4, bb: B4, acc: ptr<function, array<vec4f, 64>>, base: u32) {
+  (*acc)[base] = fma(vec4f(x.d.x), bb.t0, fma(vec4f(x.c.x), bb.u0, fma(vec4f(x.b.x), bb.v0, fma(vec4f(x.a.x), bb.w0, (*acc)[base]))));
+  (*acc)[base + 1u] = fma(vec4f(x.d.x), bb.t1, fma(vec4f(x.c.x), bb.u1, fma(vec4f(x.b.x), bb.v1, fma(vec4f(x.a.x), bb.w1, (*acc)[base + 1u]))));
+  (*acc)[base + 2u] = fma(vec4f(x.d.y), bb.t0, fma(vec4f(x.c.y), bb.u0, fma(vec4f(x.b.y), bb.v0, fma(vec4f(x.a.y), bb.w0, (*acc)[base + 2u]))));
+  (*acc)[base + 3u] = fma(vec4f(x.d.y), bb.t1, fma(vec4f(x.c.y), bb.u1, fma(vec4f(x.b.y), bb.v1, fma(vec4f(x.a.y), bb.w1, (*acc)[base + 3u]))));
+  (*acc)[base + 4u] = fma(vec4f(x.d.z), bb.t0, fma(vec4f(x.c.z), bb.u0, fma(vec4f(x.b.z), bb.v0, fma(vec4f(x.a.z), bb.w0, (*acc)[base + 4u]))));
+  (*acc)[base + 5u] = fma(vec4f(x.d.z), bb.t1, fma(vec4f(x.c.z), bb.u1, fma(vec4f(x.b.z), bb.v1, fma(vec4f(x.a.z), bb.w1, (*acc)[base + 5u]))));
+  (*acc)[base + 6u] = fma(vec4f(x.d.w), bb.t0, fma(vec4f(x.c.w), bb.u0, fma(vec4f(x.b.w), bb.v0, fma(vec4f(x.a.w), bb.w0, (*acc)[base + 6u]))));
+  (*acc)[base + 7u] = fma(vec4f(x.d.w), bb.t1, fma(vec4f(x.c.w), bb.u1, fma(vec4f(x.b.w), bb.v1, fma(vec4f(x.a.w), bb.w1, (*acc)[base + 7u]))));
+}
+
+fn bcast4(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, q: u32) -> K4 {
+  return K4(subgroupShuffle(a0, q), subgroupShuffle(a1, q), subgroupShuffle(a2, q), subgroupShuffle(a3, q));
 }
 
 @compute @workgroup_size(8)
 fn tiles(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let bt = wid.z;
   // This workgroup's panels; per k the A panel has 8 texels and the B panel 16.
-  let K2 = k_even();
+  let K2 = k_padded();
   var at = ((bt * ((p.M + 31u) / 32u) + wid.y) * K2) * 8u + l;
   var bk = ((bt * ((p.N + 63u) / 64u) + wid.x) * K2) * 16u + l;
   // acc[2r + h]: row r of the tile, columns 32h + 4l … 32h + 4l + 3.
   var acc: array<vec4f, 64>;
-  for (var k = 0u; k < K2; k += 2u) {
-    let w0 = textureLoad(tb, texel_xy(bk), 0);
-    let w1 = textureLoad(tb, texel_xy(bk + 8u), 0);
-    let v0 = textureLoad(tb, texel_xy(bk + 16u), 0);
-    let v1 = textureLoad(tb, texel_xy(bk + 24u), 0);
+  for (var k = 0u; k < K2; k += 4u) {
+    let bb = B4(textureLoad(tb, texel_xy(bk), 0), textureLoad(tb, texel_xy(bk + 8u), 0),
+      textureLoad(tb, texel_xy(bk + 16u), 0), textureLoad(tb, texel_xy(bk + 24u), 0),
+      textureLoad(tb, texel_xy(bk + 32u), 0), textureLoad(tb, texel_xy(bk + 40u), 0),
+      textureLoad(tb, texel_xy(bk + 48u), 0), textureLoad(tb, texel_xy(bk + 56u), 0));
     let a0 = textureLoad(ta, texel_xy(at), 0);
     let a1 = textureLoad(ta, texel_xy(at + 8u), 0);
-    rows4(subgroupBroadcast(a0, 0u), subgroupBroadcast(a1, 0u), w0, w1, v0, v1, &acc, 0u);
-    rows4(subgroupBroadcast(a0, 1u), subgroupBroadcast(a1, 1u), w0, w1, v0, v1, &acc, 8u);
-    rows4(subgroupBroadcast(a0, 2u), subgroupBroadcast(a1, 2u), w0, w1, v0, v1, &acc, 16u);
-    rows4(subgroupBroadcast(a0, 3u), subgroupBroadcast(a1, 3u), w0, w1, v0, v1, &acc, 24u);
-    rows4(subgroupBroadcast(a0, 4u), subgroupBroadcast(a1, 4u), w0, w1, v0, v1, &acc, 32u);
-    rows4(subgroupBroadcast(a0, 5u), subgroupBroadcast(a1, 5u), w0, w1, v0, v1, &acc, 40u);
-    rows4(subgroupBroadcast(a0, 6u), subgroupBroadcast(a1, 6u), w0, w1, v0, v1, &acc, 48u);
-    rows4(subgroupBroadcast(a0, 7u), subgroupBroadcast(a1, 7u), w0, w1, v0, v1, &acc, 56u);
-    at += 16u;
-    bk += 32u;
+    let a2 = textureLoad(ta, texel_xy(at + 16u), 0);
+    let a3 = textureLoad(ta, texel_xy(at + 24u), 0);
+    rows4(bcast4(a0, a1, a2, a3, 0u), bb, &acc, 0u);
+    rows4(bcast4(a0, a1, a2, a3, 1u), bb, &acc, 8u);
+    rows4(bcast4(a0, a1, a2, a3, 2u), bb, &acc, 16u);
+    rows4(bcast4(a0, a1, a2, a3, 3u), bb, &acc, 24u);
+    rows4(bcast4(a0, a1, a2, a3, 4u), bb, &acc, 32u);
+    rows4(bcast4(a0, a1, a2, a3, 5u), bb, &acc, 40u);
+    rows4(bcast4(a0, a1, a2, a3, 6u), bb, &acc, 48u);
+    rows4(bcast4(a0, a1, a2, a3, 7u), bb, &acc, 56u);
+    at += 32u;
+    bk += 64u;
   }
   let i0 = wid.y * 32u;
   let j0 = wid.x * 64u + 4u * l;

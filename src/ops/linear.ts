@@ -38,7 +38,7 @@ export function stridedMatmul(
   if (chosen === 'texture' && gpu.hasSubgroups8) {
     // Texel panels of A (32 rows, 8 texels per k) and B (64 columns, 16 texels per k), then the 32×64
     // tiles (matmul_texture.wgsl); operands too large for one texture take the colanes path.
-    const K2 = K + (K % 2); // panels zero-padded to an even depth
+    const K2 = Math.ceil(K / 4) * 4; // panels zero-padded to a multiple of 4 in depth
     const aTexels = batch * Math.ceil(M / 32) * K2 * 8;
     const bTexels = batch * Math.ceil(N / 64) * K2 * 16;
     if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels()) {
