@@ -59,17 +59,24 @@ fn split(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
 }
 
 // out [N, C, 2H, 2W] from a [N, C, H, W]: out[.., oy, ox] = a[.., oy/2, ox/2]. Here S = H·W, W = W.
+// One invocation per input value writes its 2×2 block: one load and three divisions per four outputs
+// instead of per output (lavapipe runs each lane's load and integer division separately: 2× the old
+// one-output-per-invocation kernel at the UNet's sizes).
 @compute @workgroup_size(64)
 fn upsample2x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = linear_index(gid, nwg, 64u);
+  if (i >= p.N * p.Ca * p.S) { return; }
+  let plane = i / p.S;
+  let r = i % p.S;
+  let y = r / p.W;
+  let x = r % p.W;
   let OW = 2u * p.W;
-  let OS = 4u * p.S;
-  if (i >= p.N * p.Ca * OS) { return; }
-  let plane = i / OS;
-  let r = i % OS;
-  let oy = r / OW;
-  let ox = r % OW;
-  out[i] = a[plane * p.S + (oy / 2u) * p.W + ox / 2u];
+  let o = plane * 4u * p.S + (2u * y) * OW + 2u * x;
+  let v = a[i];
+  out[o] = v;
+  out[o + 1u] = v;
+  out[o + OW] = v;
+  out[o + OW + 1u] = v;
 }
 
 // da [N, C, H, W] = sum of the 2×2 block of dout [N, C, 2H, 2W] it was copied to (a = dout here).

@@ -148,8 +148,9 @@ fn k1_weight(s: Lane, ci: u32) -> f32 {
 // consecutive pixels q = n·P + position (P = H·W; a group may run across images) and 16 output channels
 // (lane l owns cb16·16 + l and cb16·16 + 8 + l): per four input channels 8 weight loads and 4·KR input loads
 // feed 4·16·KR products per lane (the 7×7 pixel tile of the 3×3 kernel, which this replaced on
-// 2026-12-03: 7·4 + 4 loads for 4·49; 1.6–2.5× at the UNet's 1×1 shapes on lavapipe). Grid:
-// (ceil(N·H·W / (8·KR)), ceil(C_out / 16), 1).
+// 2026-12-03: 7·4 + 4 loads for 4·49; 1.6–2.5× at the UNet's 1×1 shapes on lavapipe). Grid: the
+// ceil(N·H·W / (8·KR)) pixel blocks folded over x and z (block wid.z·num_workgroups.x + wid.x; blocks past
+// the end store nothing), ceil(C_out / 16) in y.
 const KR = 4u;
 
 // Offset of flattened pixel q's value in input channel 0 (n·C_in·P + position); q past the end clamps.
@@ -160,11 +161,11 @@ fn k1_x_offset(q: u32) -> u32 {
 }
 
 @compute @workgroup_size(8)
-fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
+fn colanes_k1(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let s0 = lane_of(2u * wid.y, l);
   let s1 = lane_of(2u * wid.y + 1u, l);
   let P = p.H * p.W;
-  let q0 = wid.x * 8u * KR;
+  let q0 = (wid.z * nwg.x + wid.x) * 8u * KR;
   var xo: array<u32, KR>;
   for (var r = 0u; r < KR; r++) { xo[r] = k1_x_offset(q0 + 8u * r + l); }
   var acc0: array<f32, 8u * KR>;

@@ -10,7 +10,7 @@ enable subgroups;
 // expensive operation — are 16 + 5·CB per 144·CB multiply-adds (one row at a time: 8 + 6·CB per 72·CB).
 // Slot z = group·splits + split sums images group·images_per_slot … (+ images_per_slot − 1) over its row
 // slice and writes its partial sums: dwp[z, co, ci, tap], and (first block only) dbp[z, co]; a sum over
-// the slots follows (reduce4.wgsl's sum_outer4). Several images per slot keep the partials (written by
+// the slots follows (reduce.ts's sumOuter). Several images per slot keep the partials (written by
 // per-lane stores, read again by the sum) few where the batch alone gives enough workgroups.
 // Grid: (ceil(C_in / CB), ceil(C_out / 8), ceil(N / images_per_slot) · splits).
 // include: conv2d_weight_slots.wgsl

@@ -11,7 +11,7 @@ enable subgroups;
 // would leave half a block idle (lavapipe, 2026-12-03: two channels per lane at C_out = 8 ran 0.57× the
 // register kernel; at 16 or more 1.6–2.2× it). Slot z = group·splits + split sums images group·images_per_slot … over positions
 // [split·positions_per_split, + positions_per_split) and writes dwp[z, co, ci] and (first block only)
-// dbp[z, co]; reduce4.wgsl's sum_outer4 adds the slots. Grid: (ceil(C_in / CBW), ceil(C_out / (8·CO_LANE)), slots).
+// dbp[z, co]; reduce.ts's sumOuter adds the slots. Grid: (ceil(C_in / CBW), ceil(C_out / (8·CO_LANE)), slots).
 
 struct ConvW1 {
   N: u32, C_in: u32, P: u32, C_out: u32,
@@ -41,7 +41,7 @@ fn sum8(d: array<f32, 8>) -> f32 {
   return ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]));
 }
 
-// This lane's two channels' dy at positions q0 … q0 + 7 of image plane offset `plane` (zero from qEnd on).
+// dy of the channel plane starting at `plane` at positions q0 … q0 + 7 (zero from qEnd on).
 fn dy8(plane: u32, q0: u32, qEnd: u32) -> array<f32, 8> {
   var d: array<f32, 8>;
   for (var j = 0u; j < 8u; j++) { d[j] = select(0.0, gy[plane + min(q0 + j, qEnd - 1u)], q0 + j < qEnd); }

@@ -1,7 +1,6 @@
 // conv2d_half_shared.wgsl — the 3×3 stride-1 convolution of the f16 sampling path, for adapters that run
-// invocations as SIMD lanes (lavapipe); included by conv2d_half_t2x14.wgsl, conv2d_half_t4x14.wgsl and
-// conv2d_half_t4x7.wgsl, which fix the tile (TR rows × TW columns) and P, the u32 words of input each
-// lane-row window needs.
+// invocations as SIMD lanes (lavapipe); included by conv2d_half_t{2x14,4x14,7x14,4x7,7x7}.wgsl, which fix
+// the tile (TR rows × TW columns) and P, the u32 words of input each lane-row window needs.
 //
 // Why f16 here: lavapipe turns every storage load whose address differs across lanes into a loop over the
 // 8 lanes (~10 instructions each; see conv2d_colanes.wgsl), and such loads, not the FMAs, bound the f32
@@ -55,7 +54,7 @@ fn half_tile(wid: vec3u, l: u32) {
   let co = wid.y * 8u + l;
   let tilesPerRow = (p.W + TW - 1u) / TW;
   let oy0 = (wid.x / tilesPerRow) * TR;
-  let ox0 = (wid.x % tilesPerRow) * TW;  // even: TW is even, or the row has one tile (t4x7 runs at W ≤ 7)
+  let ox0 = (wid.x % tilesPerRow) * TW;  // even: TW is even, or the row has one tile (t4x7, t7x7 run at W ≤ 7)
   let n = wid.z;
   var b0 = 0.0;
   if (p.has_bias != 0u) { b0 = bias[min(co, p.C_out - 1u)]; }

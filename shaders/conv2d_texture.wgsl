@@ -71,8 +71,8 @@ fn pack_x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 // as texels: per row a lane fetches its own dy row (⌈TW / 4⌉ texels of pack_dy), and per input channel
 // the ⌈3 / RPF⌉ fetches of pack_x's windows hold the 3 input rows the taps need.
 // Slot z = group·splits + split sums images group·images_per_slot … (+ images_per_slot − 1) over its row
-// slice and writes its partial sums dwp[z, co, ci, tap] and (first block) dbp[z, co]; reduce4.wgsl's
-// sum_outer4 adds the slots. Grid: (⌈C_in / CB_W⌉, ⌈C_out / 8⌉, ⌈N / images_per_slot⌉ · splits).
+// slice and writes its partial sums dwp[z, co, ci, tap] and (first block) dbp[z, co]; reduce.ts's
+// sumOuter adds the slots. Grid: (⌈C_in / CB_W⌉, ⌈C_out / 8⌉, ⌈N / images_per_slot⌉ · splits).
 
 const CB_W = 4u;                // input channels per workgroup (one accumulator array each)
 override QD: u32 = (TW + 3u) / 4u;  // texels per dy row: ⌈TW / 4⌉

@@ -5,7 +5,7 @@ enable subgroups;
 // an AVX2 vector into a loop over the lanes (~10 instructions per lane and value), but fetches an
 // rgba32float texel with vector code (one 16-byte load per lane and a transpose): per float brought in,
 // textureLoad costs several times less. So pack_a and pack_b first copy A and B into k-major texel
-// panels (32 rows of A, 64 columns of B in two halves of 32, 4 floats per texel, K padded to even, in
+// panels (32 rows of A, 64 columns of B in two halves of 32, 4 floats per texel, K padded to 4, in
 // TexelPanel textures: texel t at (t & (TEXEL_ROW − 1), t >> TEXEL_SHIFT)), and `tiles` reads only texels.
 // A workgroup is one subgroup of 8 lanes and computes a 32 × 64 tile of C. Per k, lane l fetches texel l
 // of the A panel (rows 4l … 4l + 3) and texels l and 8 + l of the B panel (columns 4l … 4l + 3 and

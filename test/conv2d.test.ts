@@ -20,7 +20,9 @@ describe('conv2d', () => {
 
   it('blocked weight gradient: one partial per image and rows split across invocations agree with the twin', async () => {
     const gpu = await getGpu();
-    for (const s of [cases[0], cases[5], cases[6], cases[7], cases[8]]) { // 3×3 s1, s2, 1×1, 1×1 vec4, s2 pad 0
+    const byLabel = (label: string) => conv2dForwardSpec.cases.find((c) => c.label === label)!.s;
+    const shapes = ['UNet level 1', 'odd, stride 2', '1×1 shortcut', '1×1, plane a multiple of 4 (vec4 weight gradient)', 'stride 2 without padding, odd width'];
+    for (const s of shapes.map(byLabel)) { // 3×3 s1, s2, 1×1, 1×1 vec4, s2 pad 0
       const [OH, OW] = convOut(s);
       const x = randArray(s.N * s.C_in * s.H * s.W, 5);
       const w = randArray(s.C_out * s.C_in * s.K * s.K, 6);
@@ -50,9 +52,9 @@ describe('conv2d', () => {
       const w = randArray(s.C_out * s.C_in * kk, 12);
       const dy = randArray(s.N * s.C_out * OH * OW, 13);
       const ref = conv2dBackwardRef(dy, x, w, s);
-      // 1: every image in one slot; 48: 2 images per slot for the first shape (16 invocations per image:
-      // 5 = 2 + 2 + 1); 2^20: one image per slot, rows split.
-      for (const target of [1, 48, 1 << 20]) {
+      // 1: every image in one slot; 48 (3×3, 16 invocations per image) and 144 (1×1, 48): 2 images per slot,
+      // 5 = 2 + 2 + 1; 2^20: one image per slot, rows (positions) split.
+      for (const target of [1, 48, 144, 1 << 20]) {
         for (const variant of ['colanes', 'texture'] as const) {
           await gpu.policy.using({ weightGradientTarget: target }, async () => {
             const g = conv2dBackward(gpu, gpu.upload([s.N, s.C_out, OH, OW], dy), gpu.upload([s.N, s.C_in, s.H, s.W], x),
@@ -64,6 +66,21 @@ describe('conv2d', () => {
         }
       }
     }
+  });
+
+  it('colanes 1×1 past 65535 blocks of 32 pixels folds its grid over x and z', async () => {
+    const gpu = await getGpu();
+    const [H, W] = [1200, 1800]; // 2.16 M pixels: 67,500 blocks
+    const x = randArray(2 * H * W, 21);
+    const w = [0.5, -1.25, 2, 0.75]; // [2 out, 2 in, 1, 1]
+    const b = [0.1, -0.2];
+    const y = poisoned(gpu, [1, 2, H, W]);
+    conv2dForward(gpu, gpu.upload([1, 2, H, W], x), gpu.upload([2, 2, 1, 1], w), gpu.upload([2], b), { pad: 0, variant: 'colanes' }, y);
+    const got = await y.read();
+    const P = H * W;
+    const ref = new Float64Array(2 * P);
+    for (let o = 0; o < 2; o++) for (let q = 0; q < P; q++) ref[o * P + q] = b[o] + w[2 * o] * x[q] + w[2 * o + 1] * x[P + q];
+    expectClose('y', got, ref, 1e-5, 1e-5);
   });
 
   it('weightSlots: a batch that alone reaches the target shares images among slots, a small one splits rows', () => {

@@ -98,7 +98,7 @@ export function upsample2x(gpu: Gpu, x: Tensor, out?: Tensor): Tensor {
   const shape = [N, C, 2 * H, 2 * W];
   const y = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
   gpu.run(gpu.kernel('channels', 'upsample2x'), {
-    params: { N, Ca: C, Cb: 0, S: H * W, W }, bind: { a: x, out: y }, invocations: y.size,
+    params: { N, Ca: C, Cb: 0, S: H * W, W }, bind: { a: x, out: y }, invocations: x.size,
   });
   return y;
 }

@@ -187,7 +187,8 @@ const blockedWeight: WeightImpl = {
   run: (gpu, a, g) => { registerWeight(gpu, a.dy, a.x, a.dw, a.db, g); return true; },
 };
 const colanesWeightImpl: WeightImpl = {
-  applies: (g) => !!g.subgroups && blockedApplies(g) && g.partialsFit !== false, fallback: 'blocked',
+  // No partialsFit condition: weightSlots shares images among slots to keep the partials within a binding.
+  applies: (g) => !!g.subgroups && blockedApplies(g), fallback: 'blocked',
   run: (gpu, a, g) => {
     if (g.K === 1) colanesWeight1(gpu, a.dy, a.x, a.dw, a.db, g);
     else slicedWeight(gpu, COLANES_WEIGHT, a.dy, a.x, a.dw, a.db, g);
@@ -341,8 +342,8 @@ const COLANES_TILE = { rows: 7, cols: 7 };
 const COLANES_K1_PIXELS = 32;
 
 /**
- * Runs colanes_k3s1 / colanes_k1 on weights w in their own layout: grid (pixel tiles, blocks of 8 channels,
- * N). flipped: w is the [C_in, C_out, K, K] weight of the convolution whose input gradient this is (g is
+ * Runs colanes_k3s1 (grid: pixel tiles, blocks of 8 channels, N) / colanes_k1 (grid: blocks of 32 pixels of
+ * the flattened batch folded over x and z, blocks of 16 channels) on weights w in their own layout. flipped: w is the [C_in, C_out, K, K] weight of the convolution whose input gradient this is (g is
  * already the gradient's geometry), read with the channel strides swapped and the taps mirrored.
  */
 function colanesConv(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: ConvGeom, hasBias: boolean, flipped: boolean): void {
@@ -352,9 +353,11 @@ function colanesConv(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor, y: Tensor, g: Co
     ? { w_co_stride: kk, w_ci_stride: g.C_out * kk, w_flip: g.K === 3 ? 1 : 0 }
     : { w_co_stride: g.C_in * kk, w_ci_stride: kk, w_flip: 0 };
   // colanes_k1: 16 channels over COLANES_K1_PIXELS pixels of the flattened batch per workgroup.
+  const k1Blocks = Math.ceil((g.N * g.OH * g.OW) / COLANES_K1_PIXELS);
+  const k1x = Math.min(k1Blocks, gpu.limits.maxComputeWorkgroupsPerDimension);
   const workgroups: [number, number, number] = g.K === 3
     ? [tiles, Math.ceil(g.C_out / 8), g.N]
-    : [Math.ceil((g.N * g.OH * g.OW) / COLANES_K1_PIXELS), Math.ceil(g.C_out / 16), 1];
+    : [k1x, Math.ceil(g.C_out / 16), Math.ceil(k1Blocks / k1x)];
   gpu.run(gpu.kernel('conv2d_colanes', g.K === 3 ? 'colanes_k3s1' : 'colanes_k1'), {
     params: { ...blockedParams(g, hasBias), ...strides }, bind: { x, w, bias: b, y }, workgroups,
   });

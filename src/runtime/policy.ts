@@ -78,7 +78,10 @@ export interface PolicyState {
   attention: AttentionVariant;
   matmul: MatmulVariant;
   copy: CopyVariant;
-  /** Invocations the weight-gradient dispatch aims for before it splits each image's reduction. */
+  /**
+   * Invocations a weight-gradient dispatch aims for: below it each image's reduction is split across
+   * invocations; above it (colanes, texture) images share slots, so fewer partials are written and summed.
+   */
   weightGradientTarget: number;
 }
 
