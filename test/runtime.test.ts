@@ -6,6 +6,7 @@ import { SHADER_DIR, nodeShaderSource } from '../src/platform/node.ts';
 import { browserShaderSource } from '../src/platform/browser.ts';
 import { kernelSource, sourceLocation, type WgslFiles } from '../src/runtime/wgsl-source.ts';
 import { convShapeClass } from '../src/runtime/policy.ts';
+import { convChoices } from '../src/tune/autotune.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
@@ -195,6 +196,34 @@ describe('runtime', () => {
     expect(gpu.policy.snapshot()).toEqual(before);
     expect(convShapeClass({ K: 3, stride: 1, C_in: 16, C_out: 16, OH: 28, OW: 28 })).toBe('k3s1c16p784');
     expect(convShapeClass({ K: 1, stride: 1, C_in: 16, C_out: 32, OH: 7, OW: 7 })).toBe('k1s1c32p49');
+  });
+
+  it('a conv shape of an unmeasured class runs the choice that prevailed for its kernel size and stride', async () => {
+    const gpu = await getGpu();
+    const x = gpu.upload([1, 4, 5, 5], randArray(100, 23));
+    const w = gpu.upload([3, 4, 1, 1], randArray(12, 24));
+    await gpu.policy.using({ conv: { forward: 'blocked', backwardInput: 'blocked', backwardWeight: 'blocked' }, convByShape: { 'forward|k1s1': 'direct' } }, () => {
+      gpu.trace = [];
+      conv2dForward(gpu, x, w, gpu.upload([3], [1, 2, 3]), { pad: 0 });
+      expect([...new Set(gpu.trace)]).toEqual(['conv2d.forward']); // k1s1's choice, not the direction's 'blocked'
+      gpu.trace = null;
+    });
+  });
+
+  it('convChoices: a kernel group keeps its prevailing design per class unless another is over 15% faster', () => {
+    const ms: Record<string, number> = {};
+    const set = (cls: string, t: Record<string, number>) => { for (const [v, x] of Object.entries(t)) ms[`conv.forward.${cls}.${v}`] = x; };
+    set('k3s1c16p784', { colanes: 4, blocked: 7 }); // colanes wins
+    set('k3s1c32p784', { colanes: 8, blocked: 9 }); // colanes wins
+    set('k3s1c16p196', { colanes: 1.1, blocked: 1.0 }); // blocked by 10%: a near-tie, colanes kept
+    set('k3s1c64p49', { colanes: 2, blocked: 1.5 }); // blocked by 33%: blocked
+    set('k1s1c16p196', { colanes: 0.5, blocked: 0.4 }); // its own group: blocked prevails there
+    const c = convChoices(ms, ['k3s1c16p784', 'k3s1c32p784', 'k3s1c16p196', 'k3s1c64p49', 'k1s1c16p196']);
+    expect(c['forward|k3s1']).toBe('colanes');
+    expect(c['forward|k3s1c16p196']).toBe('colanes');
+    expect(c['forward|k3s1c64p49']).toBe('blocked');
+    expect(c['forward|k1s1']).toBe('blocked');
+    expect(c['forward|k1s1c16p196']).toBe('blocked');
   });
 
   it('refuses tensors over the device limits with the op name', async () => {

@@ -62,6 +62,11 @@ const bucket = (v: number, edges: number[]) => edges.find((e) => v <= e) ?? Infi
  * 16, 32, 64, more) and output-plane bucket (≤ 7×7, 14×14, 28×28, more). The UNet's levels fall in
  * different classes, so each level can run the design that is fastest for it.
  */
+/** Kernel size and stride of a conv2d shape (`k1s1`): the group whose prevailing choice covers its unmeasured classes. */
+export function convKernelGroup(g: Pick<ConvShapeInfo, 'K' | 'stride'>): string {
+  return `k${g.K}s${g.stride}`;
+}
+
 export function convShapeClass(g: ConvShapeInfo): string {
   const c = bucket(Math.max(g.C_in, g.C_out), [8, 16, 32, 64]);
   const p = bucket(g.OH * g.OW, [49, 196, 784]);
@@ -71,7 +76,7 @@ export function convShapeClass(g: ConvShapeInfo): string {
 export interface PolicyState {
   /** Per direction, for shapes without a measured choice. */
   conv: Record<ConvDirection, ConvVariant>;
-  /** `${direction}|${convShapeClass}` → variant, from measurement. */
+  /** `${direction}|${convShapeClass}` and `${direction}|${convKernelGroup}` → variant, from measurement. */
   convByShape: Record<string, ConvVariant>;
   reduce: ReduceStyle;
   groupnorm: GroupNormVariant;
@@ -119,8 +124,13 @@ export class KernelPolicy {
   }
 
   /** The variant for one conv2d direction at this geometry: the measured one for its class, else the default. */
+  /**
+   * The design for this direction and shape: its class's measured choice, else the choice that prevailed
+   * over the measured classes of its kernel size and stride (`direction|k3s1`), else the direction's default.
+   */
   conv(direction: ConvDirection, g: ConvShapeInfo): ConvVariant {
-    return this.state.convByShape[`${direction}|${convShapeClass(g)}`] ?? this.state.conv[direction];
+    const s = this.state.convByShape;
+    return s[`${direction}|${convShapeClass(g)}`] ?? s[`${direction}|${convKernelGroup(g)}`] ?? this.state.conv[direction];
   }
 
   /** Replaces the choices given (a tune result, or a test's fixed setting). */

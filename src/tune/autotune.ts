@@ -41,7 +41,7 @@ const CONV_PROBES: ConvProbe[] = [
   [16, 16, 28, 3, 1], [8, 8, 28, 3, 1], [32, 32, 28, 3, 1],
   [16, 16, 14, 3, 1], [64, 64, 14, 3, 1], [32, 32, 7, 3, 1], [64, 64, 7, 3, 1],
   [8, 8, 28, 3, 2], [32, 32, 28, 3, 2], [16, 16, 14, 3, 2], [64, 64, 14, 3, 2],
-  [8, 16, 14, 1, 1], [16, 32, 7, 1, 1], [32, 64, 14, 1, 1],
+  [8, 16, 14, 1, 1], [16, 32, 7, 1, 1], [32, 64, 14, 1, 1], [32, 96, 7, 1, 1],
 ];
 /**
  * Batch of the probes. Designs rank differently at batch 4 and at the batch training runs (lavapipe,
@@ -49,21 +49,39 @@ const CONV_PROBES: ConvProbe[] = [
  */
 const PROBE_BATCH = 16;
 
+/** How much faster than a kernel group's prevailing design another must be to run for one shape class. */
+const PREVAIL_MARGIN = 0.15;
+
+/** Per timed call at least this long: a submit and wait costs ~0.1–0.2 ms, which alone would decide a race of 0.3 ms candidates. */
+const MIN_TIMED_MS = 3;
+/** At most this many repeats of a candidate per timed call. */
+const MAX_REPEATS = 8;
+
 /**
  * Fastest time of each candidate. Candidates are timed in interleaved rounds and the minimum is kept: on a
  * shared machine interference only ever adds time, so the minimum is the estimate least moved by it, and
- * interleaving spreads a slow spell over all candidates instead of one.
+ * interleaving spreads a slow spell over all candidates instead of one. A short candidate runs several
+ * times per timed call (as many as its warm-up says reach MIN_TIMED_MS), so the wait for the GPU does not
+ * drown the difference (lavapipe, 2026-12-03: the 1×1 weight-gradient probes, ~0.3 ms, picked the design
+ * that is 1.3–1.4× slower at those very shapes).
  */
 async function timeAll(gpu: Gpu, candidates: Record<string, () => void>, rounds: number): Promise<Record<string, number>> {
   const best: Record<string, number> = {};
+  const repeats: Record<string, number> = {};
   for (const f of Object.values(candidates)) f(); // warm-up: pipelines, pooled buffers
   await gpu.sync();
+  for (const [k, f] of Object.entries(candidates)) {
+    const t0 = performance.now();
+    f();
+    await gpu.sync();
+    repeats[k] = Math.min(MAX_REPEATS, Math.max(1, Math.ceil(MIN_TIMED_MS / Math.max(1e-3, performance.now() - t0))));
+  }
   for (let r = 0; r < rounds; r++) {
     for (const [k, f] of Object.entries(candidates)) {
       const t0 = performance.now();
-      f();
+      for (let i = 0; i < repeats[k]; i++) f();
       await gpu.sync();
-      best[k] = Math.min(best[k] ?? Infinity, performance.now() - t0);
+      best[k] = Math.min(best[k] ?? Infinity, (performance.now() - t0) / repeats[k]);
     }
   }
   return best;
@@ -108,14 +126,53 @@ const TUNED_SHADERS = [
 ] as const;
 
 /**
+ * Per direction, the conv design for each measured shape class (`direction|class`) and for each kernel
+ * group (`direction|k3s1`, covering that group's unmeasured classes), from the candidates' times
+ * (`conv.direction.class.variant` → ms). In a kernel group the design fastest in most of its classes
+ * prevails, and a class keeps it unless another is more than PREVAIL_MARGIN faster there: probes of
+ * 0.3–5 ms on a shared machine differ by more than that between runs, and the probes' batch is not the
+ * training batch, so a near-tie is no reason to run a different design per class (lavapipe, 2026-12-03:
+ * near-ties flipped the 28² 3×3 weight gradient to a design 1.6× slower at batch 64).
+ */
+export function convChoices(ms: Record<string, number>, classes: readonly string[]): Record<string, ConvVariant> {
+  const time = (dir: ConvDirection, cls: string, v: ConvVariant) => ms[`conv.${dir}.${cls}.${v}`] ?? Infinity;
+  const fastest = (dir: ConvDirection, cls: string): ConvVariant => {
+    const vs = CONV_VARIANTS.filter((v) => `conv.${dir}.${cls}.${v}` in ms);
+    return vs.reduce((a, v) => (time(dir, cls, v) < time(dir, cls, a) ? v : a));
+  };
+  const groups = new Map<string, string[]>();
+  for (const cls of classes) {
+    const gk = cls.slice(0, cls.indexOf('c')); // k3s1c16p784 → k3s1
+    groups.set(gk, [...(groups.get(gk) ?? []), cls]);
+  }
+  const choices: Record<string, ConvVariant> = {};
+  for (const d of ['forward', 'backwardInput', 'backwardWeight'] as const) {
+    for (const [gk, all] of groups) {
+      const members = all.filter((cls) => CONV_VARIANTS.some((v) => `conv.${d}.${cls}.${v}` in ms));
+      if (members.length === 0) continue;
+      const wins = new Map<ConvVariant, number>();
+      for (const cls of members) wins.set(fastest(d, cls), (wins.get(fastest(d, cls)) ?? 0) + 1);
+      const prevailing = [...wins.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      choices[`${d}|${gk}`] = prevailing;
+      for (const cls of members) {
+        const f = fastest(d, cls);
+        choices[`${d}|${cls}`] = time(d, cls, prevailing) <= (1 + PREVAIL_MARGIN) * time(d, cls, f) ? prevailing : f;
+      }
+    }
+  }
+  return choices;
+}
+
+/**
  * Measures the variants, sets gpu.policy to the fastest, and caches the choice per adapter. `probes` limits
  * the conv shapes measured (the first is the per-direction default): all of them for the CLIs (~15 s on
  * lavapipe, once per adapter); a page on SwiftShader measures one so it is ready in seconds.
  */
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length, batch = PROBE_BATCH): Promise<TuneResult> {
   // v8: + colanes (subgroups), probe batch in the key; v9: + matmul design; v11: + the measured shaders'
-  // digest, so a changed kernel is measured again instead of keeping a choice made for its old code.
-  const key = `autotune-v11:${adapterKey(gpu)}:${gpu.shaderDigest(TUNED_SHADERS)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
+  // digest, so a changed kernel is measured again instead of keeping a choice made for its old code;
+  // v12: short candidates repeated per timed call.
+  const key = `autotune-v12:${adapterKey(gpu)}:${gpu.shaderDigest(TUNED_SHADERS)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -198,17 +255,10 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   for (const t of [ca, cb, cc]) t.release();
   for (const t of [...conv.free, x, y, dx, gamma, beta, dgamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta, lx, lw, lb, ly, lg.dx, lg.dw, lg.db]) t.release();
 
-  // The fastest of the designs measured for this class (those with their own kernels for it).
-  const fastest = (dir: ConvDirection, cls: string): ConvVariant => {
-    const vs = CONV_VARIANTS.filter((v) => `conv.${dir}.${cls}.${v}` in ms);
-    return vs.reduce((a, v) => (ms[`conv.${dir}.${cls}.${v}`] < ms[`conv.${dir}.${cls}.${a}`] ? v : a));
-  };
-  const directions: ConvDirection[] = ['forward', 'backwardInput', 'backwardWeight'];
-  const convByShape: Record<string, ConvVariant> = {};
-  for (const cls of conv.classes) for (const d of directions) convByShape[`${d}|${cls}`] = fastest(d, cls);
+  const convByShape = convChoices(ms, conv.classes);
   const first = conv.classes[0];
   const policy: Partial<PolicyState> = {
-    conv: { forward: fastest('forward', first), backwardInput: fastest('backwardInput', first), backwardWeight: fastest('backwardWeight', first) },
+    conv: { forward: convByShape[`forward|${first}`], backwardInput: convByShape[`backwardInput|${first}`], backwardWeight: convByShape[`backwardWeight|${first}`] },
     convByShape,
     reduce: ms['reduce.serial'] < ms['reduce.tree'] ? 'serial' : 'tree',
     groupnorm: (ms['groupnorm.lanes'] ?? Infinity) < Math.min(ms['reduce.serial'], ms['reduce.tree']) ? 'lanes' : 'reduce',
