@@ -13,7 +13,7 @@ import type { Precision } from '../src/model/layers.ts';
 import type { BenchRecord } from './suite.ts';
 import type { UNetConfig } from '../src/model/config.ts';
 
-/** A CPU peer started once per preset and batch, stepped one step at a time so its steps interleave with ours. */
+/** A CPU peer started once per preset and batch, stepped one step at a time (its steps run right after ours). */
 export interface CpuPeerSession {
   /** Its parameter count and every parameter's shape ("32x16x3x3"), checked against ours. */
   params: number;
@@ -39,7 +39,7 @@ export interface E2EOptions {
   steps: number;
   sampleN: number;
   log?: (l: string) => void;
-  /** A CPU peer whose steps alternate with ours, one each (Node passes PyTorch; the record notes how both were timed). */
+  /** A CPU peer whose steps run right after ours, as many (Node passes PyTorch; the record notes how both were timed). */
   cpuPeer?: CpuPeer;
   /** Median ms of one training step of the same UNet in peer libraries, by peer key (the page passes TensorFlow.js on WebGPU and on WASM). */
   peerSteps?: { tfjs?: PeerStep; tfjs_wasm?: PeerStep };
@@ -66,8 +66,12 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
         tr = new Trainer(gpu, model, data, { ...DEFAULT_TRAIN, batch, schedule: DEFAULT_SCHEDULE });
         tr.encodeStep(); // warm-up: pipelines, pooled buffers
         await gpu.sync();
-        tr.encodeStep(); // a second one gives the pacer its first estimate of the time from submit to done
-        await pacer.settle(gpu);
+        // Two more give the pacer its estimate of one step's GPU time.
+        for (let i = 0; i < 2; i++) {
+          tr.encodeStep();
+          await pacer.step(gpu);
+        }
+        await pacer.drain();
         await gpu.check();
       } catch (e) {
         closePeer(); // e.g. out of memory at a large batch: no python child left behind
@@ -79,22 +83,28 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
       const peerTimes: number[] = [];
       let kernels: string[] = [];
       try {
-        for (let i = 0; i < o.steps; i++) {
+        // Ours: o.steps + 1 steps back to back as the training loop runs them (two in flight, paced fence
+        // waits: StepPacer); a step's time is the steady-state interval between the GPU finishing steps,
+        // from the end of the first to the end of the last.
+        let firstDone = 0;
+        for (let i = 0; i <= o.steps; i++) {
           const e0 = performance.now();
           gpu.trace = i === 0 ? [] : null; // what one step runs
           tr.encodeStep();
           if (i === 0) kernels = [...new Set(gpu.trace)];
           gpu.trace = null;
-          encode += performance.now() - e0;
-          // As the training loop waits: paced where a pending wait would spin a core (StepPacer).
-          await pacer.settle(gpu);
-          await gpu.check();
-          total += performance.now() - e0;
-          // Then one step of the CPU peer, while our queue is empty: the two alternate, step by step.
-          if (peer && !('skipped' in peer)) peerTimes.push(await peer.step());
+          if (i > 0) encode += performance.now() - e0;
+          await pacer.step(gpu);
+          if (i === 1) firstDone = pacer.doneAt; // step() of the second waited for the first
         }
+        await pacer.drain();
+        await gpu.check();
+        total = pacer.doneAt - firstDone;
+        // Then as many steps of the CPU peer, while our queue is empty.
+        if (peer && !('skipped' in peer)) for (let i = 0; i < o.steps; i++) peerTimes.push(await peer.step());
       } finally {
         closePeer();
+        pacer.destroy();
       }
       const ms = total / o.steps;
       const peerMs = peerTimes.length ? peerTimes.reduce((a, b) => a + b, 0) / peerTimes.length : null;
@@ -111,8 +121,8 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
       if (peer && o.cpuPeer) {
         rec.peers[`${o.cpuPeer.key}_ms`] = peerMs;
         rec.peer_notes = {
-          [o.cpuPeer.key]: 'skipped' in peer ? peer.skipped : `${peer.label}; mean of ${peerTimes.length} step${peerTimes.length === 1 ? '' : 's'} after warm-up, alternating with ours; ${peer.timing}`,
-          ours: `wall clock per step (encode, submit, queue done), mean of ${o.steps} step${o.steps === 1 ? '' : 's'} after two warm-up steps; waits paced as the training loop's (StepPacer)`,
+          [o.cpuPeer.key]: 'skipped' in peer ? peer.skipped : `${peer.label}; mean of ${peerTimes.length} step${peerTimes.length === 1 ? '' : 's'} after warm-up, run right after ours; ${peer.timing}`,
+          ours: `wall clock per step in steady state: ${o.steps + 1} steps back to back after three warm-up steps, two in flight as the training loop runs them (StepPacer's paced fence waits), time from the GPU finishing the first to finishing the last, over ${o.steps}`,
         };
       }
       for (const key of ['tfjs', 'tfjs_wasm'] as const) {
