@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
 import { groupNormForward } from '../src/ops/groupnorm.ts';
 import { linearForward } from '../src/ops/linear.ts';
-import { fill } from '../src/ops/elementwise.ts';
+import { accumulate, fill } from '../src/ops/elementwise.ts';
+import { StepPacer } from '../src/runtime/pacer.ts';
 import { poisoned, randArray, useGpu } from './helpers.ts';
 
 const getGpu = useGpu();
@@ -224,6 +225,25 @@ describe('runtime', () => {
     expect(c['forward|k3s1c64p49']).toBe('blocked');
     expect(c['forward|k1s1']).toBe('blocked');
     expect(c['forward|k1s1c16p196']).toBe('blocked');
+  });
+
+  it('StepPacer keeps two steps in flight, waits for the older, and drain leaves none: every step lands, in order', async () => {
+    const gpu = await getGpu();
+    const pacer = new StepPacer();
+    const acc = gpu.upload([1024], new Float32Array(1024));
+    const one = gpu.upload([1024], new Float32Array(1024).fill(1));
+    const doneAt: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      for (let j = 0; j < 20; j++) accumulate(gpu, acc, one); // a "step": 20 dispatches
+      await pacer.step(gpu);
+      doneAt.push(pacer.doneAt);
+    }
+    await pacer.drain();
+    doneAt.push(pacer.doneAt);
+    expect([...(await acc.read()).slice(0, 3)]).toEqual([140, 140, 140]);
+    for (let i = 1; i < doneAt.length; i++) expect(doneAt[i]).toBeGreaterThanOrEqual(doneAt[i - 1]);
+    await pacer.drain(); // nothing in flight: returns at once
+    pacer.destroy();
   });
 
   it('refuses tensors over the device limits with the op name', async () => {
