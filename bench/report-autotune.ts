@@ -42,7 +42,12 @@ export function tuneSummary(t: unknown): TuneSummary | null {
   const p = r?.policy;
   if (!r || !p?.conv) return null;
   const classes = [...new Set(Object.keys(p.convByShape ?? {}).map((k) => k.split('|')[1]))];
-  const cell = (dir: string, cls: string): TuneCell => ({ chosen: p.convByShape?.[`${dir}|${cls}`] ?? '—', times: timed(r, `conv.${dir}.${cls}.`) });
+  // A kernel group's row (`k3s1`: its prevailing design, for its unmeasured classes) has no times of its own.
+  const isGroup = (cls: string) => !cls.includes('c');
+  const cell = (dir: string, cls: string): TuneCell => ({
+    chosen: p.convByShape?.[`${dir}|${cls}`] ?? '—',
+    times: isGroup(cls) ? 'prevailing in the group' : timed(r, `conv.${dir}.${cls}.`),
+  });
   return {
     reduce: { chosen: p.reduce ?? '—', times: timed(r, 'reduce.') },
     // GroupNorm's candidates are the two reduction styles ('reduce') and, where measured, 'lanes'.
@@ -51,6 +56,6 @@ export function tuneSummary(t: unknown): TuneSummary | null {
     ...(p.matmul ? { matmul: { chosen: p.matmul, times: timed(r, 'matmul.') } } : {}),
     ...(p.copy ? { concat: { chosen: p.copy, times: timed(r, 'concat.') } } : {}),
     convDefault: `${p.conv.forward}/${p.conv.backwardInput}/${p.conv.backwardWeight}`,
-    classes: classes.map((cls) => ({ cls, cells: ['forward', 'backwardInput', 'backwardWeight'].map((d) => cell(d, cls)) })),
+    classes: classes.map((cls) => ({ cls: isGroup(cls) ? `${cls} (unmeasured classes)` : cls, cells: ['forward', 'backwardInput', 'backwardWeight'].map((d) => cell(d, cls)) })),
   };
 }
