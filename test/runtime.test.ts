@@ -225,6 +225,12 @@ describe('runtime', () => {
     expect(c['forward|k3s1c64p49']).toBe('blocked');
     expect(c['forward|k1s1']).toBe('blocked');
     expect(c['forward|k1s1c16p196']).toBe('blocked');
+    // A tie in classes won goes to the smaller total: colanes 1 + 3 = 4 ms against blocked 2 + 2.5 = 4.5.
+    const tie: Record<string, number> = {
+      'conv.forward.k3s2c8p196.colanes': 1, 'conv.forward.k3s2c8p196.blocked': 2,
+      'conv.forward.k3s2c16p49.colanes': 3, 'conv.forward.k3s2c16p49.blocked': 2.5,
+    };
+    expect(convChoices(tie, ['k3s2c16p49', 'k3s2c8p196'])['forward|k3s2']).toBe('colanes');
   });
 
   it('StepPacer keeps two steps in flight, waits for the older, and drain leaves none: every step lands, in order', async () => {

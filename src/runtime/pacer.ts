@@ -66,6 +66,8 @@ export class StepPacer {
   /** Forget the estimate (another batch size or model); steps in flight must have been drained. */
   reset(): void {
     this.ms = 0;
+    this.overslept = false;
+    this.lastDone = performance.now();
   }
 
   /** Frees the fence buffers (drain first). */
@@ -82,9 +84,12 @@ export class StepPacer {
     const wake = this.lastDone + this.ms - performance.now();
     if (this.ms && wake > 1) await sleep(wake, signal);
     const w0 = performance.now();
-    await fence.mapAsync(MAP_READ);
-    fence.unmap();
-    this.free.push(fence);
+    try {
+      await fence.mapAsync(MAP_READ);
+      fence.unmap();
+    } finally {
+      this.free.push(fence);
+    }
     const now = performance.now();
     const interval = now - this.lastDone;
     const overslept = now - w0 < OVERSLEPT_MS;

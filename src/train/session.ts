@@ -47,7 +47,8 @@ export interface RunPlan {
   /**
    * Steps the GPU may hold at once. 1 (the default) waits for each step before recording the next, so a
    * pause or a signal takes effect when the step in hand ends; the queue never runs ahead of the clicks.
-   * Ignored where waiting spins a core (Gpu.waitSpinsCpu, Node): there steps go one at a time (StepPacer).
+   * Ignored where waiting spins a core (Gpu.waitSpinsCpu, Node): there two steps stay in flight with paced
+   * fence waits (StepPacer).
    */
   inFlight?: number;
 }
@@ -231,26 +232,31 @@ export class TrainingSession {
     };
     // Anything but a training step first waits for the steps in flight (a no-op where none are).
     const drained = () => this.pacer.drain(this.abort.signal);
-    while (this.step < plan.steps && !this.request) {
-      if (this.pending) await drained().then(() => this.poll(hooks)); // the old trainer's ring goes with it
-      this.applyPending();
-      if (this.profileRequested) await untimed(() => drained().then(() => this.profiledStep(hooks)));
-      else {
-        this.trainer.encodeStep();
-        if (this.gpu.waitSpinsCpu) await this.pacer.step(this.gpu, this.abort.signal);
+    try {
+      while (this.step < plan.steps && !this.request) {
+        if (this.pending) await drained().then(() => this.poll(hooks)); // the old trainer's ring goes with it
+        this.applyPending();
+        if (this.profileRequested) await untimed(() => drained().then(() => this.profiledStep(hooks)));
         else {
-          inFlight.push(this.gpu.device.queue.onSubmittedWorkDone());
-          while (inFlight.length >= (plan.inFlight ?? 1)) await inFlight.shift();
+          this.trainer.encodeStep();
+          if (this.gpu.waitSpinsCpu) await this.pacer.step(this.gpu, this.abort.signal);
+          else {
+            inFlight.push(this.gpu.device.queue.onSubmittedWorkDone());
+            while (inFlight.length >= (plan.inFlight ?? 1)) await inFlight.shift();
+          }
+          this.timing.steps++;
         }
-        this.timing.steps++;
+        const s = this.step;
+        if (s % plan.lossEvery === 0) await drained().then(() => this.poll(hooks));
+        if (plan.sampleEvery && s % plan.sampleEvery === 0 && s < plan.steps) await untimed(async () => { await drained(); await hooks.onSample?.(s, this.abort.signal); });
+        if (plan.checkpointEvery && s % plan.checkpointEvery === 0 && s < plan.steps) await untimed(() => drained().then(() => this.save(hooks, 'periodic')));
+        await hooks.yieldToHost();
       }
-      const s = this.step;
-      if (s % plan.lossEvery === 0) await drained().then(() => this.poll(hooks));
-      if (plan.sampleEvery && s % plan.sampleEvery === 0 && s < plan.steps) await untimed(async () => { await drained(); await hooks.onSample?.(s, this.abort.signal); });
-      if (plan.checkpointEvery && s % plan.checkpointEvery === 0 && s < plan.steps) await untimed(() => drained().then(() => this.save(hooks, 'periodic')));
-      await hooks.yieldToHost();
+    } finally {
+      // Not the abort signal: the steps in flight end before anything reads, also when a step threw (a
+      // later run() must not find a stale fence in flight).
+      await this.pacer.drain().catch(() => {});
     }
-    await this.pacer.drain(); // not the abort signal: the steps in flight must end before anything reads
     this.stopClock();
     await Promise.all(inFlight);
     // A pause or stop that came while the last step ran does not turn a finished run into an interrupted one.

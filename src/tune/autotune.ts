@@ -152,7 +152,9 @@ export function convChoices(ms: Record<string, number>, classes: readonly string
       if (members.length === 0) continue;
       const wins = new Map<ConvVariant, number>();
       for (const cls of members) wins.set(fastest(d, cls), (wins.get(fastest(d, cls)) ?? 0) + 1);
-      const prevailing = [...wins.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      // Most classes won; a tie goes to the smaller total time over the group's classes.
+      const total = (v: ConvVariant) => members.reduce((t, cls) => t + time(d, cls, v), 0);
+      const prevailing = [...wins.entries()].reduce((a, b) => (b[1] > a[1] || (b[1] === a[1] && total(b[0]) < total(a[0])) ? b : a))[0];
       choices[`${d}|${gk}`] = prevailing;
       for (const cls of members) {
         const f = fastest(d, cls);
