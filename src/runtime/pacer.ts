@@ -43,14 +43,14 @@ export class StepPacer {
    * Call right after encoding a step: appends its fence, submits it, and with two steps in flight waits
    * (sleeping first, through the estimated rest of the older step) for the older one.
    */
-  async step(gpu: Gpu, signal?: AbortSignal): Promise<void> {
+  async step(gpu: Gpu, signal?: AbortSignal, sleepShare = 1): Promise<void> {
     const fence = this.free.pop() ?? gpu.device.createBuffer({ size: 4, usage: FENCE_USAGE, label: 'step fence' });
     this.source ??= gpu.device.createBuffer({ size: 4, usage: SOURCE_USAGE, label: 'step fence source' });
     gpu.copyRange(this.source, 0, fence, 0, 4);
     gpu.flush();
     this.inFlight.push(fence);
     if (this.inFlight.length === 1) this.lastDone = performance.now(); // the GPU starts it now
-    else await this.waitOldest(signal);
+    else await this.waitOldest(signal, sleepShare);
   }
 
   /** Waits for every step in flight: before reading results, sampling, saving, or timing anything else. */
@@ -79,9 +79,11 @@ export class StepPacer {
     this.source = null;
   }
 
-  private async waitOldest(signal?: AbortSignal): Promise<void> {
+  /** sleepShare < 1 sleeps through that share of the estimate only, then waits: the done time is then
+   *  seen when it happens (a timing endpoint), at the price of a shorter spin. */
+  private async waitOldest(signal?: AbortSignal, sleepShare = 1): Promise<void> {
     const fence = this.inFlight.shift()!;
-    const wake = this.lastDone + this.ms - performance.now();
+    const wake = this.lastDone + sleepShare * this.ms - performance.now();
     if (this.ms && wake > 1) await sleep(wake, signal);
     const w0 = performance.now();
     try {
