@@ -10,11 +10,13 @@ enable subgroups;
 // A workgroup is one subgroup of 8 lanes and computes a 32 × 64 tile of C. Per k, lane l fetches texel l
 // of the A panel (rows 4l … 4l + 3) and texels l and 8 + l of the B panel (columns 4l … 4l + 3 and
 // 32 + 4l … 32 + 4l + 3); broadcasts hand each lane's 4 A values to all lanes: 3 fetches feed 2048
-// multiply-adds. The 256 accumulators per lane live in memory (lane-interleaved, so a spill is one vector
-// access), and inside a loop lavapipe writes a variable with a masked blend and a store: so the loop takes
-// four k per turn and updates each accumulator once, with the four k's products in one expression (one
-// blend per 4 multiply-adds: two k per turn was 1.4× one at 1024³, four ~1.08× two; eight no better than
-// four, nor constant-indexed stores at the end). Panels are zero-padded to a multiple of 4 in K.
+// multiply-adds. Inside a loop lavapipe writes an array element with a masked blend and a store, so the
+// loop takes four k per turn and updates each accumulator once, with the four k's products in one
+// expression (two k per turn was 1.4× one at 1024³, four ~1.08× two; eight no better than four). The 64
+// vec4 accumulators per lane are named variables (c0 … c63), not an array: LLVM then spills what does not
+// fit in registers with plain stores and loads instead of keeping an array in memory (~1.12× at 1024³,
+// 2026-12-03). Their 64 update statements and stores are written out one per line for that reason.
+// Panels are zero-padded to a multiple of 4 in K.
 // Needs subgroups of exactly 8 (Gpu.hasSubgroups8). Grid: (⌈N / 64⌉, ⌈M / 32⌉, batch).
 // include: matmul_shared.wgsl
 
@@ -75,25 +77,6 @@ fn pack_b(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   textureStore(tb_out, texel_xy(t), v);
 }
 
-// acc[base + 2e + h] += Σ_k x.k[e] · bb.k_h: rows 4q + e of the tile at four k (A values x.a … x.d, B
-// values bb.w, v, u, t), whose A values lane q fetched; one write per accumulator.
-struct K4 { a: vec4f, b: vec4f, c: vec4f, d: vec4f }
-struct B4 { w0: vec4f, w1: vec4f, v0: vec4f, v1: vec4f, u0: vec4f, u1: vec4f, t0: vec4f, t1: vec4f }
-fn rows4(x: K4, bb: B4, acc: ptr<function, array<vec4f, 64>>, base: u32) {
-  (*acc)[base] = fma(vec4f(x.d.x), bb.t0, fma(vec4f(x.c.x), bb.u0, fma(vec4f(x.b.x), bb.v0, fma(vec4f(x.a.x), bb.w0, (*acc)[base]))));
-  (*acc)[base + 1u] = fma(vec4f(x.d.x), bb.t1, fma(vec4f(x.c.x), bb.u1, fma(vec4f(x.b.x), bb.v1, fma(vec4f(x.a.x), bb.w1, (*acc)[base + 1u]))));
-  (*acc)[base + 2u] = fma(vec4f(x.d.y), bb.t0, fma(vec4f(x.c.y), bb.u0, fma(vec4f(x.b.y), bb.v0, fma(vec4f(x.a.y), bb.w0, (*acc)[base + 2u]))));
-  (*acc)[base + 3u] = fma(vec4f(x.d.y), bb.t1, fma(vec4f(x.c.y), bb.u1, fma(vec4f(x.b.y), bb.v1, fma(vec4f(x.a.y), bb.w1, (*acc)[base + 3u]))));
-  (*acc)[base + 4u] = fma(vec4f(x.d.z), bb.t0, fma(vec4f(x.c.z), bb.u0, fma(vec4f(x.b.z), bb.v0, fma(vec4f(x.a.z), bb.w0, (*acc)[base + 4u]))));
-  (*acc)[base + 5u] = fma(vec4f(x.d.z), bb.t1, fma(vec4f(x.c.z), bb.u1, fma(vec4f(x.b.z), bb.v1, fma(vec4f(x.a.z), bb.w1, (*acc)[base + 5u]))));
-  (*acc)[base + 6u] = fma(vec4f(x.d.w), bb.t0, fma(vec4f(x.c.w), bb.u0, fma(vec4f(x.b.w), bb.v0, fma(vec4f(x.a.w), bb.w0, (*acc)[base + 6u]))));
-  (*acc)[base + 7u] = fma(vec4f(x.d.w), bb.t1, fma(vec4f(x.c.w), bb.u1, fma(vec4f(x.b.w), bb.v1, fma(vec4f(x.a.w), bb.w1, (*acc)[base + 7u]))));
-}
-
-fn bcast4(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, q: u32) -> K4 {
-  return K4(subgroupShuffle(a0, q), subgroupShuffle(a1, q), subgroupShuffle(a2, q), subgroupShuffle(a3, q));
-}
-
 @compute @workgroup_size(8)
 fn tiles(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: u32) {
   let bt = wid.z;
@@ -101,32 +84,189 @@ fn tiles(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: 
   let K2 = k_padded();
   var at = ((bt * ((p.M + 31u) / 32u) + wid.y) * K2) * 8u + l;
   var bk = ((bt * ((p.N + 63u) / 64u) + wid.x) * K2) * 16u + l;
-  // acc[2r + h]: row r of the tile, columns 32h + 4l … 32h + 4l + 3.
-  var acc: array<vec4f, 64>;
+  // c<2r + h>: row r of the tile, columns 32h + 4l … 32h + 4l + 3 (named variables, not an array).
+  var c0 = vec4f(0.0);
+  var c1 = vec4f(0.0);
+  var c2 = vec4f(0.0);
+  var c3 = vec4f(0.0);
+  var c4 = vec4f(0.0);
+  var c5 = vec4f(0.0);
+  var c6 = vec4f(0.0);
+  var c7 = vec4f(0.0);
+  var c8 = vec4f(0.0);
+  var c9 = vec4f(0.0);
+  var c10 = vec4f(0.0);
+  var c11 = vec4f(0.0);
+  var c12 = vec4f(0.0);
+  var c13 = vec4f(0.0);
+  var c14 = vec4f(0.0);
+  var c15 = vec4f(0.0);
+  var c16 = vec4f(0.0);
+  var c17 = vec4f(0.0);
+  var c18 = vec4f(0.0);
+  var c19 = vec4f(0.0);
+  var c20 = vec4f(0.0);
+  var c21 = vec4f(0.0);
+  var c22 = vec4f(0.0);
+  var c23 = vec4f(0.0);
+  var c24 = vec4f(0.0);
+  var c25 = vec4f(0.0);
+  var c26 = vec4f(0.0);
+  var c27 = vec4f(0.0);
+  var c28 = vec4f(0.0);
+  var c29 = vec4f(0.0);
+  var c30 = vec4f(0.0);
+  var c31 = vec4f(0.0);
+  var c32 = vec4f(0.0);
+  var c33 = vec4f(0.0);
+  var c34 = vec4f(0.0);
+  var c35 = vec4f(0.0);
+  var c36 = vec4f(0.0);
+  var c37 = vec4f(0.0);
+  var c38 = vec4f(0.0);
+  var c39 = vec4f(0.0);
+  var c40 = vec4f(0.0);
+  var c41 = vec4f(0.0);
+  var c42 = vec4f(0.0);
+  var c43 = vec4f(0.0);
+  var c44 = vec4f(0.0);
+  var c45 = vec4f(0.0);
+  var c46 = vec4f(0.0);
+  var c47 = vec4f(0.0);
+  var c48 = vec4f(0.0);
+  var c49 = vec4f(0.0);
+  var c50 = vec4f(0.0);
+  var c51 = vec4f(0.0);
+  var c52 = vec4f(0.0);
+  var c53 = vec4f(0.0);
+  var c54 = vec4f(0.0);
+  var c55 = vec4f(0.0);
+  var c56 = vec4f(0.0);
+  var c57 = vec4f(0.0);
+  var c58 = vec4f(0.0);
+  var c59 = vec4f(0.0);
+  var c60 = vec4f(0.0);
+  var c61 = vec4f(0.0);
+  var c62 = vec4f(0.0);
+  var c63 = vec4f(0.0);
   for (var k = 0u; k < K2; k += 4u) {
-    let bb = B4(textureLoad(tb, texel_xy(bk), 0), textureLoad(tb, texel_xy(bk + 8u), 0),
-      textureLoad(tb, texel_xy(bk + 16u), 0), textureLoad(tb, texel_xy(bk + 24u), 0),
-      textureLoad(tb, texel_xy(bk + 32u), 0), textureLoad(tb, texel_xy(bk + 40u), 0),
-      textureLoad(tb, texel_xy(bk + 48u), 0), textureLoad(tb, texel_xy(bk + 56u), 0));
+    let w0 = textureLoad(tb, texel_xy(bk), 0); let w1 = textureLoad(tb, texel_xy(bk + 8u), 0);
+    let v0 = textureLoad(tb, texel_xy(bk + 16u), 0); let v1 = textureLoad(tb, texel_xy(bk + 24u), 0);
+    let u0 = textureLoad(tb, texel_xy(bk + 32u), 0); let u1 = textureLoad(tb, texel_xy(bk + 40u), 0);
+    let t0 = textureLoad(tb, texel_xy(bk + 48u), 0); let t1 = textureLoad(tb, texel_xy(bk + 56u), 0);
     let a0 = textureLoad(ta, texel_xy(at), 0);
     let a1 = textureLoad(ta, texel_xy(at + 8u), 0);
     let a2 = textureLoad(ta, texel_xy(at + 16u), 0);
     let a3 = textureLoad(ta, texel_xy(at + 24u), 0);
-    rows4(bcast4(a0, a1, a2, a3, 0u), bb, &acc, 0u);
-    rows4(bcast4(a0, a1, a2, a3, 1u), bb, &acc, 8u);
-    rows4(bcast4(a0, a1, a2, a3, 2u), bb, &acc, 16u);
-    rows4(bcast4(a0, a1, a2, a3, 3u), bb, &acc, 24u);
-    rows4(bcast4(a0, a1, a2, a3, 4u), bb, &acc, 32u);
-    rows4(bcast4(a0, a1, a2, a3, 5u), bb, &acc, 40u);
-    rows4(bcast4(a0, a1, a2, a3, 6u), bb, &acc, 48u);
-    rows4(bcast4(a0, a1, a2, a3, 7u), bb, &acc, 56u);
+    // x<q><a…d>: lane q's A texel (rows 4q … 4q + 3) at the four k; w/v/u/t<h>: the B texels at the four k
+    // for column half h. c<8q + 2e + h> += the four products for row 4q + e.
+    let x0a = subgroupShuffle(a0, 0u); let x0b = subgroupShuffle(a1, 0u); let x0c = subgroupShuffle(a2, 0u); let x0d = subgroupShuffle(a3, 0u);
+    c0 = fma(vec4f(x0d.x), t0, fma(vec4f(x0c.x), u0, fma(vec4f(x0b.x), v0, fma(vec4f(x0a.x), w0, c0))));
+    c1 = fma(vec4f(x0d.x), t1, fma(vec4f(x0c.x), u1, fma(vec4f(x0b.x), v1, fma(vec4f(x0a.x), w1, c1))));
+    c2 = fma(vec4f(x0d.y), t0, fma(vec4f(x0c.y), u0, fma(vec4f(x0b.y), v0, fma(vec4f(x0a.y), w0, c2))));
+    c3 = fma(vec4f(x0d.y), t1, fma(vec4f(x0c.y), u1, fma(vec4f(x0b.y), v1, fma(vec4f(x0a.y), w1, c3))));
+    c4 = fma(vec4f(x0d.z), t0, fma(vec4f(x0c.z), u0, fma(vec4f(x0b.z), v0, fma(vec4f(x0a.z), w0, c4))));
+    c5 = fma(vec4f(x0d.z), t1, fma(vec4f(x0c.z), u1, fma(vec4f(x0b.z), v1, fma(vec4f(x0a.z), w1, c5))));
+    c6 = fma(vec4f(x0d.w), t0, fma(vec4f(x0c.w), u0, fma(vec4f(x0b.w), v0, fma(vec4f(x0a.w), w0, c6))));
+    c7 = fma(vec4f(x0d.w), t1, fma(vec4f(x0c.w), u1, fma(vec4f(x0b.w), v1, fma(vec4f(x0a.w), w1, c7))));
+    let x1a = subgroupShuffle(a0, 1u); let x1b = subgroupShuffle(a1, 1u); let x1c = subgroupShuffle(a2, 1u); let x1d = subgroupShuffle(a3, 1u);
+    c8 = fma(vec4f(x1d.x), t0, fma(vec4f(x1c.x), u0, fma(vec4f(x1b.x), v0, fma(vec4f(x1a.x), w0, c8))));
+    c9 = fma(vec4f(x1d.x), t1, fma(vec4f(x1c.x), u1, fma(vec4f(x1b.x), v1, fma(vec4f(x1a.x), w1, c9))));
+    c10 = fma(vec4f(x1d.y), t0, fma(vec4f(x1c.y), u0, fma(vec4f(x1b.y), v0, fma(vec4f(x1a.y), w0, c10))));
+    c11 = fma(vec4f(x1d.y), t1, fma(vec4f(x1c.y), u1, fma(vec4f(x1b.y), v1, fma(vec4f(x1a.y), w1, c11))));
+    c12 = fma(vec4f(x1d.z), t0, fma(vec4f(x1c.z), u0, fma(vec4f(x1b.z), v0, fma(vec4f(x1a.z), w0, c12))));
+    c13 = fma(vec4f(x1d.z), t1, fma(vec4f(x1c.z), u1, fma(vec4f(x1b.z), v1, fma(vec4f(x1a.z), w1, c13))));
+    c14 = fma(vec4f(x1d.w), t0, fma(vec4f(x1c.w), u0, fma(vec4f(x1b.w), v0, fma(vec4f(x1a.w), w0, c14))));
+    c15 = fma(vec4f(x1d.w), t1, fma(vec4f(x1c.w), u1, fma(vec4f(x1b.w), v1, fma(vec4f(x1a.w), w1, c15))));
+    let x2a = subgroupShuffle(a0, 2u); let x2b = subgroupShuffle(a1, 2u); let x2c = subgroupShuffle(a2, 2u); let x2d = subgroupShuffle(a3, 2u);
+    c16 = fma(vec4f(x2d.x), t0, fma(vec4f(x2c.x), u0, fma(vec4f(x2b.x), v0, fma(vec4f(x2a.x), w0, c16))));
+    c17 = fma(vec4f(x2d.x), t1, fma(vec4f(x2c.x), u1, fma(vec4f(x2b.x), v1, fma(vec4f(x2a.x), w1, c17))));
+    c18 = fma(vec4f(x2d.y), t0, fma(vec4f(x2c.y), u0, fma(vec4f(x2b.y), v0, fma(vec4f(x2a.y), w0, c18))));
+    c19 = fma(vec4f(x2d.y), t1, fma(vec4f(x2c.y), u1, fma(vec4f(x2b.y), v1, fma(vec4f(x2a.y), w1, c19))));
+    c20 = fma(vec4f(x2d.z), t0, fma(vec4f(x2c.z), u0, fma(vec4f(x2b.z), v0, fma(vec4f(x2a.z), w0, c20))));
+    c21 = fma(vec4f(x2d.z), t1, fma(vec4f(x2c.z), u1, fma(vec4f(x2b.z), v1, fma(vec4f(x2a.z), w1, c21))));
+    c22 = fma(vec4f(x2d.w), t0, fma(vec4f(x2c.w), u0, fma(vec4f(x2b.w), v0, fma(vec4f(x2a.w), w0, c22))));
+    c23 = fma(vec4f(x2d.w), t1, fma(vec4f(x2c.w), u1, fma(vec4f(x2b.w), v1, fma(vec4f(x2a.w), w1, c23))));
+    let x3a = subgroupShuffle(a0, 3u); let x3b = subgroupShuffle(a1, 3u); let x3c = subgroupShuffle(a2, 3u); let x3d = subgroupShuffle(a3, 3u);
+    c24 = fma(vec4f(x3d.x), t0, fma(vec4f(x3c.x), u0, fma(vec4f(x3b.x), v0, fma(vec4f(x3a.x), w0, c24))));
+    c25 = fma(vec4f(x3d.x), t1, fma(vec4f(x3c.x), u1, fma(vec4f(x3b.x), v1, fma(vec4f(x3a.x), w1, c25))));
+    c26 = fma(vec4f(x3d.y), t0, fma(vec4f(x3c.y), u0, fma(vec4f(x3b.y), v0, fma(vec4f(x3a.y), w0, c26))));
+    c27 = fma(vec4f(x3d.y), t1, fma(vec4f(x3c.y), u1, fma(vec4f(x3b.y), v1, fma(vec4f(x3a.y), w1, c27))));
+    c28 = fma(vec4f(x3d.z), t0, fma(vec4f(x3c.z), u0, fma(vec4f(x3b.z), v0, fma(vec4f(x3a.z), w0, c28))));
+    c29 = fma(vec4f(x3d.z), t1, fma(vec4f(x3c.z), u1, fma(vec4f(x3b.z), v1, fma(vec4f(x3a.z), w1, c29))));
+    c30 = fma(vec4f(x3d.w), t0, fma(vec4f(x3c.w), u0, fma(vec4f(x3b.w), v0, fma(vec4f(x3a.w), w0, c30))));
+    c31 = fma(vec4f(x3d.w), t1, fma(vec4f(x3c.w), u1, fma(vec4f(x3b.w), v1, fma(vec4f(x3a.w), w1, c31))));
+    let x4a = subgroupShuffle(a0, 4u); let x4b = subgroupShuffle(a1, 4u); let x4c = subgroupShuffle(a2, 4u); let x4d = subgroupShuffle(a3, 4u);
+    c32 = fma(vec4f(x4d.x), t0, fma(vec4f(x4c.x), u0, fma(vec4f(x4b.x), v0, fma(vec4f(x4a.x), w0, c32))));
+    c33 = fma(vec4f(x4d.x), t1, fma(vec4f(x4c.x), u1, fma(vec4f(x4b.x), v1, fma(vec4f(x4a.x), w1, c33))));
+    c34 = fma(vec4f(x4d.y), t0, fma(vec4f(x4c.y), u0, fma(vec4f(x4b.y), v0, fma(vec4f(x4a.y), w0, c34))));
+    c35 = fma(vec4f(x4d.y), t1, fma(vec4f(x4c.y), u1, fma(vec4f(x4b.y), v1, fma(vec4f(x4a.y), w1, c35))));
+    c36 = fma(vec4f(x4d.z), t0, fma(vec4f(x4c.z), u0, fma(vec4f(x4b.z), v0, fma(vec4f(x4a.z), w0, c36))));
+    c37 = fma(vec4f(x4d.z), t1, fma(vec4f(x4c.z), u1, fma(vec4f(x4b.z), v1, fma(vec4f(x4a.z), w1, c37))));
+    c38 = fma(vec4f(x4d.w), t0, fma(vec4f(x4c.w), u0, fma(vec4f(x4b.w), v0, fma(vec4f(x4a.w), w0, c38))));
+    c39 = fma(vec4f(x4d.w), t1, fma(vec4f(x4c.w), u1, fma(vec4f(x4b.w), v1, fma(vec4f(x4a.w), w1, c39))));
+    let x5a = subgroupShuffle(a0, 5u); let x5b = subgroupShuffle(a1, 5u); let x5c = subgroupShuffle(a2, 5u); let x5d = subgroupShuffle(a3, 5u);
+    c40 = fma(vec4f(x5d.x), t0, fma(vec4f(x5c.x), u0, fma(vec4f(x5b.x), v0, fma(vec4f(x5a.x), w0, c40))));
+    c41 = fma(vec4f(x5d.x), t1, fma(vec4f(x5c.x), u1, fma(vec4f(x5b.x), v1, fma(vec4f(x5a.x), w1, c41))));
+    c42 = fma(vec4f(x5d.y), t0, fma(vec4f(x5c.y), u0, fma(vec4f(x5b.y), v0, fma(vec4f(x5a.y), w0, c42))));
+    c43 = fma(vec4f(x5d.y), t1, fma(vec4f(x5c.y), u1, fma(vec4f(x5b.y), v1, fma(vec4f(x5a.y), w1, c43))));
+    c44 = fma(vec4f(x5d.z), t0, fma(vec4f(x5c.z), u0, fma(vec4f(x5b.z), v0, fma(vec4f(x5a.z), w0, c44))));
+    c45 = fma(vec4f(x5d.z), t1, fma(vec4f(x5c.z), u1, fma(vec4f(x5b.z), v1, fma(vec4f(x5a.z), w1, c45))));
+    c46 = fma(vec4f(x5d.w), t0, fma(vec4f(x5c.w), u0, fma(vec4f(x5b.w), v0, fma(vec4f(x5a.w), w0, c46))));
+    c47 = fma(vec4f(x5d.w), t1, fma(vec4f(x5c.w), u1, fma(vec4f(x5b.w), v1, fma(vec4f(x5a.w), w1, c47))));
+    let x6a = subgroupShuffle(a0, 6u); let x6b = subgroupShuffle(a1, 6u); let x6c = subgroupShuffle(a2, 6u); let x6d = subgroupShuffle(a3, 6u);
+    c48 = fma(vec4f(x6d.x), t0, fma(vec4f(x6c.x), u0, fma(vec4f(x6b.x), v0, fma(vec4f(x6a.x), w0, c48))));
+    c49 = fma(vec4f(x6d.x), t1, fma(vec4f(x6c.x), u1, fma(vec4f(x6b.x), v1, fma(vec4f(x6a.x), w1, c49))));
+    c50 = fma(vec4f(x6d.y), t0, fma(vec4f(x6c.y), u0, fma(vec4f(x6b.y), v0, fma(vec4f(x6a.y), w0, c50))));
+    c51 = fma(vec4f(x6d.y), t1, fma(vec4f(x6c.y), u1, fma(vec4f(x6b.y), v1, fma(vec4f(x6a.y), w1, c51))));
+    c52 = fma(vec4f(x6d.z), t0, fma(vec4f(x6c.z), u0, fma(vec4f(x6b.z), v0, fma(vec4f(x6a.z), w0, c52))));
+    c53 = fma(vec4f(x6d.z), t1, fma(vec4f(x6c.z), u1, fma(vec4f(x6b.z), v1, fma(vec4f(x6a.z), w1, c53))));
+    c54 = fma(vec4f(x6d.w), t0, fma(vec4f(x6c.w), u0, fma(vec4f(x6b.w), v0, fma(vec4f(x6a.w), w0, c54))));
+    c55 = fma(vec4f(x6d.w), t1, fma(vec4f(x6c.w), u1, fma(vec4f(x6b.w), v1, fma(vec4f(x6a.w), w1, c55))));
+    let x7a = subgroupShuffle(a0, 7u); let x7b = subgroupShuffle(a1, 7u); let x7c = subgroupShuffle(a2, 7u); let x7d = subgroupShuffle(a3, 7u);
+    c56 = fma(vec4f(x7d.x), t0, fma(vec4f(x7c.x), u0, fma(vec4f(x7b.x), v0, fma(vec4f(x7a.x), w0, c56))));
+    c57 = fma(vec4f(x7d.x), t1, fma(vec4f(x7c.x), u1, fma(vec4f(x7b.x), v1, fma(vec4f(x7a.x), w1, c57))));
+    c58 = fma(vec4f(x7d.y), t0, fma(vec4f(x7c.y), u0, fma(vec4f(x7b.y), v0, fma(vec4f(x7a.y), w0, c58))));
+    c59 = fma(vec4f(x7d.y), t1, fma(vec4f(x7c.y), u1, fma(vec4f(x7b.y), v1, fma(vec4f(x7a.y), w1, c59))));
+    c60 = fma(vec4f(x7d.z), t0, fma(vec4f(x7c.z), u0, fma(vec4f(x7b.z), v0, fma(vec4f(x7a.z), w0, c60))));
+    c61 = fma(vec4f(x7d.z), t1, fma(vec4f(x7c.z), u1, fma(vec4f(x7b.z), v1, fma(vec4f(x7a.z), w1, c61))));
+    c62 = fma(vec4f(x7d.w), t0, fma(vec4f(x7c.w), u0, fma(vec4f(x7b.w), v0, fma(vec4f(x7a.w), w0, c62))));
+    c63 = fma(vec4f(x7d.w), t1, fma(vec4f(x7c.w), u1, fma(vec4f(x7b.w), v1, fma(vec4f(x7a.w), w1, c63))));
     at += 32u;
     bk += 64u;
   }
   let i0 = wid.y * 32u;
   let j0 = wid.x * 64u + 4u * l;
-  for (var r = 0u; r < 32u; r++) {
-    store_row(bt, i0 + r, j0, acc[2u * r]);
-    store_row(bt, i0 + r, j0 + 32u, acc[2u * r + 1u]);
-  }
+  store_row(bt, i0 + 0u, j0, c0); store_row(bt, i0 + 0u, j0 + 32u, c1);
+  store_row(bt, i0 + 1u, j0, c2); store_row(bt, i0 + 1u, j0 + 32u, c3);
+  store_row(bt, i0 + 2u, j0, c4); store_row(bt, i0 + 2u, j0 + 32u, c5);
+  store_row(bt, i0 + 3u, j0, c6); store_row(bt, i0 + 3u, j0 + 32u, c7);
+  store_row(bt, i0 + 4u, j0, c8); store_row(bt, i0 + 4u, j0 + 32u, c9);
+  store_row(bt, i0 + 5u, j0, c10); store_row(bt, i0 + 5u, j0 + 32u, c11);
+  store_row(bt, i0 + 6u, j0, c12); store_row(bt, i0 + 6u, j0 + 32u, c13);
+  store_row(bt, i0 + 7u, j0, c14); store_row(bt, i0 + 7u, j0 + 32u, c15);
+  store_row(bt, i0 + 8u, j0, c16); store_row(bt, i0 + 8u, j0 + 32u, c17);
+  store_row(bt, i0 + 9u, j0, c18); store_row(bt, i0 + 9u, j0 + 32u, c19);
+  store_row(bt, i0 + 10u, j0, c20); store_row(bt, i0 + 10u, j0 + 32u, c21);
+  store_row(bt, i0 + 11u, j0, c22); store_row(bt, i0 + 11u, j0 + 32u, c23);
+  store_row(bt, i0 + 12u, j0, c24); store_row(bt, i0 + 12u, j0 + 32u, c25);
+  store_row(bt, i0 + 13u, j0, c26); store_row(bt, i0 + 13u, j0 + 32u, c27);
+  store_row(bt, i0 + 14u, j0, c28); store_row(bt, i0 + 14u, j0 + 32u, c29);
+  store_row(bt, i0 + 15u, j0, c30); store_row(bt, i0 + 15u, j0 + 32u, c31);
+  store_row(bt, i0 + 16u, j0, c32); store_row(bt, i0 + 16u, j0 + 32u, c33);
+  store_row(bt, i0 + 17u, j0, c34); store_row(bt, i0 + 17u, j0 + 32u, c35);
+  store_row(bt, i0 + 18u, j0, c36); store_row(bt, i0 + 18u, j0 + 32u, c37);
+  store_row(bt, i0 + 19u, j0, c38); store_row(bt, i0 + 19u, j0 + 32u, c39);
+  store_row(bt, i0 + 20u, j0, c40); store_row(bt, i0 + 20u, j0 + 32u, c41);
+  store_row(bt, i0 + 21u, j0, c42); store_row(bt, i0 + 21u, j0 + 32u, c43);
+  store_row(bt, i0 + 22u, j0, c44); store_row(bt, i0 + 22u, j0 + 32u, c45);
+  store_row(bt, i0 + 23u, j0, c46); store_row(bt, i0 + 23u, j0 + 32u, c47);
+  store_row(bt, i0 + 24u, j0, c48); store_row(bt, i0 + 24u, j0 + 32u, c49);
+  store_row(bt, i0 + 25u, j0, c50); store_row(bt, i0 + 25u, j0 + 32u, c51);
+  store_row(bt, i0 + 26u, j0, c52); store_row(bt, i0 + 26u, j0 + 32u, c53);
+  store_row(bt, i0 + 27u, j0, c54); store_row(bt, i0 + 27u, j0 + 32u, c55);
+  store_row(bt, i0 + 28u, j0, c56); store_row(bt, i0 + 28u, j0 + 32u, c57);
+  store_row(bt, i0 + 29u, j0, c58); store_row(bt, i0 + 29u, j0 + 32u, c59);
+  store_row(bt, i0 + 30u, j0, c60); store_row(bt, i0 + 30u, j0 + 32u, c61);
+  store_row(bt, i0 + 31u, j0, c62); store_row(bt, i0 + 31u, j0 + 32u, c63);
 }
