@@ -115,7 +115,8 @@ export async function runEndToEnd(gpu: Gpu, o: E2EOptions): Promise<BenchRecord[
             if (i === 0) kernels = [...new Set(gpu.trace)];
             gpu.trace = null;
             encode += performance.now() - e0;
-            await gpu.settle(0);
+            gpu.flush();
+            await gpu.device.queue.onSubmittedWorkDone();
             total += performance.now() - e0;
           }
         }

@@ -447,19 +447,27 @@ export function weightSlots(N: number, OH: number, perImage: number, target: num
   return { splits, rowsPerSplit, imagesPerSlot, slots: imageGroups * splits };
 }
 
+/**
+ * The weight-gradient pattern the sliced kernels share: slots for perImage invocations per image and
+ * `units` units of an image's reduction (weightSlots), per-slot partials of dw and db written by `run`,
+ * then their sums into dw and db.
+ */
+function slotPartials(gpu: Gpu, dw: Tensor, db: Tensor, N: number, units: number, perImage: number, run: (dwp: Tensor, dbp: Tensor, s: WeightSlots) => void): void {
+  const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
+  const s = weightSlots(N, units, perImage, gpu.policy.weightGradientTarget, maxSlots);
+  const dwp = gpu.tensor([s.slots, dw.size], 'conv2d');
+  const dbp = gpu.tensor([s.slots, db.size], 'conv2d');
+  run(dwp, dbp, s);
+  sumOuter(gpu, dwp, s.slots, dw.size, dw);
+  sumOuter(gpu, dbp, s.slots, db.size, db);
+  dbp.release();
+  dwp.release();
+}
+
 /** dw and db of a 3×3 stride-1 convolution: per-slot partials (images × row slice), then their sums. */
 function slicedWeight(gpu: Gpu, k: SlicedWeightKernel, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor, g: ConvGeom): void {
   const perImage = Math.ceil(g.C_in / k.channelsPerGroup) * Math.ceil(g.C_out / 8) * 8;
-  const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
-  const s = weightSlots(g.N, g.OH, perImage, gpu.policy.weightGradientTarget, maxSlots);
-  const slots = s.slots;
-  const dwp = gpu.tensor([slots, dw.size], 'conv2d');
-  const dbp = gpu.tensor([slots, g.C_out], 'conv2d');
-  k.run(gpu, dy, x, dwp, dbp, g, s);
-  sumOuter(gpu, dwp, slots, dw.size, dw);
-  sumOuter(gpu, dbp, slots, g.C_out, db);
-  dbp.release();
-  dwp.release();
+  slotPartials(gpu, dw, db, g.N, g.OH, perImage, (dwp, dbp, s) => k.run(gpu, dy, x, dwp, dbp, g, s));
 }
 
 /**
@@ -472,21 +480,14 @@ function colanesWeight1(gpu: Gpu, dy: Tensor, x: Tensor, dw: Tensor, db: Tensor,
   const CO_LANE = g.C_out > 8 ? 2 : 1;
   const CBW = g.C_in % 16 === 0 || g.C_in > 32 ? 16 : 8;
   const perImage = Math.ceil(g.C_in / CBW) * Math.ceil(g.C_out / (8 * CO_LANE)) * 8;
-  const maxSlots = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * dw.size));
-  const s = weightSlots(g.N, Math.ceil(P / 8), perImage, gpu.policy.weightGradientTarget, maxSlots);
-  const dwp = gpu.tensor([s.slots, dw.size], 'conv2d');
-  const dbp = gpu.tensor([s.slots, g.C_out], 'conv2d');
-  gpu.run(gpu.kernel('conv2d_colanes_weight1', 'colanes_weight_k1', { CO_LANE, CBW }), {
+  // Units of an image's reduction: chunks of 8 positions.
+  slotPartials(gpu, dw, db, g.N, Math.ceil(P / 8), perImage, (dwp, dbp, s) => gpu.run(gpu.kernel('conv2d_colanes_weight1', 'colanes_weight_k1', { CO_LANE, CBW }), {
     params: {
       N: g.N, C_in: g.C_in, P, C_out: g.C_out,
       splits: s.splits, positions_per_split: 8 * s.rowsPerSplit, images_per_slot: s.imagesPerSlot,
     },
     bind: { gy: dy, xin: x, dwp, dbp }, workgroups: [Math.ceil(g.C_in / CBW), Math.ceil(g.C_out / (8 * CO_LANE)), s.slots],
-  });
-  sumOuter(gpu, dwp, s.slots, dw.size, dw);
-  sumOuter(gpu, dbp, s.slots, g.C_out, db);
-  dbp.release();
-  dwp.release();
+  }));
 }
 
 /** dx of a 3×3 stride-2 pad-1 convolution: 4 input channels × 4 columns per invocation (backward_input_k3s2). */

@@ -93,7 +93,7 @@ export class Gpu {
   readonly hasTimestamps: boolean;
   /**
    * Waiting on the queue keeps a CPU core busy (Dawn in Node polls its events in a loop while a promise is
-   * pending): loops that know how long their work takes sleep through most of it first (`settle`).
+   * pending): the training loop sleeps through most of each wait first (StepPacer, runtime/pacer.ts).
    */
   waitSpinsCpu = false;
   /** The device has WGSL `subgroups` of exactly 8 lanes (lavapipe); the kernels built on that check this. */
@@ -483,26 +483,6 @@ export class Gpu {
     }
     this.encoder = null;
     this.batchKernels.clear();
-  }
-
-  /**
-   * Submits what is recorded and resolves when the queue is idle, like sync() without the error check, with
-   * the milliseconds spent waiting after the sleep. Where waiting spins a core (waitSpinsCpu), it first
-   * sleeps `expectMs` (cut short by `signal`) so that core goes to the GPU work (a software adapter's
-   * threads) instead of the event poll.
-   */
-  async settle(expectMs: number, signal?: AbortSignal): Promise<number> {
-    this.flush();
-    if (this.waitSpinsCpu && expectMs > 1 && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
-        const timer = setTimeout(done, expectMs);
-        signal?.addEventListener('abort', done);
-      });
-    }
-    const t0 = performance.now();
-    await this.device.queue.onSubmittedWorkDone();
-    return performance.now() - t0;
   }
 
   /** Flushes, waits for the GPU, and throws the first WebGPU error seen since the last check. */
