@@ -13,7 +13,7 @@ import { conv2dBackward, conv2dForward } from '../src/ops/conv2d.ts';
 import { groupNormForward } from '../src/ops/groupnorm.ts';
 import { linearForward } from '../src/ops/linear.ts';
 import { accumulate, fill } from '../src/ops/elementwise.ts';
-import { StepPacer } from '../src/runtime/pacer.ts';
+import { StepPacer, nextEstimate } from '../src/runtime/pacer.ts';
 import { poisoned, randArray, useGpu } from './helpers.ts';
 
 const getGpu = useGpu();
@@ -250,6 +250,22 @@ describe('runtime', () => {
     for (let i = 1; i < doneAt.length; i++) expect(doneAt[i]).toBeGreaterThanOrEqual(doneAt[i - 1]);
     await pacer.drain(); // nothing in flight: returns at once
     pacer.destroy();
+  });
+
+  it('StepPacer: an estimate too high comes down to the step time, also when a done fence takes a few ms to come back', () => {
+    // The loop sleeps through its estimate, then waits: past the step's end the wait is only the fence's
+    // return latency (measured 2–5 ms beside a 1.2 s step); before it, the rest of the step plus that.
+    for (const [step, latency] of [[1200, 4], [1200, 1], [300, 1], [40, 2]]) {
+      let state = { ms: 1.75 * step, overslept: false }; // a first estimate timed while the wait spun
+      for (let i = 0; i < 25; i++) {
+        const slept = state.ms;
+        const waited = slept >= step ? latency : step - slept + latency;
+        state = nextEstimate(state.ms, state.overslept, waited, Math.max(slept, step) + latency);
+      }
+      expect(state.ms, `step ${step} ms, fence latency ${latency} ms`).toBeGreaterThan(0.8 * step);
+      expect(state.ms, `step ${step} ms, fence latency ${latency} ms`).toBeLessThan(1.1 * step);
+    }
+    expect(nextEstimate(0, false, 250, 250)).toEqual({ ms: 250, overslept: false }); // the first wait sets it
   });
 
   it('refuses tensors over the device limits with the op name', async () => {

@@ -24,8 +24,25 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Factors on the estimate when a wait found its step already done: the first time, and again running. */
 const SHRINK_ONCE = 0.95;
 const SHRINK = 0.85;
-/** A wait shorter than this found its step done (a resolved mapAsync still takes ~1 ms to come back). */
+/**
+ * A wait shorter than max(OVERSLEPT_MS, OVERSLEPT_SHARE · estimate) found its step done. A resolved mapAsync
+ * still takes ~1 ms to come back, and 2–5 ms beside a 1.2 s step (tiny, batch 256, lavapipe, 2026-12-03):
+ * with a fixed 3 ms bound such waits counted as real, each interval (sleep + wait) fed the estimate, and
+ * the loop stayed asleep ~2.1 s per 1.2 s step with the GPU idle in between.
+ */
 const OVERSLEPT_MS = 3;
+const OVERSLEPT_SHARE = 0.02;
+
+/** The pacer's estimate after one wait: `waited` ms from wake-up to the fence, `interval` ms since the last one. */
+export function nextEstimate(ms: number, oversleptBefore: boolean, waited: number, interval: number): { ms: number; overslept: boolean } {
+  if (!ms) return { ms: interval, overslept: false };
+  const overslept = waited < Math.max(OVERSLEPT_MS, OVERSLEPT_SHARE * ms);
+  // Overslept: the step ended before the wake-up, by an unknown amount; shrink, faster when it happens
+  // twice running (a high first estimate comes down within a few steps). Waited: the interval is the
+  // step's time, give or take the spin the wait cost.
+  if (overslept) return { ms: ms * (oversleptBefore ? SHRINK : SHRINK_ONCE), overslept };
+  return { ms: 0.8 * ms + 0.2 * interval, overslept };
+}
 
 export class StepPacer {
   /** Estimated GPU time of one step (ms); 0 = not measured yet. */
@@ -94,14 +111,7 @@ export class StepPacer {
     }
     const now = performance.now();
     const interval = now - this.lastDone;
-    const overslept = now - w0 < OVERSLEPT_MS;
-    // Overslept: the step ended before the wake-up, by an unknown amount; shrink, faster when it happens
-    // twice running (a high first estimate comes down within a few steps). Waited: the interval is the
-    // step's time, give or take the spin the wait cost.
-    if (!this.ms) this.ms = interval;
-    else if (overslept) this.ms *= this.overslept ? SHRINK : SHRINK_ONCE;
-    else this.ms = 0.8 * this.ms + 0.2 * interval;
-    this.overslept = overslept;
+    ({ ms: this.ms, overslept: this.overslept } = nextEstimate(this.ms, this.overslept, now - w0, interval));
     // The next queued step (if any) started when this one ended; with nothing queued, the next step()
     // resets this when it submits.
     this.lastDone = now;
