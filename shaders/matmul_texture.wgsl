@@ -40,15 +40,17 @@ fn k_padded() -> u32 { return (p.K + 3u) & ~3u; }
 // Texel t = ((bt·⌈M/32⌉ + ib)·K2 + k)·8 + q of the A panels holds A[bt, 32·ib + 4q + e, k], e = 0…3
 // (0 past row M − 1 and past K; K2 = k_padded()).
 @compute @workgroup_size(64)
-fn pack_a(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = linear_index(gid, nwg, 64u);
-  let panels = (p.M + 31u) / 32u;
+fn pack_a(@builtin(global_invocation_id) gid: vec3u) {
+  // Grid (⌈8·K2 / 64⌉, ⌈M / 32⌉, batch): x is the texel within panel ib = gid.y's k-run, so no index
+  // needs a division by a runtime value (lavapipe divides per lane with scalar div instructions).
   let K2 = k_padded();
-  if (t >= p.batch * panels * K2 * 8u) { return; }
-  let q = t % 8u;
-  let k = (t / 8u) % K2;
-  let ib = (t / (8u * K2)) % panels;
-  let bt = t / (8u * K2 * panels);
+  let x = gid.x;
+  if (x >= K2 * 8u) { return; }
+  let ib = gid.y;
+  let bt = gid.z;
+  let q = x & 7u;
+  let k = x >> 3u;
+  let t = (bt * ((p.M + 31u) / 32u) + ib) * K2 * 8u + x;
   var v: vec4f;
   for (var e = 0u; e < 4u; e++) {
     let row = ib * 32u + 4u * q + e;
@@ -60,15 +62,16 @@ fn pack_a(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 // Texel t = ((bt·⌈N/64⌉ + jb)·K2 + k)·16 + 8h + l of the B panels holds B[bt, k, 64·jb + 32h + 4l + e],
 // e = 0…3 (0 past column N − 1 and past K).
 @compute @workgroup_size(64)
-fn pack_b(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = linear_index(gid, nwg, 64u);
-  let panels = (p.N + 63u) / 64u;
+fn pack_b(@builtin(global_invocation_id) gid: vec3u) {
+  // Grid (⌈16·K2 / 64⌉, ⌈N / 64⌉, batch), as pack_a's.
   let K2 = k_padded();
-  if (t >= p.batch * panels * K2 * 16u) { return; }
-  let lh = t % 16u;
-  let k = (t / 16u) % K2;
-  let jb = (t / (16u * K2)) % panels;
-  let bt = t / (16u * K2 * panels);
+  let x = gid.x;
+  if (x >= K2 * 16u) { return; }
+  let jb = gid.y;
+  let bt = gid.z;
+  let lh = x & 15u;
+  let k = x >> 4u;
+  let t = (bt * ((p.N + 63u) / 64u) + jb) * K2 * 16u + x;
   var v: vec4f;
   for (var e = 0u; e < 4u; e++) {
     let col = jb * 64u + 32u * (lh / 8u) + 4u * (lh % 8u) + e;

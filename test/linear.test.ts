@@ -16,10 +16,11 @@ describe('linear', () => {
   }
 
   // [3, 5, 7, 6] runs the scalar kernel; [2, 5, 8, 12] the vec4 row-major one (forward_nn4) with a partial
-  // last row tile; [3, 33, 5, 65] spans two tiles of every design in both directions, per image of the batch
+  // last row tile; [3, 33, 5, 65] spans two tiles of every design in both directions, per image of the batch;
+  // [2, 40, 37, 70] also spans several workgroups of the texture design's packs along K (K padded to 40)
   // (colanes and texture run where the adapter has 8-lane subgroups, else tiled).
   for (const variant of ['tiled', 'colanes', 'texture'] as const) {
-    for (const [B, M, K, N] of [[3, 5, 7, 6], [2, 5, 8, 12], [3, 33, 5, 65]]) {
+    for (const [B, M, K, N] of [[3, 5, 7, 6], [2, 5, 8, 12], [3, 33, 5, 65], [2, 40, 37, 70]]) {
       it(`batched matmul B${B} M${M} K${K} N${N} (${variant})`, async () => {
         const gpu = await getGpu();
         const a = randArray(B * M * K, 35);

@@ -44,8 +44,8 @@ export function stridedMatmul(
     if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels()) {
       const ta = gpu.texels(aTexels, 'matmul');
       const tb = gpu.texels(bTexels, 'matmul');
-      gpu.run(gpu.kernel('matmul_texture', 'pack_a'), { params, bind: { a: A.t, ta_out: ta }, invocations: aTexels });
-      gpu.run(gpu.kernel('matmul_texture', 'pack_b'), { params, bind: { b: B.t, tb_out: tb }, invocations: bTexels });
+      gpu.run(gpu.kernel('matmul_texture', 'pack_a'), { params, bind: { a: A.t, ta_out: ta }, workgroups: [Math.ceil(K2 * 8 / 64), Math.ceil(M / 32), batch] });
+      gpu.run(gpu.kernel('matmul_texture', 'pack_b'), { params, bind: { b: B.t, tb_out: tb }, workgroups: [Math.ceil(K2 * 16 / 64), Math.ceil(N / 64), batch] });
       gpu.run(gpu.kernel('matmul_texture', 'tiles'), { params, bind: { ta, tb, bias: biasArg, c: C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 32), batch] });
       ta.release();
       tb.release();
