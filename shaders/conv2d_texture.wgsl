@@ -33,7 +33,7 @@ struct ConvT {
 
 @group(0) @binding(0) var<uniform> p: ConvT;
 @group(0) @binding(1) var<storage, read> x: array<f32>;         // [N, C_in, H, W]
-@group(0) @binding(2) var x_out: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(2) var<storage, read_write> x_out: array<vec4f>;  // pack_x's texels, then copied into xt
 @group(0) @binding(3) var xt: texture_2d<f32>;
 
 fn texel_xy(t: u32) -> vec2u { return vec2u(t & (TEXEL_ROW - 1u), t >> TEXEL_SHIFT); }
@@ -46,13 +46,16 @@ fn window_value(v: vec4f, ir: u32, c: u32) -> f32 {
 // Texel t = ((n·C_in + ci)·rows_p + r)·Q + q holds input row r − pad, columns 4q + e − pad (e = 0…3) of
 // plane (n, ci); zero outside the image and past the window's TW + 2 (a fetch of RPF rows reads RPF·Q
 // neighbouring texels).
+// Grid (⌈rows_p·Q / 64⌉, N·C_in): x is the texel within plane workgroup_id.y's run, so no index needs a
+// division by a runtime value (lavapipe divides per lane with scalar div instructions).
 @compute @workgroup_size(64)
-fn pack_x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = linear_index(gid, nwg, 64u);
-  if (t >= p.N * p.C_in * p.rows_p * Q) { return; }
-  let q = t % Q;
-  let r = (t / Q) % p.rows_p;
-  let plane = t / (Q * p.rows_p);
+fn pack_x(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let x_in = gid.x;
+  if (x_in >= p.rows_p * Q) { return; }
+  let q = x_in % Q;
+  let r = x_in / Q;
+  let plane = wid.y;
+  let t = plane * p.rows_p * Q + x_in;
   let iy = i32(r) - i32(p.pad);
   var v = vec4f(0.0);
   for (var e = 0u; e < 4u; e++) {
@@ -62,7 +65,7 @@ fn pack_x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
       v[e] = x[(plane * p.H + u32(iy)) * p.W + u32(ix)];
     }
   }
-  textureStore(x_out, texel_xy(t), v);
+  x_out[t] = v;
 }
 
 // dW[co, ci, ky, kx] = Σ_{n, oy, ox} dy[n, co, oy, ox] · x[n, ci, oy + ky − pad, ox + kx − pad], in the
@@ -80,28 +83,29 @@ override QD: u32 = (TW + 3u) / 4u;  // texels per dy row: ⌈TW / 4⌉
 @group(0) @binding(4) var<storage, read> gy: array<f32>;          // dy [N, C_out, OH, OW]
 @group(0) @binding(5) var<storage, read_write> dwp: array<f32>;  // [slots, C_out, C_in, 3, 3]
 @group(0) @binding(6) var<storage, read_write> dbp: array<f32>;  // [slots, C_out]
-@group(0) @binding(7) var dy_out: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(7) var<storage, read_write> dy_out: array<vec4f>;  // pack_dy's texels, then copied into dyt
 @group(0) @binding(8) var dyt: texture_2d<f32>;
 
 // Texel t = (((n·⌈C_out/8⌉ + cb)·OH + oy)·QD + q)·8 + l holds dy[n, 8·cb + l, oy, 4q + e] (e = 0…3; zero
 // past OW and past C_out): per row and q, the 8 lanes' texels are neighbours.
+// Grid (⌈OH·QD·8 / 64⌉, N·⌈C_out/8⌉): x is the texel within run (n, cb) = workgroup_id.y (as pack_x).
 @compute @workgroup_size(64)
-fn pack_dy(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = linear_index(gid, nwg, 64u);
+fn pack_dy(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let x_in = gid.x;
+  if (x_in >= p.OH * QD * 8u) { return; }
   let blocks = (p.C_out + 7u) / 8u;
-  if (t >= p.N * blocks * p.OH * QD * 8u) { return; }
-  let l = t % 8u;
-  let q = (t / 8u) % QD;
-  let oy = (t / (8u * QD)) % p.OH;
-  let nb = t / (8u * QD * p.OH);
-  let co = (nb % blocks) * 8u + l;
-  let n = nb / blocks;
+  let l = x_in % 8u;
+  let q = (x_in / 8u) % QD;
+  let oy = x_in / (8u * QD);
+  let co = (wid.y % blocks) * 8u + l;
+  let n = wid.y / blocks;
+  let t = wid.y * p.OH * QD * 8u + x_in;
   var v = vec4f(0.0);
   for (var e = 0u; e < 4u; e++) {
     let ox = 4u * q + e;
     if (ox < p.OW && co < p.C_out) { v[e] = gy[((n * p.C_out + co) * p.OH + oy) * p.OW + ox]; }
   }
-  textureStore(dy_out, texel_xy(t), v);
+  dy_out[t] = v;
 }
 
 // acc[ky·3 + kx] += Σ_c d[c] · x[row oy + ky − pad, column c + kx − pad] for one input channel, whose

@@ -4,13 +4,14 @@ enable subgroups;
 // through textures, for lavapipe: it compiles a storage load whose address differs across the 8 lanes of
 // an AVX2 vector into a loop over the lanes (~10 instructions per lane and value), but fetches an
 // rgba32float texel with vector code (one 16-byte load per lane and a transpose): per float brought in,
-// textureLoad costs several times less. So pack_a and pack_b first copy A and B into k-major texel
-// panels (32 rows of A, 64 columns of B in two halves of 32, 4 floats per texel, K padded to 4, in
-// TexelPanel textures: texel t at (t & (TEXEL_ROW − 1), t >> TEXEL_SHIFT)), and `tiles` reads only texels.
-// A workgroup is one subgroup of 8 lanes and computes a 32 × 64 tile of C. Per k, lane l fetches texel l
-// of the A panel (rows 4l … 4l + 3) and texels l and 8 + l of the B panel (columns 4l … 4l + 3 and
-// 32 + 4l … 32 + 4l + 3); broadcasts hand each lane's 4 A values to all lanes: 3 fetches feed 2048
-// multiply-adds. Inside a loop lavapipe writes an array element with a masked blend and a store, so the
+// textureLoad costs several times less. So pack_a and pack_b first write A and B as k-major texel
+// panels (32 rows of A, 64 columns of B, 4 floats per texel, K padded to 4; layouts below) into plain
+// buffers, which Gpu.copyToTexels copies into TexelPanel textures (texel t at (t & (TEXEL_ROW − 1),
+// t >> TEXEL_SHIFT): a kernel's textureStore costs ~3× a storage store there, the copy is a memcpy), and
+// `tiles` reads only texels. A workgroup is one subgroup of 8 lanes and computes a 32 × 64 tile of C.
+// Per k, lane l brings A rows 4l … 4l + 3 and B columns 4l … 4l + 3 and 32 + 4l … 32 + 4l + 3 (per turn
+// of four k: 4 A and 8 B fetches); broadcasts hand each lane's 4 A values to all lanes: 3 fetches feed
+// 2048 multiply-adds. Inside a loop lavapipe writes an array element with a masked blend and a store, so the
 // loop takes four k per turn and updates each accumulator once, with the four k's products in one
 // expression (two k per turn was 1.4× one at 1024³, four ~1.08× two; eight no better than four). The 64
 // vec4 accumulators per lane are named variables (c0 … c63), not an array: LLVM then spills what does not
@@ -27,57 +28,105 @@ const TEXEL_SHIFT = 12u;        // log2(TEXEL_ROW)
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;   // [N] (bound but unread when has_bias = 0)
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
-@group(0) @binding(5) var ta_out: texture_storage_2d<rgba32float, write>;
-@group(0) @binding(6) var tb_out: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(5) var<storage, read_write> ta_out: array<vec4f>;  // the A panels texel by texel, then copied
+@group(0) @binding(6) var<storage, read_write> tb_out: array<vec4f>;  // into ta / tb (Gpu.copyToTexels)
 @group(0) @binding(7) var ta: texture_2d<f32>;
 @group(0) @binding(8) var tb: texture_2d<f32>;
+@group(0) @binding(9) var<storage, read> a4: array<vec4f>;   // A again, read 4 floats at a time (pack_a4)
+@group(0) @binding(10) var<storage, read> b4: array<vec4f>;  // B again (pack_b4)
+
+// Panel layouts. A: a texel holds 4 rows at one k (A_K4 = false: texel k·8 + q of a panel = rows 4q … 4q + 3
+// at k) or 4 k of one row (A_K4 = true: texel kq·32 + r = row r at k 4kq … 4kq + 3). B: 4 columns at one k
+// (B_K4 = false: texel k·16 + 8h + l = columns 32h + 4l … + 3 at k) or 4 k of one column (B_K4 = true:
+// texel kq·64 + c = column c at 4kq … 4kq + 3). The host picks the layout whose 4 floats are contiguous in
+// memory (A_K4 where A's k stride is 1, B_K4 where B's k stride is 1), so that where strides and sizes are
+// multiples of 4, pack_a4 / pack_b4 read each texel with one vec4 load instead of four scalar ones (a
+// lane-varying load is a loop over the lanes on lavapipe, whatever its width). Either way a panel has 8·K2
+// (A) or 16·K2 (B) texels per 32 rows or 64 columns, and `tiles` fetches the same number per turn: the
+// transposes between layouts happen in registers.
+override A_K4: bool = false;
+override B_K4: bool = false;
 
 fn texel_xy(t: u32) -> vec2u { return vec2u(t & (TEXEL_ROW - 1u), t >> TEXEL_SHIFT); }
 
 // K rounded up to a multiple of 4: the panels' depth (the padding k is zero in both).
 fn k_padded() -> u32 { return (p.K + 3u) & ~3u; }
 
-// Texel t = ((bt·⌈M/32⌉ + ib)·K2 + k)·8 + q of the A panels holds A[bt, 32·ib + 4q + e, k], e = 0…3
-// (0 past row M − 1 and past K; K2 = k_padded()).
+// Panel run of A rows 32·ib … 32·ib + 31 of image bt: texels ((bt·⌈M/32⌉ + ib)·8·K2 + x), x < 8·K2 (0 past
+// row M − 1 and past K; K2 = k_padded()). Texel x's first element (row, k) and the step (row, k) to the next
+// of its 4 floats, by A_K4.
+fn a_texel(ib: u32, x: u32) -> vec4u {
+  if (A_K4) { return vec4u(ib * 32u + (x & 31u), (x >> 5u) * 4u, 0u, 1u); }
+  return vec4u(ib * 32u + 4u * (x & 7u), x >> 3u, 1u, 0u);
+}
+
+// The same for B columns 64·jb … 64·jb + 63: (k, column) of texel x's first element and the step (k, column).
+fn b_texel(jb: u32, x: u32) -> vec4u {
+  if (B_K4) { return vec4u((x >> 6u) * 4u, jb * 64u + (x & 63u), 1u, 0u); }
+  return vec4u(x >> 4u, jb * 64u + 32u * ((x >> 3u) & 1u) + 4u * (x & 7u), 0u, 1u);
+}
+
+// Grids (⌈8·K2 / 64⌉, ⌈M / 32⌉, batch) for A, (⌈16·K2 / 64⌉, ⌈N / 64⌉, batch) for B: x is the texel within
+// panel gid.y's run, so no index needs a division by a runtime value (lavapipe divides per lane with scalar
+// div instructions).
 @compute @workgroup_size(64)
 fn pack_a(@builtin(global_invocation_id) gid: vec3u) {
-  // Grid (⌈8·K2 / 64⌉, ⌈M / 32⌉, batch): x is the texel within panel ib = gid.y's k-run, so no index
-  // needs a division by a runtime value (lavapipe divides per lane with scalar div instructions).
   let K2 = k_padded();
   let x = gid.x;
   if (x >= K2 * 8u) { return; }
-  let ib = gid.y;
   let bt = gid.z;
-  let q = x & 7u;
-  let k = x >> 3u;
-  let t = (bt * ((p.M + 31u) / 32u) + ib) * K2 * 8u + x;
+  let e0 = a_texel(gid.y, x);
   var v: vec4f;
   for (var e = 0u; e < 4u; e++) {
-    let row = ib * 32u + 4u * q + e;
+    let row = e0.x + e * e0.z;
+    let k = e0.y + e * e0.w;
     v[e] = select(0.0, a[bt * p.a_bs + min(row, p.M - 1u) * p.a_rs + min(k, p.K - 1u) * p.a_cs], row < p.M && k < p.K);
   }
-  textureStore(ta_out, texel_xy(t), v);
+  ta_out[(bt * ((p.M + 31u) / 32u) + gid.y) * K2 * 8u + x] = v;
 }
 
-// Texel t = ((bt·⌈N/64⌉ + jb)·K2 + k)·16 + 8h + l of the B panels holds B[bt, k, 64·jb + 32h + 4l + e],
-// e = 0…3 (0 past column N − 1 and past K).
+// pack_a with one vec4 load per texel: the host calls it only where the texel's 4 floats are contiguous and
+// 16-byte aligned (A_K4 with a_cs = 1, or rows with a_rs = 1; the other strides and K, or M, multiples of 4),
+// so a texel is wholly inside A or wholly padding.
+@compute @workgroup_size(64)
+fn pack_a4(@builtin(global_invocation_id) gid: vec3u) {
+  let K2 = k_padded();
+  let x = gid.x;
+  if (x >= K2 * 8u) { return; }
+  let bt = gid.z;
+  let e0 = a_texel(gid.y, x);
+  let inside = e0.x < p.M && e0.y < p.K;
+  let v = a4[(bt * p.a_bs + min(e0.x, p.M - 1u) * p.a_rs + min(e0.y, p.K - 1u) * p.a_cs) / 4u];
+  ta_out[(bt * ((p.M + 31u) / 32u) + gid.y) * K2 * 8u + x] = select(vec4f(0.0), v, inside);
+}
+
 @compute @workgroup_size(64)
 fn pack_b(@builtin(global_invocation_id) gid: vec3u) {
-  // Grid (⌈16·K2 / 64⌉, ⌈N / 64⌉, batch), as pack_a's.
   let K2 = k_padded();
   let x = gid.x;
   if (x >= K2 * 16u) { return; }
-  let jb = gid.y;
   let bt = gid.z;
-  let lh = x & 15u;
-  let k = x >> 4u;
-  let t = (bt * ((p.N + 63u) / 64u) + jb) * K2 * 16u + x;
+  let e0 = b_texel(gid.y, x);
   var v: vec4f;
   for (var e = 0u; e < 4u; e++) {
-    let col = jb * 64u + 32u * (lh / 8u) + 4u * (lh % 8u) + e;
+    let k = e0.x + e * e0.z;
+    let col = e0.y + e * e0.w;
     v[e] = select(0.0, b[bt * p.b_bs + min(k, p.K - 1u) * p.b_rs + min(col, p.N - 1u) * p.b_cs], col < p.N && k < p.K);
   }
-  textureStore(tb_out, texel_xy(t), v);
+  tb_out[(bt * ((p.N + 63u) / 64u) + gid.y) * K2 * 16u + x] = v;
+}
+
+// pack_b with one vec4 load per texel (B_K4 with b_rs = 1, or columns with b_cs = 1; as pack_a4).
+@compute @workgroup_size(64)
+fn pack_b4(@builtin(global_invocation_id) gid: vec3u) {
+  let K2 = k_padded();
+  let x = gid.x;
+  if (x >= K2 * 16u) { return; }
+  let bt = gid.z;
+  let e0 = b_texel(gid.y, x);
+  let inside = e0.x < p.K && e0.y < p.N;
+  let v = b4[(bt * p.b_bs + min(e0.x, p.K - 1u) * p.b_rs + min(e0.y, p.N - 1u) * p.b_cs) / 4u];
+  tb_out[(bt * ((p.N + 63u) / 64u) + gid.y) * K2 * 16u + x] = select(vec4f(0.0), v, inside);
 }
 
 @compute @workgroup_size(8)
@@ -85,8 +134,8 @@ fn tiles(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: 
   let bt = wid.z;
   // This workgroup's panels; per k the A panel has 8 texels and the B panel 16.
   let K2 = k_padded();
-  var at = ((bt * ((p.M + 31u) / 32u) + wid.y) * K2) * 8u + l;
-  var bk = ((bt * ((p.N + 63u) / 64u) + wid.x) * K2) * 16u + l;
+  var at = ((bt * ((p.M + 31u) / 32u) + wid.y) * K2) * 8u;
+  var bk = ((bt * ((p.N + 63u) / 64u) + wid.x) * K2) * 16u;
   // c<2r + h>: row r of the tile, columns 32h + 4l … 32h + 4l + 3 (named variables, not an array).
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);
@@ -153,14 +202,33 @@ fn tiles(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) l: 
   var c62 = vec4f(0.0);
   var c63 = vec4f(0.0);
   for (var k = 0u; k < K2; k += 4u) {
-    let w0 = textureLoad(tb, texel_xy(bk), 0); let w1 = textureLoad(tb, texel_xy(bk + 8u), 0);
-    let v0 = textureLoad(tb, texel_xy(bk + 16u), 0); let v1 = textureLoad(tb, texel_xy(bk + 24u), 0);
-    let u0 = textureLoad(tb, texel_xy(bk + 32u), 0); let u1 = textureLoad(tb, texel_xy(bk + 40u), 0);
-    let t0 = textureLoad(tb, texel_xy(bk + 48u), 0); let t1 = textureLoad(tb, texel_xy(bk + 56u), 0);
-    let a0 = textureLoad(ta, texel_xy(at), 0);
-    let a1 = textureLoad(ta, texel_xy(at + 8u), 0);
-    let a2 = textureLoad(ta, texel_xy(at + 16u), 0);
-    let a3 = textureLoad(ta, texel_xy(at + 24u), 0);
+    // w/v/u/t<h>: this lane's B columns 32h + 4l … + 3 at the turn's four k; a0 … a3: lane l's A rows
+    // 4l … 4l + 3 at the four k. Per turn the panels advance 32 (A) and 64 (B) texels in both layouts.
+    var w0: vec4f; var w1: vec4f; var v0: vec4f; var v1: vec4f; var u0: vec4f; var u1: vec4f; var t0: vec4f; var t1: vec4f;
+    if (B_K4) {
+      let s0 = textureLoad(tb, texel_xy(bk + 4u * l), 0); let s1 = textureLoad(tb, texel_xy(bk + 4u * l + 1u), 0);
+      let s2 = textureLoad(tb, texel_xy(bk + 4u * l + 2u), 0); let s3 = textureLoad(tb, texel_xy(bk + 4u * l + 3u), 0);
+      let z0 = textureLoad(tb, texel_xy(bk + 32u + 4u * l), 0); let z1 = textureLoad(tb, texel_xy(bk + 33u + 4u * l), 0);
+      let z2 = textureLoad(tb, texel_xy(bk + 34u + 4u * l), 0); let z3 = textureLoad(tb, texel_xy(bk + 35u + 4u * l), 0);
+      w0 = vec4f(s0.x, s1.x, s2.x, s3.x); v0 = vec4f(s0.y, s1.y, s2.y, s3.y); u0 = vec4f(s0.z, s1.z, s2.z, s3.z); t0 = vec4f(s0.w, s1.w, s2.w, s3.w);
+      w1 = vec4f(z0.x, z1.x, z2.x, z3.x); v1 = vec4f(z0.y, z1.y, z2.y, z3.y); u1 = vec4f(z0.z, z1.z, z2.z, z3.z); t1 = vec4f(z0.w, z1.w, z2.w, z3.w);
+    } else {
+      w0 = textureLoad(tb, texel_xy(bk + l), 0); w1 = textureLoad(tb, texel_xy(bk + 8u + l), 0);
+      v0 = textureLoad(tb, texel_xy(bk + 16u + l), 0); v1 = textureLoad(tb, texel_xy(bk + 24u + l), 0);
+      u0 = textureLoad(tb, texel_xy(bk + 32u + l), 0); u1 = textureLoad(tb, texel_xy(bk + 40u + l), 0);
+      t0 = textureLoad(tb, texel_xy(bk + 48u + l), 0); t1 = textureLoad(tb, texel_xy(bk + 56u + l), 0);
+    }
+    var a0: vec4f; var a1: vec4f; var a2: vec4f; var a3: vec4f;
+    if (A_K4) {
+      let r0 = textureLoad(ta, texel_xy(at + 4u * l), 0); let r1 = textureLoad(ta, texel_xy(at + 4u * l + 1u), 0);
+      let r2 = textureLoad(ta, texel_xy(at + 4u * l + 2u), 0); let r3 = textureLoad(ta, texel_xy(at + 4u * l + 3u), 0);
+      a0 = vec4f(r0.x, r1.x, r2.x, r3.x); a1 = vec4f(r0.y, r1.y, r2.y, r3.y); a2 = vec4f(r0.z, r1.z, r2.z, r3.z); a3 = vec4f(r0.w, r1.w, r2.w, r3.w);
+    } else {
+      a0 = textureLoad(ta, texel_xy(at + l), 0);
+      a1 = textureLoad(ta, texel_xy(at + 8u + l), 0);
+      a2 = textureLoad(ta, texel_xy(at + 16u + l), 0);
+      a3 = textureLoad(ta, texel_xy(at + 24u + l), 0);
+    }
     // x<q><a…d>: lane q's A texel (rows 4q … 4q + 3) at the four k; w/v/u/t<h>: the B texels at the four k
     // for column half h. c<8q + 2e + h> += the four products for row 4q + e.
     let x0a = subgroupShuffle(a0, 0u); let x0b = subgroupShuffle(a1, 0u); let x0c = subgroupShuffle(a2, 0u); let x0d = subgroupShuffle(a3, 0u);

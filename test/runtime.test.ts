@@ -85,11 +85,12 @@ describe('runtime', () => {
     expect(panel.rows).toBe(1);
     const params = { batch: 1, M: 4, N: 4, K: 4, a_bs: 16, a_rs: 4, a_cs: 1, b_bs: 16, b_rs: 4, b_cs: 1, has_bias: 0, accumulate: 0 };
     const before = gpu.dispatchCount;
-    expect(() => gpu.run(k, { params, bind: { a, ta_out: a }, invocations: 32 })).toThrow(
-      /kernel matmul_texture.pack_a: binding ta_out is a storage-texture and needs a TexelPanel \(gpu.texels\), got a buffer/,
-    );
-    expect(() => gpu.run(k, { params, bind: { a: panel, ta_out: panel }, invocations: 32 })).toThrow(/binding a is a storage buffer, got TexelPanel\[100 texels\]/);
     const tiles = gpu.kernel('matmul_texture', 'tiles');
+    expect(() => gpu.run(tiles, { params, bind: { ta: a, tb: panel, bias: a, c: gpu.tensor([4, 4]) }, workgroups: [1] })).toThrow(
+      /kernel matmul_texture.tiles: binding ta is a texture and needs a TexelPanel \(gpu.texels\), got a buffer/,
+    );
+    expect(() => gpu.run(k, { params, bind: { a: panel, ta_out: a }, workgroups: [1] })).toThrow(/binding a is a storage buffer, got TexelPanel\[100 texels\]/);
+    expect(() => gpu.copyToTexels(gpu.tensor([100]), panel)).toThrow(/copyToTexels: .* holds fewer than the 16384 floats of TexelPanel\[100 texels\]/);
     expect(() => gpu.run(tiles, { params, bind: { ta: panel, tb: panel, bias: a, c: gpu.tensor([4, 4]) }, workgroups: [1] })).not.toThrow();
     expect(() => gpu.texels(gpu.textures.maxTexels() + 1, 'big op')).toThrow(/big op: \d+ texels do not fit one 4096-wide texture/);
     expect(() => gpu.texels(0, 'zero op')).toThrow(/zero op: a texel panel needs a positive whole number of texels, got 0/);

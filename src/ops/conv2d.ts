@@ -1,5 +1,6 @@
 // conv2d forward and backward (input, weight, bias): NCHW, OIHW weights, square K ≤ 3, any stride, zero pad.
 import { shapeStr } from '../runtime/tensor.ts';
+import { TEXEL_ROW } from '../runtime/texture.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import { CONV_VARIANTS, type ConvDirection, type ConvVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
@@ -419,11 +420,24 @@ const TEXTURE_WEIGHT: SlicedWeightKernel = {
       N: g.N, C_in: g.C_in, H: g.H, W: g.W, C_out: g.C_out, OH: g.OH, OW: g.OW, pad: g.pad, rows_p: rowsP,
       splits: s.splits, rows_per_split: s.rowsPerSplit, images_per_slot: s.imagesPerSlot,
     };
-    if (Math.max(xTexels, dyTexels) > gpu.textures.maxTexels()) return COLANES_WEIGHT.run(gpu, dy, x, dwp, dbp, g, s);
+    // The packs write plain buffers (grids: texels per plane or dy run × runs), copied into the textures.
+    const xRuns = g.N * g.C_in;
+    const dyRuns = g.N * Math.ceil(g.C_out / 8);
+    const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
+    const packBytes = Math.ceil(Math.max(xTexels, dyTexels) / TEXEL_ROW) * TEXEL_ROW * 16;
+    if (Math.max(xTexels, dyTexels) > gpu.textures.maxTexels() || packBytes > gpu.limits.maxStorageBufferBindingSize || Math.max(xRuns, dyRuns) > maxDim) {
+      return COLANES_WEIGHT.run(gpu, dy, x, dwp, dbp, g, s);
+    }
     const xt = gpu.texels(xTexels, 'conv2d');
     const dyt = gpu.texels(dyTexels, 'conv2d');
-    gpu.run(gpu.kernel('conv2d_texture', 'pack_x', { TW }), { params, bind: { x, x_out: xt }, invocations: xTexels });
-    gpu.run(gpu.kernel('conv2d_texture', 'pack_dy', { TW }), { params, bind: { gy: dy, dy_out: dyt }, invocations: dyTexels });
+    const xp = gpu.tensor([xt.floats], 'conv2d');
+    const dyp = gpu.tensor([dyt.floats], 'conv2d');
+    gpu.run(gpu.kernel('conv2d_texture', 'pack_x', { TW }), { params, bind: { x, x_out: xp }, workgroups: [Math.ceil(rowsP * q / 64), xRuns] });
+    gpu.run(gpu.kernel('conv2d_texture', 'pack_dy', { TW }), { params, bind: { gy: dy, dy_out: dyp }, workgroups: [Math.ceil(g.OH * Math.ceil(TW / 4) * 8 / 64), dyRuns] });
+    gpu.copyToTexels(xp, xt);
+    gpu.copyToTexels(dyp, dyt);
+    xp.release();
+    dyp.release();
     gpu.run(gpu.kernel('conv2d_texture', 'texture_weight_k3s1', { TW }), {
       params, bind: { xt, dyt, dwp, dbp }, workgroups: [Math.ceil(g.C_in / 4), Math.ceil(g.C_out / 8), s.slots],
     });

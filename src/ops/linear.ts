@@ -1,6 +1,7 @@
 // Linear layer y = x·Wᵀ + b (PyTorch layout W [out, in]) and its backward, all through one strided batched
 // matmul (matmul.wgsl, or matmul_vec4.wgsl where the layout allows vec4 loads); also the plain batched
 // matmul for whoever needs it.
+import { TEXEL_ROW } from '../runtime/texture.ts';
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { MatmulVariant } from '../runtime/policy.ts';
@@ -37,16 +38,32 @@ export function stridedMatmul(
   const chosen = variant ?? gpu.policy.matmul;
   if (chosen === 'texture' && gpu.hasSubgroups8) {
     // Texel panels of A (32 rows, 8 texels per k) and B (64 columns, 16 texels per k), then the 32×64
-    // tiles (matmul_texture.wgsl); operands too large for one texture take the colanes path.
+    // tiles (matmul_texture.wgsl); operands too large for one texture, or for the buffer a pack writes
+    // before the copy into it, take the colanes path.
     const K2 = Math.ceil(K / 4) * 4; // panels zero-padded to a multiple of 4 in depth
     const aTexels = batch * Math.ceil(M / 32) * K2 * 8;
     const bTexels = batch * Math.ceil(N / 64) * K2 * 16;
-    if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels()) {
+    const packBytes = Math.ceil(Math.max(aTexels, bTexels) / TEXEL_ROW) * TEXEL_ROW * 16;
+    if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels() && packBytes <= gpu.limits.maxStorageBufferBindingSize) {
       const ta = gpu.texels(aTexels, 'matmul');
       const tb = gpu.texels(bTexels, 'matmul');
-      gpu.run(gpu.kernel('matmul_texture', 'pack_a'), { params, bind: { a: A.t, ta_out: ta }, workgroups: [Math.ceil(K2 * 8 / 64), Math.ceil(M / 32), batch] });
-      gpu.run(gpu.kernel('matmul_texture', 'pack_b'), { params, bind: { b: B.t, tb_out: tb }, workgroups: [Math.ceil(K2 * 16 / 64), Math.ceil(N / 64), batch] });
-      gpu.run(gpu.kernel('matmul_texture', 'tiles'), { params, bind: { ta, tb, bias: biasArg, c: C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 32), batch] });
+      const { aK4, bK4, aVec4, bVec4 } = texturePanelLayout(M, N, K, A, B);
+      const A_K4 = aK4 ? 1 : 0;
+      const B_K4 = bK4 ? 1 : 0;
+      const aGrid: [number, number, number] = [Math.ceil(K2 * 8 / 64), Math.ceil(M / 32), batch];
+      const bGrid: [number, number, number] = [Math.ceil(K2 * 16 / 64), Math.ceil(N / 64), batch];
+      // The packs write plain buffers, copied into the textures (a kernel's textureStore costs far more).
+      const pa = gpu.tensor([ta.floats], 'matmul');
+      const pb = gpu.tensor([tb.floats], 'matmul');
+      if (aVec4) gpu.run(gpu.kernel('matmul_texture', 'pack_a4', { A_K4 }), { params, bind: { a4: A.t, ta_out: pa }, workgroups: aGrid });
+      else gpu.run(gpu.kernel('matmul_texture', 'pack_a', { A_K4 }), { params, bind: { a: A.t, ta_out: pa }, workgroups: aGrid });
+      if (bVec4) gpu.run(gpu.kernel('matmul_texture', 'pack_b4', { B_K4 }), { params, bind: { b4: B.t, tb_out: pb }, workgroups: bGrid });
+      else gpu.run(gpu.kernel('matmul_texture', 'pack_b', { B_K4 }), { params, bind: { b: B.t, tb_out: pb }, workgroups: bGrid });
+      gpu.copyToTexels(pa, ta);
+      gpu.copyToTexels(pb, tb);
+      pa.release();
+      pb.release();
+      gpu.run(gpu.kernel('matmul_texture', 'tiles', { A_K4, B_K4 }), { params, bind: { ta, tb, bias: biasArg, c: C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 32), batch] });
       ta.release();
       tb.release();
       return;
@@ -66,6 +83,23 @@ export function stridedMatmul(
   const entry = vec4Entry(M, N, K, A, B);
   if (entry) gpu.run(gpu.kernel('matmul_vec4', entry), { params, bind, invocations });
   else gpu.run(gpu.kernel('matmul', 'forward'), { params, bind, invocations });
+}
+
+/**
+ * The texture matmul's panel layouts (matmul_texture.wgsl): a texel of 4 k where the operand's k stride is 1
+ * (A_K4 / B_K4), else of 4 rows (A) or columns (B); and whether its 4 floats are a contiguous, 16-byte aligned
+ * run that is wholly inside the operand or wholly padding, so the pack reads it with one vec4 load.
+ */
+export function texturePanelLayout(M: number, N: number, K: number, A: Strided, B: Strided) {
+  const aK4 = A.cs === 1 && A.rs !== 1;
+  const bK4 = B.rs === 1 && B.cs !== 1;
+  const aVec4 = aK4
+    ? K % 4 === 0 && A.rs % 4 === 0 && A.bs % 4 === 0
+    : A.rs === 1 && M % 4 === 0 && A.cs % 4 === 0 && A.bs % 4 === 0;
+  const bVec4 = bK4
+    ? K % 4 === 0 && B.cs % 4 === 0 && B.bs % 4 === 0
+    : B.cs === 1 && N % 4 === 0 && B.rs % 4 === 0 && B.bs % 4 === 0;
+  return { aK4, bK4, aVec4, bVec4 };
 }
 
 /**

@@ -14,10 +14,9 @@ export interface BindingInfo {
   name: string;
   binding: number;
   /**
-   * 'texture': a sampled texture_2d<f32> read with textureLoad (an rgba32float texel panel); 'storage-texture':
-   * a write-only texture_storage_2d<rgba32float, write> that a pack kernel fills.
+   * 'texture': a sampled texture_2d<f32> read with textureLoad (an rgba32float texel panel, filled by a copy).
    */
-  kind: 'uniform' | 'storage' | 'texture' | 'storage-texture';
+  kind: 'uniform' | 'storage' | 'texture';
   writable: boolean;
   /** Fields of the uniform struct (uniform bindings only). */
   fields?: ParamField[];
@@ -57,21 +56,19 @@ export function reflectKernel(file: string, source: string, entry: string): Kern
   const bindings: BindingInfo[] = [];
   for (const v of fn.resources) {
     if (v.group !== 0) throw new Error(`kernel ${name}: binding ${v.name} is in group ${v.group}; only group 0 is used`);
-    // wgsl_reflect's ResourceType: 0 uniform, 1 storage, 3 texture, 5 storage texture.
-    const kind = ({ 0: 'uniform', 1: 'storage', 3: 'texture', 5: 'storage-texture' } as const)[v.resourceType as number];
-    if (!kind) throw new Error(`kernel ${name}: binding ${v.name} is not a uniform, storage buffer, texture or storage texture`);
+    // wgsl_reflect's ResourceType: 0 uniform, 1 storage, 3 texture. (Storage textures are not supported: on
+    // lavapipe a kernel's textureStore costs ~3× a storage store, so packs write buffers that are copied.)
+    const kind = ({ 0: 'uniform', 1: 'storage', 3: 'texture' } as const)[v.resourceType as number];
+    if (!kind) throw new Error(`kernel ${name}: binding ${v.name} is not a uniform, storage buffer or texture_2d<f32> (storage textures are not supported)`);
     const isUniform = kind === 'uniform';
     if (kind === 'texture' && v.type.getTypeName() !== 'texture_2d<f32>') {
       throw new Error(`kernel ${name}: texture ${v.name} is ${v.type.getTypeName()}; only texture_2d<f32> (rgba32float panels) is supported`);
-    }
-    if (kind === 'storage-texture' && (v.type.getTypeName() !== 'texture_storage_2d<rgba32float>' || v.access !== 'write')) {
-      throw new Error(`kernel ${name}: storage texture ${v.name} is ${v.type.getTypeName()}; only texture_storage_2d<rgba32float, write> is supported`);
     }
     const info: BindingInfo = {
       name: v.name,
       binding: v.binding,
       kind,
-      writable: kind === 'storage-texture' || (kind === 'storage' && v.access === 'read_write'),
+      writable: kind === 'storage' && v.access === 'read_write',
     };
     if (isUniform) {
       const members = v.type.isStruct ? (v.type as unknown as { members: { name: string; offset: number; type: { name: string } }[] }).members : null;

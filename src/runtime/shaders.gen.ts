@@ -100,7 +100,9 @@ export interface ShaderKernels {
   'matmul_colanes.pack_a': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'ap' };
   'matmul_colanes.pack_b': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'b' | 'bp' };
   'matmul_texture.pack_a': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'ta_out' };
+  'matmul_texture.pack_a4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'ta_out' | 'a4' };
   'matmul_texture.pack_b': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'b' | 'tb_out' };
+  'matmul_texture.pack_b4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'tb_out' | 'b4' };
   'matmul_texture.tiles': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'bias' | 'c' | 'ta' | 'tb' };
   'matmul_vec4.forward_nn4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };
   'matmul_vec4.forward_nt4': { params: 'batch' | 'M' | 'N' | 'K' | 'a_bs' | 'a_rs' | 'a_cs' | 'b_bs' | 'b_rs' | 'b_cs' | 'has_bias' | 'accumulate'; bind: 'a' | 'b' | 'bias' | 'c' };

@@ -3,14 +3,16 @@
 // vector into a loop over the lanes, but fetches texels with vector code (one 16-byte load per lane, then
 // a transpose): a kernel that packs its operands into a texture once reads them several times cheaper.
 // A panel is a flat run of texels laid out row-major in a texture TEXEL_ROW wide, so texel t sits at
-// (t mod TEXEL_ROW, t div TEXEL_ROW); the kernels compute that with a mask and a shift.
+// (t mod TEXEL_ROW, t div TEXEL_ROW); the kernels compute that with a mask and a shift. Pack kernels write
+// the texels into a plain buffer and Gpu.copyToTexels copies it in (a kernel's textureStore costs ~3× a
+// storage store on lavapipe; the copy is a memcpy).
 import type { Gpu } from './gpu.ts';
 
 /** Texels per texture row: a power of two (kernels index with & and >>) within every device's 8192 limit. */
 export const TEXEL_ROW = 4096;
 
+const COPY_DST = 0x2;
 const TEXTURE_BINDING = 0x4;
-const STORAGE_BINDING = 0x8;
 
 export class TexelPanel {
   private released = false;
@@ -25,6 +27,11 @@ export class TexelPanel {
 
   get rows(): number {
     return this.texture.height;
+  }
+
+  /** Floats of a buffer that fills the whole texture row by row (what Gpu.copyToTexels copies from). */
+  get floats(): number {
+    return this.texture.height * TEXEL_ROW * 4;
   }
 
   /** Returns the texture to the pool (earlier encoded work still sees it: GPU order holds). */
@@ -75,7 +82,7 @@ export class TexturePool {
       label: `${op} texels`,
       size: [TEXEL_ROW, rows],
       format: 'rgba32float',
-      usage: TEXTURE_BINDING | STORAGE_BINDING,
+      usage: TEXTURE_BINDING | COPY_DST, // filled by Gpu.copyToTexels
     });
     this.views.set(texture, texture.createView());
     return texture;
