@@ -88,7 +88,8 @@ override QD: u32 = (TW + 3u) / 4u;  // texels per dy row: ⌈TW / 4⌉
 
 // Texel t = (((n·⌈C_out/8⌉ + cb)·OH + oy)·QD + q)·8 + l holds dy[n, 8·cb + l, oy, 4q + e] (e = 0…3; zero
 // past OW and past C_out): per row and q, the 8 lanes' texels are neighbours.
-// Grid (⌈OH·QD·8 / 64⌉, N·⌈C_out/8⌉): x is the texel within run (n, cb) = workgroup_id.y (as pack_x).
+// Grid (⌈OH·QD·8 / 64⌉, N·⌈C_out/8⌉): x is the texel within run (n, cb) = workgroup_id.y; the per-lane
+// indices divide by constants only (n and cb divide the workgroup's id, one scalar division per workgroup).
 @compute @workgroup_size(64)
 fn pack_dy(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let x_in = gid.x;

@@ -32,6 +32,15 @@ describe('linear', () => {
     }
   }
 
+  it('texture matmul: a K too long for its pack grids (65,537 workgroups) falls back instead of failing', async () => {
+    const gpu = await getGpu();
+    const K = 262148; // K2·16/64 = 65,537 pack workgroups along x for B
+    const a = gpu.upload([8, K], new Float32Array(8 * K).fill(1));
+    const b = gpu.upload([K, 8], new Float32Array(8 * K).fill(0.5));
+    const got = await gpu.policy.using({ matmul: 'texture' }, () => matmul(gpu, a, b, poisoned(gpu, [8, 8])).read());
+    expect([...new Set(got)]).toEqual([K / 2]);
+  });
+
   it('rejects mismatched features', async () => {
     const gpu = await getGpu();
     expect(() => linearForward(gpu, gpu.tensor([4, 8]), gpu.tensor([3, 9]), gpu.tensor([3]))).toThrow(/linear_forward: weight \[3, 9\] expects 9 input features but x \[4, 8\] has 8/);

@@ -38,13 +38,15 @@ export function stridedMatmul(
   const chosen = variant ?? gpu.policy.matmul;
   if (chosen === 'texture' && gpu.hasSubgroups8) {
     // Texel panels of A (32 rows, 8 texels per k) and B (64 columns, 16 texels per k), then the 32×64
-    // tiles (matmul_texture.wgsl); operands too large for one texture, or for the buffer a pack writes
-    // before the copy into it, take the colanes path.
+    // tiles (matmul_texture.wgsl); operands too large for one texture, for the buffer a pack writes before
+    // the copy into it, or for the grids (the packs' x runs along K), take the colanes path.
     const K2 = Math.ceil(K / 4) * 4; // panels zero-padded to a multiple of 4 in depth
     const aTexels = batch * Math.ceil(M / 32) * K2 * 8;
     const bTexels = batch * Math.ceil(N / 64) * K2 * 16;
     const packBytes = Math.ceil(Math.max(aTexels, bTexels) / TEXEL_ROW) * TEXEL_ROW * 16;
-    if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels() && packBytes <= gpu.limits.maxStorageBufferBindingSize) {
+    const grid = Math.max(Math.ceil(K2 * 16 / 64), Math.ceil(M / 32), Math.ceil(N / 64), batch);
+    if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels() && packBytes <= gpu.limits.maxStorageBufferBindingSize &&
+      grid <= gpu.limits.maxComputeWorkgroupsPerDimension) {
       const ta = gpu.texels(aTexels, 'matmul');
       const tb = gpu.texels(bTexels, 'matmul');
       const { aK4, bK4, aVec4, bVec4 } = texturePanelLayout(M, N, K, A, B);
@@ -116,7 +118,7 @@ function vec4Entry(M: number, N: number, K: number, A: Strided, B: Strided): 'fo
 }
 
 /** a [B, M, K] · b [B, K, N] → [B, M, N] (or rank-2 without the batch). */
-export function matmul(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
+export const matmul = scopedOp(function matmul(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
   const op = 'matmul';
   if (a.rank !== b.rank || (a.rank !== 2 && a.rank !== 3)) fail(op, `expected two rank-2 or two rank-3 tensors, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
   const [B, M, K] = a.rank === 3 ? a.shape : [1, ...a.shape];
@@ -126,7 +128,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, out?: Tensor): Tensor {
   const c = output(op, 'out', out, shape, () => gpu.tensor(shape, op));
   stridedMatmul(gpu, B, M, N, K, { t: a, bs: M * K, rs: K, cs: 1 }, { t: b, bs: K * N, rs: N, cs: 1 }, c);
   return c;
-}
+});
 
 function check(op: string, x: Tensor, w: Tensor) {
   expectRank(op, 'x', x, 2);

@@ -28,7 +28,12 @@ const SHRINK = 0.85;
  * A wait shorter than max(OVERSLEPT_MS, OVERSLEPT_SHARE · estimate) found its step done. A resolved mapAsync
  * still takes ~1 ms to come back, and 2–5 ms beside a 1.2 s step (tiny, batch 256, lavapipe, 2026-12-03):
  * with a fixed 3 ms bound such waits counted as real, each interval (sleep + wait) fed the estimate, and
- * the loop stayed asleep ~2.1 s per 1.2 s step with the GPU idle in between.
+ * it crept up (+0.2 × the latency per step) to ~2.1 s per 1.2 s step with the GPU idle in between. A
+ * latency above this bound still creeps the same way until the bound covers it (an estimate of ~50× the
+ * latency): a step under 150 ms whose fence came back after more than 3 ms would settle above its time.
+ * Measured latencies at batch 64 are 1–2.6 ms. Waking at 95 % of the estimate on every step, which rules
+ * the creep out, cost 1.05–1.1× in step time on lavapipe (a spinning core slows its threads, and the
+ * slowed steps inflate the estimate), as did a 90 % probe every 8 steps with a low first estimate.
  */
 const OVERSLEPT_MS = 3;
 const OVERSLEPT_SHARE = 0.02;
