@@ -388,6 +388,7 @@ export class Gpu {
    */
   copyToTexels(src: Tensor, panel: TexelPanel): void {
     if (src.size < panel.floats) throw new Error(`copyToTexels: ${src} holds fewer than the ${panel.floats} floats of ${panel}`);
+    if (src.byteOffset % 16 !== 0) throw new Error(`copyToTexels: ${src} starts at byte ${src.byteOffset}, not a whole texel (16 bytes)`);
     this.endPass();
     this.enc().copyBufferToTexture(
       { buffer: src.buffer, offset: src.byteOffset, bytesPerRow: TEXEL_ROW * 16, rowsPerImage: panel.rows },
