@@ -3,7 +3,7 @@
 // Shared by the Markdown and HTML reports (platform neutral).
 
 interface TuneRecord {
-  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; groupnorm?: string; attention?: string; matmul?: string; copy?: string };
+  policy?: { conv?: Record<string, string>; convByShape?: Record<string, string>; reduce?: string; groupnorm?: string; attention?: string; matmul?: string; matmulSmall?: string; copy?: string };
   ms?: Record<string, number>;
 }
 
@@ -53,7 +53,14 @@ export function tuneSummary(t: unknown): TuneSummary | null {
     // GroupNorm's candidates are the two reduction styles ('reduce') and, where measured, 'lanes'.
     ...(p.groupnorm ? { groupnorm: { chosen: p.groupnorm, times: [timed(r, 'reduce.'), timed(r, 'groupnorm.')].filter((x) => x).join(', ') } } : {}),
     attention: { chosen: p.attention ?? '—', times: timed(r, 'attention.') },
-    ...(p.matmul ? { matmul: { chosen: p.matmul, times: timed(r, 'matmul.') } } : {}),
+    // Runs since 2026-12-03 also choose for small products (under 2^18 multiply-adds) separately.
+    ...(p.matmul
+      ? {
+        matmul: p.matmulSmall
+          ? { chosen: `${p.matmul}, small products ${p.matmulSmall}`, times: `${timed(r, 'matmul.')}; small: ${timed(r, 'matmulSmall.')}` }
+          : { chosen: p.matmul, times: timed(r, 'matmul.') },
+      }
+      : {}),
     ...(p.copy ? { concat: { chosen: p.copy, times: timed(r, 'concat.') } } : {}),
     convDefault: `${p.conv.forward}/${p.conv.backwardInput}/${p.conv.backwardWeight}`,
     classes: classes.map((cls) => ({ cls: isGroup(cls) ? `${cls} (unmeasured classes)` : cls, cells: ['forward', 'backwardInput', 'backwardWeight'].map((d) => cell(d, cls)) })),

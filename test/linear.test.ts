@@ -25,7 +25,7 @@ describe('linear', () => {
         const gpu = await getGpu();
         const a = randArray(B * M * K, 35);
         const b = randArray(B * K * N, 36);
-        const got = await gpu.policy.using({ matmul: variant }, () =>
+        const got = await gpu.policy.using({ matmul: variant, matmulSmall: variant }, () =>
           matmul(gpu, gpu.upload([B, M, K], a), gpu.upload([B, K, N], b), poisoned(gpu, [B, M, N])).read());
         expectClose('matmul', got, matmulRef(a, b, B, M, K, N), 1e-5, 1e-5);
       });
@@ -37,8 +37,17 @@ describe('linear', () => {
     const K = 262148; // K2·16/64 = 65,537 pack workgroups along x for B
     const a = gpu.upload([8, K], new Float32Array(8 * K).fill(1));
     const b = gpu.upload([K, 8], new Float32Array(8 * K).fill(0.5));
-    const got = await gpu.policy.using({ matmul: 'texture' }, () => matmul(gpu, a, b, poisoned(gpu, [8, 8])).read());
+    const got = await gpu.policy.using({ matmul: 'texture' }, () => matmul(gpu, a, b, poisoned(gpu, [8, 8])).read()); // 8·8·262,148 MACs: not small
     expect([...new Set(got)]).toEqual([K / 2]);
+  });
+
+  it('small products take the small-product matmul design, larger ones the other', async () => {
+    const gpu = await getGpu();
+    await gpu.policy.using({ matmul: 'texture', matmulSmall: 'tiled' }, () => {
+      expect(gpu.policy.matmulFor(8, 128, 64)).toBe('tiled'); // 65,536 multiply-adds
+      expect(gpu.policy.matmulFor(64, 128, 64)).toBe('texture'); // 524,288
+      expect(gpu.policy.matmulFor(64, 64, 64)).toBe('texture'); // 262,144 = SMALL_MATMUL_MACS: not small
+    });
   });
 
   it('rejects mismatched features', async () => {

@@ -109,7 +109,7 @@ describe('runtime', () => {
     const lw = gpu.upload([70, 24], randArray(1680, 5));
     const lb = gpu.upload([70], randArray(70, 6));
     const ly = gpu.tensor([40, 70]);
-    const round = () => gpu.policy.using({ conv: { forward: 'texture', backwardInput: 'texture', backwardWeight: 'texture' }, matmul: 'texture' }, () => {
+    const round = () => gpu.policy.using({ conv: { forward: 'texture', backwardInput: 'texture', backwardWeight: 'texture' }, matmul: 'texture', matmulSmall: 'texture' }, () => {
       conv2dForward(gpu, x, w, bias, {}, y);
       conv2dBackward(gpu, y, x, w, {}, grads);
       linearForward(gpu, lx, lw, lb, ly);

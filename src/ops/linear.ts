@@ -18,8 +18,8 @@ interface Strided {
 
 /**
  * C[b] (= or +=) A[b]·B[b] (+ bias), with A and B given by strides (so transposes cost nothing); `variant`
- * overrides gpu.policy.matmul ('colanes' and 'texture' run where the adapter has 8-lane subgroups, else
- * 'tiled').
+ * overrides the policy's choice for the size (gpu.policy.matmulFor; 'colanes' and 'texture' run where the
+ * adapter has 8-lane subgroups, else 'tiled').
  */
 export function stridedMatmul(
   gpu: Gpu, batch: number, M: number, N: number, K: number, A: Strided, B: Strided, C: Tensor,
@@ -35,7 +35,7 @@ export function stridedMatmul(
   // Without a bias the slot still needs a buffer; A's is bound read-only, which the shader never reads.
   const biasArg = bias ?? A.t;
   const bind = { a: A.t, b: B.t, bias: biasArg, c: C };
-  const chosen = variant ?? gpu.policy.matmul;
+  const chosen = variant ?? gpu.policy.matmulFor(M, N, K);
   if (chosen === 'texture' && gpu.hasSubgroups8) {
     // Texel panels of A (32 rows, 8 texels per k) and B (64 columns, 16 texels per k), then the 32×64
     // tiles (matmul_texture.wgsl); operands too large for one texture, for the buffer a pack writes before

@@ -29,6 +29,13 @@ export type AttentionVariant = 'row' | 'rows4' | 'lanes8';
  * lane-varying buffer loads). Both need 8-lane subgroups, else 'tiled'.
  */
 export type MatmulVariant = 'tiled' | 'colanes' | 'texture';
+/**
+ * Products of fewer multiply-adds (M·N·K) than this take policy.matmulSmall: there the packed designs' pack
+ * passes and part-empty tiles can cost more than they save (lavapipe, tiny at batch 8, 2026-12-03: the
+ * step's 38 small linears 85–93 ms per step with 'tiled' against 93–105 with 'colanes'). Autotune measures
+ * both sides of it: the time MLP's 64 → 128 features at 8 rows (65,536) and at 64 (524,288).
+ */
+export const SMALL_MATMUL_MACS = 1 << 18;
 
 /**
  * GroupNorm: the reduction style's kernels ('reduce': tree or serial, above) or 'lanes' (a subgroup of 8
@@ -82,6 +89,8 @@ export interface PolicyState {
   groupnorm: GroupNormVariant;
   attention: AttentionVariant;
   matmul: MatmulVariant;
+  /** The matmul design for products under SMALL_MATMUL_MACS multiply-adds. */
+  matmulSmall: MatmulVariant;
   copy: CopyVariant;
   /**
    * Invocations a weight-gradient dispatch aims for: below it each image's reduction is split across
@@ -97,6 +106,7 @@ export const DEFAULT_POLICY: PolicyState = {
   groupnorm: 'reduce',
   attention: 'rows4',
   matmul: 'tiled',
+  matmulSmall: 'tiled',
   copy: 'kernel',
   weightGradientTarget: 1024,
 };
@@ -115,6 +125,13 @@ export class KernelPolicy {
   }
   get matmul(): MatmulVariant {
     return this.state.matmul;
+  }
+  get matmulSmall(): MatmulVariant {
+    return this.state.matmulSmall;
+  }
+  /** The matmul design for an M × K · K × N product: matmulSmall under SMALL_MATMUL_MACS multiply-adds, else matmul. */
+  matmulFor(M: number, N: number, K: number): MatmulVariant {
+    return M * N * K < SMALL_MATMUL_MACS ? this.state.matmulSmall : this.state.matmul;
   }
   get copy(): CopyVariant {
     return this.state.copy;
@@ -157,6 +174,6 @@ export class KernelPolicy {
   describe(): string {
     const s = this.state;
     const n = Object.keys(s.convByShape).length;
-    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, groupnorm ${s.groupnorm}, attention ${s.attention}, matmul ${s.matmul}, copies ${s.copy}`;
+    return `conv ${s.conv.forward}/${s.conv.backwardInput}/${s.conv.backwardWeight}${n ? ` (+${n} by shape)` : ''}, reductions ${s.reduce}, groupnorm ${s.groupnorm}, attention ${s.attention}, matmul ${s.matmul} (small ${s.matmulSmall}), copies ${s.copy}`;
   }
 }

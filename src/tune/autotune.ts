@@ -4,6 +4,7 @@
 // variant on the UNet presets' own conv shapes once, keep the fastest per direction and shape class, and
 // cache the result per adapter. The result goes into gpu.policy (runtime/policy.ts).
 import type { Gpu } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
 import { CONV_VARIANTS, convShapeClass, type ConvDirection, type AttentionVariant, type ConvVariant, type MatmulVariant, type PolicyState } from '../runtime/policy.ts';
 import { conv2dBackward, conv2dForward, conv2dOutputShape, convVariantsWithKernels } from '../ops/conv2d.ts';
 import { groupNormBackward, groupNormForward } from '../ops/groupnorm.ts';
@@ -173,8 +174,8 @@ export function convChoices(ms: Record<string, number>, classes: readonly string
 export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = CONV_PROBES.length, batch = PROBE_BATCH): Promise<TuneResult> {
   // v8: + colanes (subgroups), probe batch in the key; v9: + matmul design; v11: + the measured shaders'
   // digest, so a changed kernel is measured again instead of keeping a choice made for its old code;
-  // v12: short candidates repeated per timed call.
-  const key = `autotune-v12:${adapterKey(gpu)}:${gpu.shaderDigest(TUNED_SHADERS)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
+  // v12: short candidates repeated per timed call; v13: a matmul choice for small products too.
+  const key = `autotune-v13:${adapterKey(gpu)}:${gpu.shaderDigest(TUNED_SHADERS)}${probes < CONV_PROBES.length ? `:probes${probes}` : ''}:batch${batch}`;
   const hit = cache?.get(key);
   if (hit) {
     try {
@@ -225,22 +226,26 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
       attentionBackward(gpu, dout, qkv, att, 1, dq, v);
     };
   }
-  // Linear layers forward and backward at the time MLP's size (rows = the probe batch, 64 → 128 features);
-  // 'colanes' and 'texture' only where their 8-lane subgroups exist (elsewhere they would run 'tiled').
-  const [lM, lK, lN] = [batch, 64, 128];
-  const lx = gpu.tensor([lM, lK], 'autotune');
-  const lw = gpu.tensor([lN, lK], 'autotune');
-  const lb = gpu.tensor([lN], 'autotune');
-  const ly = gpu.tensor([lM, lN], 'autotune');
-  const lg = { dx: gpu.tensor([lM, lK], 'autotune'), dw: gpu.tensor([lN, lK], 'autotune'), db: gpu.tensor([lN], 'autotune') };
-  const matmulBefore = gpu.policy.matmul;
-  for (const v of gpu.hasSubgroups8 ? (['tiled', 'colanes', 'texture'] as const) : (['tiled'] as const)) {
-    candidates[`matmul.${v}`] = () => {
-      gpu.policy.set({ matmul: v });
-      linearForward(gpu, lx, lw, lb, ly);
-      linearBackward(gpu, ly, lx, lw, lg);
-      gpu.policy.set({ matmul: matmulBefore });
+  // Linear layers forward and backward at the time MLP's size (64 → 128 features) at 64 rows and at 8, one
+  // choice each side of SMALL_MATMUL_MACS ('matmul.*', 'matmulSmall.*'); 'colanes' and 'texture' only where
+  // their 8-lane subgroups exist (elsewhere they would run 'tiled').
+  const linears: { x: Tensor; w: Tensor; b: Tensor; y: Tensor; g: { dx: Tensor; dw: Tensor; db: Tensor } }[] = [];
+  const matmulBefore = { matmul: gpu.policy.matmul, matmulSmall: gpu.policy.matmulSmall };
+  for (const [prefix, lM] of [['matmul', 64], ['matmulSmall', 8]] as const) {
+    const [lK, lN] = [64, 128];
+    const l = {
+      x: gpu.tensor([lM, lK], 'autotune'), w: gpu.tensor([lN, lK], 'autotune'), b: gpu.tensor([lN], 'autotune'), y: gpu.tensor([lM, lN], 'autotune'),
+      g: { dx: gpu.tensor([lM, lK], 'autotune'), dw: gpu.tensor([lN, lK], 'autotune'), db: gpu.tensor([lN], 'autotune') },
     };
+    linears.push(l);
+    for (const v of gpu.hasSubgroups8 ? (['tiled', 'colanes', 'texture'] as const) : (['tiled'] as const)) {
+      candidates[`${prefix}.${v}`] = () => {
+        gpu.policy.set({ matmul: v, matmulSmall: v });
+        linearForward(gpu, l.x, l.w, l.b, l.y);
+        linearBackward(gpu, l.y, l.x, l.w, l.g);
+        gpu.policy.set(matmulBefore);
+      };
+    }
   }
   // Channel concat and split of the UNet's first skip (probe batch, 8 + 8 channels at 28×28): a kernel or
   // copy commands.
@@ -255,7 +260,8 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
   }
   const ms = await timeAll(gpu, candidates, reps);
   for (const t of [ca, cb, cc]) t.release();
-  for (const t of [...conv.free, x, y, dx, gamma, beta, dgamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta, lx, lw, lb, ly, lg.dx, lg.dw, lg.db]) t.release();
+  for (const t of [...conv.free, x, y, dx, gamma, beta, dgamma, dbeta, qkv, dout, att.o, att.lse, dq.dqkv, dq.delta]) t.release();
+  for (const l of linears) for (const t of [l.x, l.w, l.b, l.y, l.g.dx, l.g.dw, l.g.db]) t.release();
 
   const convByShape = convChoices(ms, conv.classes);
   const first = conv.classes[0];
@@ -267,6 +273,7 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     attention: (['rows4', 'lanes8'] as const).reduce<AttentionVariant>((best, v) => ((ms[`attention.${v}`] ?? Infinity) < ms[`attention.${best}`] ? v : best), 'row'),
     copy: ms['concat.copies'] < ms['concat.kernel'] ? 'copies' : 'kernel',
     matmul: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmul.${v}`] ?? Infinity) < ms[`matmul.${best}`] ? v : best), 'tiled'),
+    matmulSmall: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmulSmall.${v}`] ?? Infinity) < ms[`matmulSmall.${best}`] ? v : best), 'tiled'),
   };
   gpu.policy.set(policy);
   const result: TuneResult = { adapter: adapterKey(gpu), policy, ms };

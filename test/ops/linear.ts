@@ -32,7 +32,10 @@ const linFlops = (s: LinShape) => 2 * s.M * s.K * s.N;
 const linBytes = (s: LinShape) => 4 * (s.M * s.K + s.N * s.K + s.M * s.N);
 /** The matmul designs (gpu.policy.matmul): the 4×4 register tile with vec4 loads along k, colanes, texture. */
 const LIN_VARIANTS = ['register-4x4-vec4k', 'colanes', 'texture'] as const;
-const linPolicy = (v: string): { matmul: MatmulVariant } => ({ matmul: v === 'colanes' || v === 'texture' ? v : 'tiled' });
+const linPolicy = (v: string): { matmul: MatmulVariant; matmulSmall: MatmulVariant } => {
+  const m = v === 'colanes' || v === 'texture' ? v : 'tiled';
+  return { matmul: m, matmulSmall: m }; // the design at every size, small products too
+};
 
 export const linearForwardSpec: OpSpec<LinShape> = {
   name: 'linear', direction: 'forward', variants: LIN_VARIANTS, policy: linPolicy, cases: LIN_CASES, dims: linDims,
