@@ -1,6 +1,5 @@
 // conv2d forward and backward (input, weight, bias): NCHW, OIHW weights, square K ≤ 3, any stride, zero pad.
 import { shapeStr } from '../runtime/tensor.ts';
-import { TEXEL_ROW } from '../runtime/texture.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import { CONV_VARIANTS, type ConvDirection, type ConvVariant } from '../runtime/policy.ts';
 import type { Tensor } from '../runtime/tensor.ts';
@@ -424,8 +423,7 @@ const TEXTURE_WEIGHT: SlicedWeightKernel = {
     const xRuns = g.N * g.C_in;
     const dyRuns = g.N * Math.ceil(g.C_out / 8);
     const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
-    const packBytes = Math.ceil(Math.max(xTexels, dyTexels) / TEXEL_ROW) * TEXEL_ROW * 16;
-    if (Math.max(xTexels, dyTexels) > gpu.textures.maxTexels() || packBytes > gpu.limits.maxStorageBufferBindingSize || Math.max(xRuns, dyRuns) > maxDim) {
+    if (Math.max(xTexels, dyTexels) > gpu.textures.maxTexels() || Math.max(xRuns, dyRuns) > maxDim) {
       return COLANES_WEIGHT.run(gpu, dy, x, dwp, dbp, g, s);
     }
     const xt = gpu.texels(xTexels, 'conv2d');

@@ -1,7 +1,6 @@
 // Linear layer y = x·Wᵀ + b (PyTorch layout W [out, in]) and its backward, all through one strided batched
 // matmul (matmul.wgsl, or matmul_vec4.wgsl where the layout allows vec4 loads); also the plain batched
 // matmul for whoever needs it.
-import { TEXEL_ROW } from '../runtime/texture.ts';
 import { shapeStr } from '../runtime/tensor.ts';
 import type { Gpu } from '../runtime/gpu.ts';
 import type { MatmulVariant } from '../runtime/policy.ts';
@@ -43,10 +42,8 @@ export function stridedMatmul(
     const K2 = Math.ceil(K / 4) * 4; // panels zero-padded to a multiple of 4 in depth
     const aTexels = batch * Math.ceil(M / 32) * K2 * 8;
     const bTexels = batch * Math.ceil(N / 64) * K2 * 16;
-    const packBytes = Math.ceil(Math.max(aTexels, bTexels) / TEXEL_ROW) * TEXEL_ROW * 16;
     const grid = Math.max(Math.ceil(K2 * 16 / 64), Math.ceil(M / 32), Math.ceil(N / 64), batch);
-    if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels() && packBytes <= gpu.limits.maxStorageBufferBindingSize &&
-      grid <= gpu.limits.maxComputeWorkgroupsPerDimension) {
+    if (Math.max(aTexels, bTexels) <= gpu.textures.maxTexels() && grid <= gpu.limits.maxComputeWorkgroupsPerDimension) {
       const ta = gpu.texels(aTexels, 'matmul');
       const tb = gpu.texels(bTexels, 'matmul');
       const { aK4, bK4, aVec4, bVec4 } = texturePanelLayout(M, N, K, A, B);

@@ -54,9 +54,13 @@ export class TexturePool {
   private views = new Map<GPUTexture, GPUTextureView>();
   constructor(private readonly gpu: Gpu) {}
 
-  /** The most texels one panel can hold on this device. */
+  /**
+   * The most texels one panel can hold on this device: whole rows within the texture size limit and within
+   * the storage binding a pack kernel writes before Gpu.copyToTexels copies it in.
+   */
   maxTexels(): number {
-    return TEXEL_ROW * this.gpu.limits.maxTextureDimension2D;
+    const l = this.gpu.limits;
+    return TEXEL_ROW * Math.min(l.maxTextureDimension2D, Math.floor(l.maxStorageBufferBindingSize / (TEXEL_ROW * 16)));
   }
 
   take(texels: number, op: string): TexelPanel {

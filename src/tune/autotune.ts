@@ -265,6 +265,9 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
 
   const convByShape = convChoices(ms, conv.classes);
   const first = conv.classes[0];
+  // 'tiled' unless a subgroup design measured faster under this prefix.
+  const fastestMatmul = (prefix: string) =>
+    (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`${prefix}.${v}`] ?? Infinity) < ms[`${prefix}.${best}`] ? v : best), 'tiled');
   const policy: Partial<PolicyState> = {
     conv: { forward: convByShape[`forward|${first}`], backwardInput: convByShape[`backwardInput|${first}`], backwardWeight: convByShape[`backwardWeight|${first}`] },
     convByShape,
@@ -272,8 +275,8 @@ export async function autotune(gpu: Gpu, cache?: TuneCache, reps = 3, probes = C
     groupnorm: (ms['groupnorm.lanes'] ?? Infinity) < Math.min(ms['reduce.serial'], ms['reduce.tree']) ? 'lanes' : 'reduce',
     attention: (['rows4', 'lanes8'] as const).reduce<AttentionVariant>((best, v) => ((ms[`attention.${v}`] ?? Infinity) < ms[`attention.${best}`] ? v : best), 'row'),
     copy: ms['concat.copies'] < ms['concat.kernel'] ? 'copies' : 'kernel',
-    matmul: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmul.${v}`] ?? Infinity) < ms[`matmul.${best}`] ? v : best), 'tiled'),
-    matmulSmall: (['colanes', 'texture'] as const).reduce<MatmulVariant>((best, v) => ((ms[`matmulSmall.${v}`] ?? Infinity) < ms[`matmulSmall.${best}`] ? v : best), 'tiled'),
+    matmul: fastestMatmul('matmul'),
+    matmulSmall: fastestMatmul('matmulSmall'),
   };
   gpu.policy.set(policy);
   const result: TuneResult = { adapter: adapterKey(gpu), policy, ms };
