@@ -4,7 +4,7 @@
 // 3×3 weights into lane-blocked f16 pairs. pack2x16float is core WGSL: no shader-f16 needed.
 
 struct HalfPack {
-  count: u32,  // output words
+  count: u32,  // pack_weights3: output words; pack_rows, upsample_rows: output half rows
   C: u32, H: u32, W: u32, Wh: u32,  // pack_rows: x [·, C, H, W] → [·, C, H, Wh]; upsample_rows: → [·, C, 2H, Wh]
   C_in: u32, C_out: u32,            // pack_weights3: w [C_out, C_in, 3, 3]
 }
@@ -19,26 +19,31 @@ fn col(row: u32, j: i32) -> f32 {
   return src[row + u32(j)];
 }
 
-// Word i = (image row r, k): input columns 2k − 1 and 2k of row r.
-@compute @workgroup_size(64)
-fn pack_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_index(gid, nwg, 64u);
-  if (i >= p.count) { return; }
-  let k = i32(i % p.Wh);
-  let row = (i / p.Wh) * p.W;
-  dst[i] = pack_half2(vec2f(col(row, 2 * k - 1), col(row, 2 * k)));
+// The Wh words of the half row at word `out` from the source row starting at `row`: word k holds columns
+// 2k − 1 and 2k, which are source columns 2k − 1 and 2k, or with `up` (2× nearest upsampling) k − 1 and k.
+fn write_row(row: u32, out: u32, up: bool) {
+  for (var k = 0; k < i32(p.Wh); k++) {
+    let j = select(2 * k, k, up);
+    dst[out + u32(k)] = pack_half2(vec2f(col(row, j - 1), col(row, j)));
+  }
 }
 
-// Word i = (upsampled row R, k): upsampled columns 2k − 1 and 2k are source columns k − 1 and k of source row
-// R / 2 (nearest neighbour), so word k = (source k − 1, source k), zero outside [0, W).
+// One invocation per half row (count = rows): a word per invocation needed i / Wh and i % Wh, which
+// lavapipe computes with eight scalar divisions per 8 lanes — that was most of the pack's time.
+@compute @workgroup_size(64)
+fn pack_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let r = linear_index(gid, nwg, 64u);
+  if (r >= p.count) { return; }
+  write_row(r * p.W, r * p.Wh, false);
+}
+
+// Half row R of the upsampled [·, C, 2H] rows reads source row R / 2 of its image plane (nearest neighbour).
 @compute @workgroup_size(64)
 fn upsample_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linear_index(gid, nwg, 64u);
-  if (i >= p.count) { return; }
-  let k = i32(i % p.Wh);
-  let R = i / p.Wh;                       // row of the upsampled [·, C, 2H] rows
+  let R = linear_index(gid, nwg, 64u);
+  if (R >= p.count) { return; }
   let row = ((R / (2u * p.H)) * p.H + (R % (2u * p.H)) / 2u) * p.W;
-  dst[i] = pack_half2(vec2f(col(row, k - 1), col(row, k)));
+  write_row(row, R * p.Wh, true);
 }
 
 // Word i = (block, ci, j, lane): taps 2j and 2j + 1 of W[8·block + lane, ci]; zero past tap 8 or C_out.

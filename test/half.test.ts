@@ -3,7 +3,7 @@
 // shapes, GroupNorm→SiLU written as half rows; bad input refused before any GPU work.
 import { describe, expect, it } from 'vitest';
 import { conv2dHalfForward, halfRowsShape, packHalfRows, packHalfWeights3, upsampleHalfRows } from '../src/ops/half.ts';
-import { conv2dHalfForwardSpec } from './ops/half.ts';
+import { conv2dHalfForwardSpec, conv2dHalfFromF32Spec } from './ops/half.ts';
 import { checkOp } from './ops/check.ts';
 import { groupNormHalfForward } from '../src/ops/groupnorm.ts';
 
@@ -59,6 +59,7 @@ describe('f16 sampling path', () => {
 
   // The tiles at UNet and odd shapes: the op table's (test/ops/half.ts), like every kernel's.
   checkOp(conv2dHalfForwardSpec, getGpu);
+  checkOp(conv2dHalfFromF32Spec, getGpu);
 
   it('saturates values past the f16 range to ±65504 (pack2x16float leaves them indeterminate)', async () => {
     const gpu = await getGpu();

@@ -54,7 +54,7 @@ function packImage(gpu: Gpu, op: string, entry: 'pack_rows' | 'upsample_rows', x
   expectDtype(op, 'y', y, 'u32');
   expectDistinct(op, { y }, { x });
   gpu.run(gpu.kernel('half_pack', entry), {
-    params: { count: y.size, C, H, W, Wh: shape[3], C_in: 0, C_out: 0 }, bind: { src: x, dst: y }, invocations: y.size,
+    params: { count: y.size / shape[3], C, H, W, Wh: shape[3], C_in: 0, C_out: 0 }, bind: { src: x, dst: y }, invocations: y.size / shape[3],
   });
   return y;
 }

@@ -2,7 +2,7 @@
 // odd ones, against the twin on f16-rounded inputs (test/reference/half.ts). The input is packed into half
 // rows untimed (in the UNet the GroupNorm before the conv writes them); the f16 weights are packed inside
 // the timed call, as in a sampling pass. Forward only: sampling has no backward.
-import { conv2dHalfForward, HALF_CONV_TILES, halfTileRefusal, hasHalfKernels, NO_HALF_KERNELS, packHalfRows, type HalfConvTile } from '../../src/ops/half.ts';
+import { conv2dHalfForward, defaultHalfTile, HALF_CONV_TILES, halfRowsShape, halfTileRefusal, hasHalfKernels, NO_HALF_KERNELS, packHalfRows, type HalfConvTile } from '../../src/ops/half.ts';
 import type { ConvShape } from '../reference/conv2d.ts';
 import { conv2dHalfRef } from '../reference/half.ts';
 import { numel, seeded, type OpCase, type OpSpec } from './spec.ts';
@@ -44,4 +44,21 @@ export const conv2dHalfForwardSpec: OpSpec<HalfShape> = {
   tol: { y: [0.02, 2e-3] },
   flops: (s) => 2 * numel(shapes(s).y) * s.C_in * 9,
   bytes: (s) => { const sh = shapes(s); return 2 * numel([s.N, s.C_in, s.H, s.W + 3]) + 2 * numel(sh.w) + 4 * (numel(sh.y) + s.C_out); },
+};
+
+/**
+ * The same convolution from an f32 input, packing it into half rows inside the timed call: what an f16
+ * convolution costs where its producer writes f32 (a mixed-precision training step would pack each 3×3
+ * conv's input, and its output gradient for the input gradient). The bench sets these rows beside
+ * conv2d.forward at the same shapes.
+ */
+export const conv2dHalfFromF32Spec: OpSpec<HalfShape> = {
+  ...conv2dHalfForwardSpec,
+  direction: 'forward_from_f32', variants: ['default'],
+  requires: (gpu, _variant, s) => (hasHalfKernels(gpu) ? halfTileRefusal(defaultHalfTile(s.W), s.W) : NO_HALF_KERNELS),
+  setup: (gpu, s, t, o) => {
+    const xh = gpu.tensor(halfRowsShape(t.x.shape), 'bench', 'u32');
+    return { run: () => conv2dHalfForward(gpu, packHalfRows(gpu, t.x, xh), t.x.shape, t.w, t.b, o.y), scratch: [xh] };
+  },
+  bytes: (s) => { const sh = shapes(s); return 4 * numel(sh.x) + 2 * numel(sh.w) + 4 * (numel(sh.y) + s.C_out); },
 };

@@ -17,11 +17,11 @@ import { crossEntropyBackwardSpec, crossEntropyForwardSpec } from './xent.ts';
 import { classEmbeddingBackwardSpec, classEmbeddingForwardSpec, timestepEmbeddingSpec } from './embedding.ts';
 import { mseBackwardSpec, mseForwardSpec, mseWeightedBackwardSpec, mseWeightedForwardSpec } from './loss.ts';
 import { adamwSpec } from './adamw.ts';
-import { conv2dHalfForwardSpec } from './half.ts';
+import { conv2dHalfForwardSpec, conv2dHalfFromF32Spec } from './half.ts';
 
 /** Every spec, in the order the bench reports them. */
 export const OP_TABLE = [
-  conv2dForwardSpec, conv2dBackwardInputSpec, conv2dBackwardWeightSpec, conv2dHalfForwardSpec,
+  conv2dForwardSpec, conv2dBackwardInputSpec, conv2dBackwardWeightSpec, conv2dHalfForwardSpec, conv2dHalfFromF32Spec,
   groupNormForwardSpec, groupNormBackwardSpec,
   linearForwardSpec, linearBackwardSpec,
   attentionForwardSpec, attentionBackwardSpec,
