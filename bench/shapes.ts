@@ -9,6 +9,7 @@ import type { BenchRecord } from './suite.ts';
  */
 const SHAPE_DIMS: Record<string, string[][]> = {
   conv2d: [['N', 'C', 'H', 'W', 'O', 'k', 's', 'p'], ['N', 'C', 'H', 'W', 'O', 'k', 's']],
+  conv2d_half: [['N', 'C', 'H', 'W', 'O', 'k']],
   groupnorm_silu: [['N', 'C', 'H', 'W', 'G']],
   linear: [['M', 'K', 'N']],
   attention: [['N', 'C', 'H', 'W', 'heads'], ['N', 'C', 'L', 'heads']],
@@ -24,6 +25,7 @@ const SHAPE_DIMS: Record<string, string[][]> = {
 /** What the letters mean, per kernel. */
 const DIM_LEGEND: Record<string, string> = {
   conv2d: 'N batch, C input channels, H×W input size, O output channels, k kernel size (k×k), s stride, p padding',
+  conv2d_half: 'N batch, C input channels, H×W input size, O output channels, k kernel size (3×3, stride 1, padding 1)',
   groupnorm_silu: 'N batch, C channels, H×W plane, G groups',
   linear: 'M rows (batch × positions), K input features, N output features',
   attention: 'N batch, C channels, H×W positions (older runs: L = H·W), heads',

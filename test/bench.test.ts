@@ -17,6 +17,7 @@ import { benchChromium, benchNode } from '../bench/runners.ts';
 import { writeRun } from '../bench/report.ts';
 import { fmtRatio, groupOf, type BenchRun } from '../bench/report-rows.ts';
 import { consoleTable } from '../bench/table.ts';
+import { shapeLabel } from '../bench/shapes.ts';
 import { profileStep } from '../bench/profile.ts';
 import { createNodeGpu } from '../src/platform/node.ts';
 import { OP_TABLE } from './ops/table.ts';
@@ -44,6 +45,8 @@ describe('bench runner', () => {
       // Data movement (concat, split, upsample) counts no flops; it has bytes.
       expect(r.flops > 0 ? r.gflops : r.gbps, `${r.name}.${r.direction}`).toBeGreaterThan(0);
       expect(r.max_rel_err, `${r.name}.${r.direction} ${r.variant}`).toBeLessThan(1e-2);
+      // Every row's shape reads with named dimensions (an unnamed one falls back to 16×8×28×…).
+      expect(shapeLabel(r), `${r.name}.${r.direction}`).not.toContain('×');
     }
     const files = writeRun(tmp(), run);
     for (const f of files) expect(existsSync(f)).toBe(true);

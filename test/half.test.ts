@@ -33,7 +33,7 @@ describe('f16 sampling path', () => {
 
   it('packs images into half rows: a zero column left, zeros right, each value within one f16 step', async () => {
     const gpu = await getGpu();
-    for (const shape of [[1, 1, 7, 7], [3, 5, 6, 14], [2, 3, 4, 9], [1, 2, 3, 28]]) {
+    for (const shape of [[1, 1, 7, 7], [3, 5, 6, 14], [2, 3, 4, 9], [1, 2, 3, 28], [1, 1, 3, 1]]) {
       const x = randArray(prod(shape), 11, -3, 3);
       const got = unpackHalfWords(await words(packHalfRows(gpu, gpu.upload(shape, x), poisonedU32(gpu, halfRowsShape(shape)))));
       const exact = halfRowsRef(x, shape);
@@ -44,7 +44,7 @@ describe('f16 sampling path', () => {
 
   it('upsamples 2× (nearest) into half rows', async () => {
     const gpu = await getGpu();
-    for (const shape of [[1, 1, 7, 7], [2, 3, 4, 5], [3, 2, 14, 14]]) {
+    for (const shape of [[1, 1, 7, 7], [2, 3, 4, 5], [3, 2, 14, 14], [1, 1, 3, 1]]) {
       const [N, C, H, W] = shape;
       const x = randArray(prod(shape), 41, -3, 3);
       const up = Float64Array.from({ length: N * C * 4 * H * W }, (_, i) => {
