@@ -16,9 +16,9 @@ const getGpu = useGpu();
 
 const words = (t: Tensor): Promise<Uint32Array> => t.gpu.readU32(t);
 
-/** The largest |got − exact| in units of f16 steps at exact (plus `rel`·|exact| of slack). */
-function worstSteps(got: Float64Array, exact: Float64Array, rel = 0): number {
-  return exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / (f16Ulp(v) + rel * Math.abs(v))), 0);
+/** The largest |got − exact| in units of f16 steps at exact (plus `rel`·|exact| + `abs` of slack). */
+function worstSteps(got: Float64Array, exact: Float64Array, rel = 0, abs = 0): number {
+  return exact.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / (f16Ulp(v) + rel * Math.abs(v) + abs)), 0);
 }
 
 
@@ -89,7 +89,8 @@ describe('f16 sampling path', () => {
 
   it('GroupNorm→SiLU into half rows matches the twin within one f16 step', async () => {
     const gpu = await getGpu();
-    for (const [shape, G, silu] of [[[2, 6, 7, 7], 3, true], [[1, 8, 14, 14], 4, true], [[3, 4, 5, 9], 2, false]] as [number[], number, boolean][]) {
+    const shapes = [[[2, 6, 7, 7], 3, true], [[1, 8, 14, 14], 4, true], [[3, 4, 5, 9], 2, false], [[3, 4, 28, 28], 2, true], [[2, 6, 4, 7], 3, false], [[1, 3, 4, 1], 3, true]];
+    for (const [shape, G, silu] of shapes as [number[], number, boolean][]) {
       const [N, C, H, W] = shape;
       const x = randArray(prod(shape), 31, -2, 3);
       const gamma = randArray(C, 32, 0.5, 1.5);
@@ -99,8 +100,10 @@ describe('f16 sampling path', () => {
         await gpu.policy.using({ reduce }, async () => {
           const { y } = groupNormHalfForward(gpu, gpu.upload(shape, x), gpu.upload([C], gamma), gpu.upload([C], beta), { groups: G, silu }, { y: poisonedU32(gpu, halfRowsShape(shape)) });
           const got = unpackHalfWords(await words(y));
-          // one f16 step from the rounding, plus f32-vs-f64 normalisation error (1e-5 of the value)
-          expect(worstSteps(got, exact, 1e-5), `${shape} G${G} silu ${silu} ${reduce}: worst error in f16 steps`).toBeLessThanOrEqual(1);
+          // One f16 step from the rounding, plus the f32 normalisation's own error: 1e-5 of the value, and
+          // an absolute part (the mean's and rstd's rounding over a group of up to 1,568 values moves
+          // values near zero too, where an f16 step is tiny).
+          expect(worstSteps(got, exact, 1e-5, 1e-6), `${shape} G${G} silu ${silu} ${reduce}: worst error in f16 steps`).toBeLessThanOrEqual(1);
         });
       }
     }
