@@ -40,7 +40,7 @@ function program(): Command {
     .option('--torch-python <path>', 'Node --e2e: the python with torch (default $TORCH_PYTHON, else /usr/bin/python3)')
     .option('--no-torch', 'Node --e2e: no PyTorch CPU peer')
     .option('--report <json>', 're-render the Markdown and HTML report of a run from its JSON (next to it, or into --out)')
-    .option('--out <dir>', 'results directory', 'bench/results');
+    .option('--out <dir>', 'results directory (default bench/results; bench/scratch with --quick)', 'bench/results');
   addAdapterOption(p);
   return p;
 }
@@ -97,8 +97,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (!o.node && o.adapter !== undefined) throw new UsageError('--adapter needs --node (the default run covers Chromium and every Node adapter)');
     const { availableAdapterKinds } = await import('../src/platform/node.ts');
     const nodeKinds: (AdapterKind | 'auto')[] = o.node ? [chosenAdapter(o.adapter)] : (await availableAdapterKinds()).filter((k) => k !== 'swiftshader');
+    // A --quick run checks the pipeline; its reports go to the ignored bench/scratch/ unless --out says
+    // otherwise, so that it neither adds files to bench/results/ nor replaces the latest-*.md of a real run.
+    const outDir = o.quick && p.getOptionValueSource('out') !== 'cli' ? 'bench/scratch' : o.out;
     const save = (run: BenchRun) => {
-      for (const f of writeRun(o.out, run)) console.log(`wrote ${f}`);
+      for (const f of writeRun(outDir, run)) console.log(`wrote ${f}`);
     };
     if (!o.node) {
       // Peer keys as the page and the records name them (tfjs-wasm → tfjs_wasm).

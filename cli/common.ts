@@ -127,9 +127,9 @@ export function intervalText(iv: [number, number] | null | undefined): string {
 }
 
 /** How a run samples, in one line: "ddim, 25 steps, η 1, guidance 1.5 in σ (0.3, 5]". */
-export function describeSampling(so: { sampler: string; steps: number; eta?: number; guidance?: number; guidanceInterval?: [number, number] | null }): string {
+export function describeSampling(so: { sampler: string; steps: number; eta?: number; guidance?: number; guidanceInterval?: [number, number] | null }, halfConvs = false): string {
   const guide = so.guidance === undefined ? '' : `, guidance ${so.guidance}${so.guidanceInterval ? ` in σ ${intervalText(so.guidanceInterval)}` : ''}`;
-  return `${so.sampler}, ${so.steps} steps${so.sampler === 'ddim' ? `, η ${so.eta}` : ''}${guide}`;
+  return `${so.sampler}, ${so.steps} steps${so.sampler === 'ddim' ? `, η ${so.eta}` : ''}${guide}${halfConvs ? ', f16 convs' : ''}`;
 }
 
 /** "lo,hi" → the σ interval of --guidance-interval; "all" → null (guide at every step). */
@@ -159,9 +159,13 @@ export function samplingFromOpts(o: Record<string, any>, T: number, conditional:
   };
 }
 
-/** One line when --precision f16 was asked for on an adapter without the half kernels (it then runs f32). */
-export function notePrecision(gpu: Gpu, precision: Precision | undefined): void {
+/**
+ * One line when --precision f16 was asked for on an adapter without the half kernels (it then runs f32);
+ * returns whether the f16 convolutions run (for describeSampling).
+ */
+export function notePrecision(gpu: Gpu, precision: Precision | undefined): boolean {
   if (precision === 'f16' && !hasHalfKernels(gpu)) console.log('precision: f16 needs 8-lane subgroups (lavapipe has them); this adapter runs the f32 kernels');
+  return precision === 'f16' && hasHalfKernels(gpu);
 }
 
 /** Where the shipped models live; `--checkpoint NAME` finds pretrained/NAME.safetensors. */

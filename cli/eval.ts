@@ -19,7 +19,7 @@ import { blurImages } from '../src/eval/swd.ts';
 import { mulberry32 } from '../src/runtime/mulberry.ts';
 
 const USAGE =
-  'npm run eval -- (--checkpoint FILE|NAME [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance S] [--guidance-interval LO,HI|all] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--batch N] | --samples FILE.npy [--range -1,1|0,1] | --baseline real|noise|blurred) ' +
+  'npm run eval -- (--checkpoint FILE|NAME [--sampler ddim|ddpm|dpmsolver++|sde-dpmsolver++|euler|euler-ancestral] [--precision f32|f16] [--no-ema] [--steps N] [--eta X] [--guidance S] [--guidance-interval LO,HI|all] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--batch N] | --samples FILE.npy [--range -1,1|0,1] | --baseline real|noise|blurred) ' +
   '[--n N] [--classifier FILE] [--retrain-classifier] [--classifier-steps N] [--swd-patches N] [--out FILE.json] [--grid FILE.png]';
 
 await runCli(USAGE, async () => {
@@ -31,7 +31,7 @@ await runCli(USAGE, async () => {
     .option('--samples <file>', 'raw samples (.npy float32, [N, 1, 28, 28], [N, 28, 28] or [N, 784]) instead of sampling')
     .option('--range <r>', 'value range of --samples', oneOf('range', ['-1,1', '0,1'] as const), '-1,1')
     .option('--baseline <kind>', 'score a reference set instead: other real digits, uniform noise, or blurred real digits', oneOf('baseline', ['real', 'noise', 'blurred'] as const))
-    .option('--n <n>', 'samples to score (and real digits to compare with)', int('n', 10, 2000), 1000)
+    .option('--n <n>', 'samples to score (and real digits to compare with); default 1000, with --samples every sample in the file (at most 2000)', int('n', 10, 2000), 1000)
     .option('--seed <n>', 'noise seed', int('seed', 0, 0xffffffff), 0)
     .option('--batch <n>', 'images per sampling batch', int('batch', 1, 1024), 100)
     .option('--no-ema', 'sample with the raw weights instead of the EMA')
@@ -50,7 +50,7 @@ await runCli(USAGE, async () => {
   if (sources !== 1) throw new UsageError('give exactly one of --checkpoint, --samples, --baseline');
   if (!String(o.out).endsWith('.json')) throw new UsageError(`--out must be a .json file, got "${o.out}"`);
   if (o.grid && !String(o.grid).endsWith('.png')) throw new UsageError(`--grid must be a .png file, got "${o.grid}"`);
-  const n: number = o.n;
+  let n: number = o.n;
 
   // Everything about the inputs is checked before the GPU starts.
   let ckptBytes: Uint8Array | null = null;
@@ -60,7 +60,7 @@ await runCli(USAGE, async () => {
   if (o.checkpoint) {
     o.checkpoint = resolveCheckpoint(o.checkpoint);
     ckptBytes = readFileBytes(o.checkpoint, 'checkpoint');
-    ckptMeta = readCheckpointMeta(ckptBytes);
+    ckptMeta = readCheckpointMeta(ckptBytes, o.checkpoint);
     if (ckptMeta.config.imageSize !== 28 || ckptMeta.config.inChannels !== 1) throw new UsageError('eval scores 28×28 single-channel (MNIST) checkpoints only');
     // The classifier and the held-out digits are MNIST's: another dataset's model would be scored as bad digits.
     if (ckptMeta.dataset && ckptMeta.dataset.kind !== 'mnist') throw new UsageError(`eval scores MNIST models only; ${o.checkpoint} was trained on ${ckptMeta.dataset.name}`);
@@ -69,6 +69,11 @@ await runCli(USAGE, async () => {
     const { data, shape } = readNpy(readFileBytes(o.samples, 'samples file'), o.samples);
     const per = shape.slice(1).reduce((a, b) => a * b, 1);
     if (per !== 784) throw new Error(`samples file: shape (${shape}) is not N × 28 × 28 single-channel images`);
+    if (program.getOptionValueSource('n') !== 'cli') {
+      // Without --n a samples file is scored whole (sample writes 64 by default, not 1000).
+      if (shape[0] < 10) throw new UsageError(`${o.samples} holds ${shape[0]} samples; eval needs at least 10`);
+      n = Math.min(shape[0], 2000);
+    }
     if (shape[0] < n) throw new UsageError(`--n ${n} but ${o.samples} holds ${shape[0]} samples`);
     const lo = o.range === '-1,1' ? -1 : 0;
     fileSamples = Float32Array.from(data.subarray(0, n * 784), (v) => (v - lo) / (1 - lo));
@@ -88,13 +93,13 @@ await runCli(USAGE, async () => {
   let requested: number[] | null = null;
   let source: Record<string, unknown>;
   if (ckptBytes && ckptMeta && so) {
-    notePrecision(gpu, so.precision);
+    const halfConvs = notePrecision(gpu, so.precision);
     const model = new UNet(gpu, ckptMeta.config);
     loadCheckpoint(model, ckptBytes);
     const schedule = new NoiseSchedule(ckptMeta.schedule);
     if (model.conditional) requested = Array.from({ length: n }, (_, i) => i % 10);
     samples = new Float32Array(n * 784);
-    console.log(`sampling ${n}: ${describeSampling(so)}`);
+    console.log(`sampling ${n}: ${describeSampling(so, halfConvs)}`);
     const ts = performance.now();
     for (let start = 0, chunk = 0; start < n; start += o.batch, chunk++) {
       const m = Math.min(o.batch, n - start);

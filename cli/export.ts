@@ -34,7 +34,7 @@ await runCli(USAGE, async () => {
     }
   }
   const bytes = readFileBytes(o.checkpoint, 'checkpoint');
-  const meta = readCheckpointMeta(bytes);
+  const meta = readCheckpointMeta(bytes, o.checkpoint);
   // A model-only file can only have its facts renewed (--about): its weights are copied as they are.
   const renew = meta.contents === 'model';
   if (renew && !about) throw new UsageError(`--checkpoint ${o.checkpoint} is already a model-only file (give --about to renew its facts)`);

@@ -11,7 +11,14 @@ import { readFileBytes, writeFileAtomic } from '../src/io/checkpoint-node.ts';
 import { npyBytes, terminalPreview, writeGridPng } from '../src/io/images-node.ts';
 import { initFromFlags, strengthFlag } from './sample-init.ts';
 
-const USAGE = 'npm run sample -- --checkpoint FILE|NAME [--sampler ddim|ddpm|dpmsolver++|sde-dpmsolver++|euler|euler-ancestral] [--steps N] [--init IMAGE [--strength S] [--mask MASK [--resample R]]] [--n N] [--eta X] [--class D|all --guidance S [--guidance-interval LO,HI|all]] [--no-clip] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--out grid.png] [--raw FILE.npy|FILE.f32] [--adapter gpu|lavapipe|swiftshader]';
+/** --class: a class number (a digit for MNIST) or "all"; the checkpoint's class count is checked later. */
+function classFlag(v: string): number | 'all' {
+  if (v === 'all') return 'all';
+  if (!/^\d+$/.test(v.trim())) throw new UsageError(`--class must be a class number (a digit for MNIST) or "all", got "${v}"`);
+  return Number(v);
+}
+
+const USAGE = 'npm run sample -- --checkpoint FILE|NAME [--sampler ddim|ddpm|dpmsolver++|sde-dpmsolver++|euler|euler-ancestral] [--steps N] [--init IMAGE [--strength S] [--mask MASK [--resample R]]] [--n N] [--eta X] [--class D|all --guidance S [--guidance-interval LO,HI|all]] [--no-clip] [--no-clipped-eps] [--dynamic-threshold Q] [--seed N] [--precision f32|f16] [--no-ema] [--out grid.png] [--raw FILE.npy|FILE.f32] [--adapter gpu|lavapipe|swiftshader]';
 
 await runCli(USAGE, async () => {
   const program = new Command()
@@ -20,7 +27,7 @@ await runCli(USAGE, async () => {
     .configureOutput({ writeErr: () => {} })
     .option('--checkpoint <file>', 'safetensors checkpoint written by train')
     .option('--n <n>', 'number of samples', int('n', 1, 4096), 64)
-    .option('--class <c>', 'class to draw (a digit for MNIST), or "all" for every class in turn (class-conditional models)', (v: string) => (v === 'all' ? 'all' : int('class', 0)(v)))
+    .option('--class <c>', 'class to draw (a digit for MNIST), or "all" for every class in turn (class-conditional models)', classFlag)
     .option('--seed <n>', 'noise seed', int('seed', 0, 0xffffffff), 0)
     .option('--no-ema', 'use the raw weights instead of the EMA')
     .option('--out <file>', 'PNG grid to write', 'samples.png')
@@ -39,7 +46,7 @@ await runCli(USAGE, async () => {
   if (!String(o.out).endsWith('.png')) throw new UsageError(`--out must be a .png file, got "${o.out}"`);
   const ckptPath = resolveCheckpoint(o.checkpoint);
   const bytes = readFileBytes(ckptPath, 'checkpoint');
-  const meta = readCheckpointMeta(bytes);
+  const meta = readCheckpointMeta(bytes, ckptPath);
   console.log(`model: ${ckptPath} — ${describeModel(meta)}`);
   if (o.class !== undefined && !meta.config.classes) throw new UsageError('--class needs a class-conditional checkpoint');
   const classes = meta.config.classes;
@@ -49,7 +56,7 @@ await runCli(USAGE, async () => {
   const init = initFromFlags(o, o.n, meta.config.inChannels, meta.config.imageSize);
 
   const gpu = await setupGpu(o.autotune, false, o.adapter);
-  notePrecision(gpu, so.precision);
+  const halfConvs = notePrecision(gpu, so.precision);
   const model = new UNet(gpu, meta.config);
   loadCheckpoint(model, bytes);
   const t0 = performance.now();
@@ -62,7 +69,7 @@ await runCli(USAGE, async () => {
   writeGridPng(o.out, imgs, o.n, meta.config.imageSize, 2, o.class === 'all' ? Math.min(classes, o.n) : undefined);
   if (o.preview && meta.config.inChannels === 1) console.log(terminalPreview(imgs, o.n, meta.config.imageSize));
   const how = !init ? '' : init.mask ? `, inpainting ${o.init} where ${o.mask} is white${init.resample ? `, resample ${init.resample}` : ''}` : `, from ${o.init} at strength ${init.strength}`;
-  console.log(`${o.n} samples from ${ckptPath} (${describeSampling(so)}${how}) in ${secs.toFixed(1)} s → ${o.out}`);
+  console.log(`${o.n} samples from ${ckptPath} (${describeSampling(so, halfConvs)}${how}) in ${secs.toFixed(1)} s → ${o.out}`);
   if (o.raw) {
     const s = meta.config.imageSize;
     const shape = [o.n, meta.config.inChannels, s, s];

@@ -152,7 +152,7 @@ export function planFromFlags(program: Command): Plan {
     if (program.getOptionValueSource(key) === 'cli') console.warn(`note: ${name} is ignored with ${flag}: the checkpoint fixes the model and its schedule`);
   }
   const bytes = readFileBytes(file, 'checkpoint');
-  const meta = readCheckpointMeta(bytes);
+  const meta = readCheckpointMeta(bytes, file);
   // A checkpoint fixes what its model outputs; a flag that asks for the other is a mistake, not a switch.
   const saved = meta.schedule.predictionType ?? 'epsilon';
   if (program.getOptionValueSource('prediction') === 'cli' && saved !== prediction) {
@@ -161,7 +161,7 @@ export function planFromFlags(program: Command): Plan {
   if (o.from) {
     const train = trainFromFlags(program, meta.schedule);
     const { set, record } = datasetForCheckpoint(program, meta, '--from');
-    return { data: set, dataset: record, config: meta.config, train, start: { kind: 'weights', bytes }, startStep: 0, out: o.out, said: `starting from the weights of ${file} (trained ${meta.step} steps); fresh optimizer` };
+    return { data: set, dataset: record, config: meta.config, train, start: { kind: 'weights', bytes }, startStep: 0, out: o.out, said: `starting from the weights of ${file} (${trainedSteps(meta)}); fresh optimizer` };
   }
   // A model-only file (an exported or shipped model) has no optimizer state or separate EMA to continue.
   if (meta.contents === 'model') throw new UsageError(`--resume ${file} holds model weights only (no optimizer state); start from them with --from ${file}`);
@@ -174,3 +174,8 @@ export function planFromFlags(program: Command): Plan {
   return { data: set, dataset: record, config: meta.config, train, start: { kind: 'resume', bytes }, startStep: meta.step, out, said: `resumed ${file} at step ${meta.step}` };
 }
 
+/** "trained 6000 steps", or for a fine-tuned model (its counter restarted) "trained 13800 steps in all, 6000 in its last run". */
+function trainedSteps(meta: { step: number; about?: Record<string, unknown> }): string {
+  const total = (meta.about as { totalSteps?: number } | undefined)?.totalSteps;
+  return total !== undefined && total !== meta.step ? `trained ${total} steps in all, ${meta.step} in its last run` : `trained ${meta.step} steps`;
+}

@@ -119,7 +119,9 @@ describe('eval command line', () => {
     const s = sampleDigits(train, 20, 14);
     writeFileSync(join(dir, 's.npy'), npyBytes(Float32Array.from(s.images, (v) => 2 * v - 1), [20, 1, 28, 28]));
     const common = ['--classifier', clfFile, '--n', '20', '--swd-patches', '8', '--no-autotune'];
-    const out = execFileSync(tsx, ['cli/eval.ts', '--samples', join(dir, 's.npy'), ...common, '--out', join(dir, 'e.json')], { encoding: 'utf8', stdio: 'pipe' });
+    // Without --n a samples file is scored whole (its 20 samples, not the default 1000).
+    const noN = common.filter((a, i) => a !== '--n' && common[i - 1] !== '--n');
+    const out = execFileSync(tsx, ['cli/eval.ts', '--samples', join(dir, 's.npy'), ...noN, '--out', join(dir, 'e.json')], { encoding: 'utf8', stdio: 'pipe' });
     expect(out).toMatch(/Fréchet distance/);
     const json = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
     expect(json.n).toBe(20);
@@ -143,5 +145,9 @@ describe('eval command line', () => {
     const bad = spawnSync(tsx, ['cli/eval.ts', '--samples', join(dir, 'bad.npy'), ...common], { encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('error: samples file: shape (20,8,8) is not N × 28 × 28 single-channel images');
+    writeFileSync(join(dir, 'few.npy'), npyBytes(new Float32Array(5 * 784), [5, 784]));
+    const few = spawnSync(tsx, ['cli/eval.ts', '--samples', join(dir, 'few.npy'), ...noN], { encoding: 'utf8' });
+    expect(few.status).toBe(2);
+    expect(few.stderr).toMatch(/^error: .*few\.npy holds 5 samples; eval needs at least 10\n/);
   });
 });

@@ -287,7 +287,9 @@ describe('command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wd-'));
     const ck = join(dir, 'c.safetensors');
     writeFileSync(ck, await checkpointBytes(model, { schedule: DEFAULT_SCHEDULE, step: 0 }));
-    execFileSync(tsx, ['cli/sample.ts', '--checkpoint', ck, '--steps', '3', '--n', '4', '--class', '1', '--guidance', '2', '--out', join(dir, 'g.png'), '--raw', join(dir, 's.npy'), '--no-autotune'], { stdio: 'pipe' });
+    const said = execFileSync(tsx, ['cli/sample.ts', '--checkpoint', ck, '--steps', '3', '--n', '4', '--class', '1', '--guidance', '2', '--precision', 'f16', '--out', join(dir, 'g.png'), '--raw', join(dir, 's.npy'), '--no-autotune'], { encoding: 'utf8', stdio: 'pipe' });
+    // The summary says the f16 convolutions ran where they can; elsewhere a line says f32 runs instead.
+    expect(said).toMatch((await getGpu()).hasSubgroups8 ? /\(ddim, 3 steps, η 1, guidance 2 in σ \(0\.3, 5\], f16 convs\)/ : /this adapter runs the f32 kernels/);
     const png = readFileSync(join(dir, 'g.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     const npy = readFileSync(join(dir, 's.npy'));
@@ -301,5 +303,9 @@ describe('command line', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim()).toBe(`error: checkpoint ${join(dir, 'nope.safetensors')} does not exist`);
     expect(existsSync(join(dir, 'nope.safetensors'))).toBe(false);
+    // A file that is not a checkpoint: the error names it.
+    const notCk = spawnSync(tsx, ['cli/sample.ts', '--checkpoint', join(dir, 'g.png')], { encoding: 'utf8' });
+    expect(notCk.status).toBe(1);
+    expect(notCk.stderr.trim()).toMatch(new RegExp(`^error: ${join(dir, 'g.png').replace(/[.\\/]/g, '\\$&')}: not a valid safetensors file: `, 'i'));
   });
 });

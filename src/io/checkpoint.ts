@@ -48,9 +48,14 @@ export async function checkpointBytes(model: UNet, meta: Omit<CheckpointMeta, 'c
 }
 
 /** Reads and checks the metadata only (to build a model of the right config before loading). */
-export function readCheckpointMeta(bytes: Uint8Array): CheckpointMeta {
-  const { metadata } = decodeSafetensors(bytes);
-  return parseMeta(metadata);
+/** The checkpoint's metadata; `source` (its path) prefixes any error, so a user sees which file is wrong. */
+export function readCheckpointMeta(bytes: Uint8Array, source?: string): CheckpointMeta {
+  try {
+    return parseMeta(decodeSafetensors(bytes).metadata);
+  } catch (e) {
+    if (source === undefined) throw e;
+    throw new Error(`${source}: ${(e as Error).message}`);
+  }
 }
 
 function parseMeta(metadata: Record<string, string>): CheckpointMeta {

@@ -108,7 +108,7 @@ async function findAdapter(
       if (icd !== null && !existsSync(icd)) continue;
       const f = await tryIcd(webgpu, icd, power);
       if (f?.kind === kind) return f;
-      why = kind === 'gpu' ? `no hardware GPU adapter found${f ? ` (Dawn offers only ${f.kind})` : ''}`
+      why = kind === 'gpu' ? `no hardware GPU adapter found${f ? ` (the best adapter the system's Vulkan drivers give is ${f.kind}, a software one)` : ''}`
         : `Dawn refused the ${kind} driver at ${icd}${kind === 'lavapipe' ? ' (Mesa older than 24?)' : ''}`;
     }
     if (want !== 'auto') throw new Error(`${source}${source.endsWith('=') ? '' : ' '}${kind}: ${why}; ${INSTALL_HINT[kind]}`);
