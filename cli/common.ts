@@ -179,11 +179,15 @@ export function resolveCheckpoint(arg: string): string {
 }
 
 /** One line on where a checkpoint came from: preset size, steps, image-gradients, adapter, scores. */
+/** Steps a model was trained in all: a fine-tuned model's own counter restarts at 0, its about record keeps the whole count. */
+export function totalSteps(meta: Pick<CheckpointMeta, 'step' | 'about'>): number {
+  return (meta.about as { totalSteps?: number } | undefined)?.totalSteps ?? meta.step;
+}
+
 export function describeModel(meta: CheckpointMeta): string {
   const train = (meta.train ?? {}) as { batch?: number };
-  const about = (meta.about ?? {}) as { imageGradients?: number; wallMinutes?: number; digitAccuracy?: number; evalSettings?: string; totalSteps?: number };
-  // A fine-tuned model's own step counter restarts at 0; its about record keeps the whole count.
-  const parts = [`${meta.config.channels.join('/')} channels`, `${about.totalSteps ?? meta.step} steps`];
+  const about = (meta.about ?? {}) as { imageGradients?: number; wallMinutes?: number; digitAccuracy?: number; evalSettings?: string };
+  const parts = [`${meta.config.channels.join('/')} channels`, `${totalSteps(meta)} steps`];
   const grads = about.imageGradients ?? (train.batch ? train.batch * meta.step : undefined);
   if (grads) parts.push(`${(grads / 1000).toFixed(0)} k image-gradients`);
   if (meta.adapter?.kind) parts.push(`trained on ${meta.adapter.kind}${about.wallMinutes ? ` in ${about.wallMinutes.toFixed(0)} min` : ''}`);

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { addAdapterOption, int, num, oneOf, resolveCheckpoint, UsageError } from './common.ts';
+import { addAdapterOption, int, num, oneOf, resolveCheckpoint, totalSteps, UsageError } from './common.ts';
 import { PRESETS, validateConfig, type UNetConfig } from '../src/model/config.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../src/train/trainer.ts';
 import type { SessionStart } from '../src/train/session.ts';
@@ -176,6 +176,6 @@ export function planFromFlags(program: Command): Plan {
 
 /** "trained 6000 steps", or for a fine-tuned model (its counter restarted) "trained 13800 steps in all, 6000 in its last run". */
 function trainedSteps(meta: { step: number; about?: Record<string, unknown> }): string {
-  const total = (meta.about as { totalSteps?: number } | undefined)?.totalSteps;
-  return total !== undefined && total !== meta.step ? `trained ${total} steps in all, ${meta.step} in its last run` : `trained ${meta.step} steps`;
+  const total = totalSteps(meta);
+  return total !== meta.step ? `trained ${total} steps in all, ${meta.step} in its last run` : `trained ${meta.step} steps`;
 }
